@@ -1,0 +1,454 @@
+"""evaluate(): a scenario and the catalogs in, monthly costs for every option out.
+
+Flow: resolve each option's parameters (inline value > catalog entry > assumptions default, each
+recorded with its origin), then compute every line item for all options at once on
+``(options, months)`` arrays with the pure functions of :mod:`tco.costs`, then finance.
+
+Result columns (documented once, here and in docs/methodology.md):
+    LineItem.cash_usd / accrual_usd  [USD per month], quantity [unit per month], unit
+    OptionResult.requests / input_tokens / output_tokens [per month], peak_rps [req/s]
+    OptionResult.replicas / gpus / servers [count per month] for self-host options (servers: owned)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from . import costs, finance, workload
+from .capacity import CapacityResult, capacity_at_slo
+from .catalog import Catalog
+from .constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
+from .exceptions import EvaluationError, Problem
+from .scenario import Option, Scenario
+
+#: line item -> (counts in cash, counts in accrual)
+LINE_ITEMS = {
+    "api": (True, True),
+    "rent": (True, True),
+    "capex": (True, False),
+    "depreciation": (False, True),
+    "power": (True, True),
+    "colo": (True, True),
+    "maintenance": (True, True),
+    "staff": (True, True),
+}
+
+
+@dataclass(frozen=True)
+class AssumptionUsed:
+    """One input behind the numbers: its value and where it came from."""
+
+    option: str  # option name, or "" for scenario-wide inputs
+    name: str
+    value: Any
+    unit: str
+    origin: str  # "scenario" | "catalog" | "default"
+    source: str = ""
+    as_of: str = ""
+    ref: str = ""  # catalog file and entry id, when from a catalog
+
+
+@dataclass(frozen=True)
+class LineItem:
+    name: str
+    cash_usd: np.ndarray  # [USD per month]
+    accrual_usd: np.ndarray  # [USD per month]
+    quantity: np.ndarray  # [unit per month]
+    unit: str
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    name: str
+    kind: str  # "api" | "self_host"
+    payment: str  # "api" | "rent" | "own"
+    line_items: dict[str, LineItem]
+    requests: np.ndarray
+    input_tokens: np.ndarray
+    output_tokens: np.ndarray
+    peak_rps: np.ndarray
+    cash_usd: np.ndarray
+    accrual_usd: np.ndarray
+    total_cash_usd: float
+    total_accrual_usd: float
+    npv_usd: float
+    usd_per_million_tokens: float
+    break_even_month: Optional[str]
+    break_even_index: int
+    replicas: Optional[np.ndarray] = None
+    gpus: Optional[np.ndarray] = None
+    servers: Optional[np.ndarray] = None
+    capacity: Optional[CapacityResult] = None
+    notes: tuple[str, ...] = ()
+    ref_id: str = ""  # api offer id, or model id for self-host
+    params: dict[str, Any] = field(default_factory=dict)
+    extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. gpu_hours, overflow_requests
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    months: list[str]
+    options: list[OptionResult]
+    assumptions: list[AssumptionUsed]
+    reference: Optional[str]  # name of the reference API option (the first API option)
+    requests_per_day: np.ndarray
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (option name, reason)
+    catalog_version: str = ""
+
+    def option(self, name: str) -> OptionResult:
+        for o in self.options:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+    @property
+    def cheapest(self) -> Optional[OptionResult]:
+        return min(self.options, key=lambda o: o.total_cash_usd) if self.options else None
+
+
+# ----------------------------------------------------------------------------------------------
+# Resolution: inline > catalog > default, with provenance
+
+
+class _Resolver:
+    def __init__(self, scenario: Scenario, catalog: Catalog, file: str = "scenario"):
+        self.s, self.c, self.file = scenario, catalog, file
+        self.used: list[AssumptionUsed] = []
+        self.problems: list[Problem] = []
+
+    def default(self, option: str, key: str, inline: Any, unit: str = "") -> float:
+        if inline is not None:
+            self.used.append(AssumptionUsed(option, key, inline, unit, "scenario"))
+            return float(inline)
+        a = self.c.assumptions.get(key)
+        if a is None:
+            raise EvaluationError(f"assumption '{key}' is missing from {self.c.files.get('assumptions', 'assumptions.yaml')}")
+        self.used.append(AssumptionUsed(option, key, a.value, a.unit or unit, "default", a.source, a.as_of,
+                                        f"{self.c.files.get('assumptions', 'assumptions.yaml')}: {a.id}"))
+        return float(a.value)
+
+    def from_entry(self, option: str, key: str, inline: Any, entry, attr: str, catalog: str, unit: str = "") -> Optional[float]:
+        if inline is not None:
+            self.used.append(AssumptionUsed(option, key, inline, unit, "scenario"))
+            return float(inline)
+        if entry is None:
+            return None
+        val = getattr(entry, attr)
+        if val is None:
+            return None
+        self.used.append(AssumptionUsed(option, key, val, unit, "catalog", entry.source, entry.as_of,
+                                        f"{self.c.files.get(catalog, catalog)}: {entry.id}"))
+        return float(val)
+
+    def lookup(self, path: str, catalog: str, key: str):
+        table = self.c.get(catalog)
+        if key not in table:
+            self.problems.append(Problem(self.file, path, None, f"unknown {catalog[:-1] if catalog.endswith('s') else catalog} id '{key}'"
+                                         f" (see python -m tco list {catalog})"))
+            return None
+        return table[key]
+
+
+def _resolve_api(r: _Resolver, i: int, o: Option) -> Optional[dict]:
+    path = f"options[{i}]"
+    entry = r.lookup(f"{path}.api", "apis", o.api) if o.api else None
+    if o.api and entry is None:
+        return None
+    inline = o.prices
+    notes = []
+
+    def price(key: str, fallback: Optional[float] = None, fallback_key: str = "") -> float:
+        v = r.from_entry(o.name, f"price_{key}", getattr(inline, key) if inline else None, entry, key, "apis",
+                         "USD/1M tokens")
+        if v is None:
+            if fallback is None:
+                raise EvaluationError(f"{path}.prices.{key}: required")
+            notes.append(f"no {key.replace('_', ' ')} price known: billed at the {fallback_key} price")
+            return fallback
+        return v
+
+    p_in = price("input")
+    p_out = price("output")
+    w = r.s.workload
+    p_cached = price("cached_input", p_in, "input") if w.cached_input_share > 0 else (
+        r.from_entry(o.name, "price_cached_input", getattr(inline, "cached_input", None) if inline else None, entry,
+                     "cached_input", "apis", "USD/1M tokens") or p_in)
+    if w.batch_share > 0:
+        p_bin = price("batch_input", p_in, "input")
+        p_bout = price("batch_output", p_out, "output")
+    else:
+        p_bin, p_bout = p_in, p_out
+    return dict(p_input=p_in, p_output=p_out, p_cached_input=p_cached, p_batch_input=p_bin, p_batch_output=p_bout,
+                notes=notes, ref_id=o.api or "inline")
+
+
+def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
+    sh = o.self_host
+    path = f"options[{i}].self_host"
+    model = r.lookup(f"{path}.model", "models", sh.model)
+    gpu = r.lookup(f"{path}.gpu", "gpus", sh.gpu)
+    if model is None or gpu is None:
+        return None
+    name = o.name
+    notes: list[str] = []
+    w, slo = r.s.workload, r.s.slo
+    p: dict[str, Any] = dict(gpus_per_replica=float(sh.gpus_per_replica), ref_id=sh.model, notes=notes)
+    # capacity
+    if sh.capacity_rps_per_replica is not None:
+        cap = CapacityResult(rps=float(sh.capacity_rps_per_replica), source="inline")
+        r.used.append(AssumptionUsed(name, "capacity_rps_per_replica", sh.capacity_rps_per_replica, "req/s", "scenario"))
+    else:
+        try:
+            cap = capacity_at_slo(r.c, sh.model, sh.gpu, sh.gpus_per_replica, sh.precision, slo.ttft_p95_ms,
+                                  slo.tpot_p95_ms, w.input_tokens, w.output_tokens)
+        except NotImplementedError:
+            cap = CapacityResult(rps=None, source="measured", reason="no capacity model available; give capacity_rps_per_replica")
+        if cap.feasible:
+            prof = r.c.profiles.get(cap.profile_id) if cap.profile_id else None
+            r.used.append(AssumptionUsed(name, "capacity_rps_per_replica", round(cap.rps, 6), "req/s", cap.source,
+                                         prof.source if prof else "estimator (docs/estimator.md)",
+                                         prof.as_of if prof else "", f"profile {cap.profile_id}" if cap.profile_id else ""))
+    p["capacity"] = cap
+    if not cap.feasible:
+        return p
+    p["capacity_rps"] = cap.rps
+    p["target_utilization"] = r.default(name, "target_utilization", sh.target_utilization)
+    p["spare_replicas"] = r.default(name, "spare_replicas", sh.spare_replicas, "replicas")
+    staff_key = "staff_fte_rent" if sh.rent is not None else "staff_fte_own"
+    p["staff_fte"] = r.default(name, staff_key, sh.staff_fte, "FTE")
+    if sh.rent is not None:
+        p["payment"] = "rent"
+        rent = sh.rent
+        offer = r.lookup(f"{path}.rent.offer", "offers", rent.offer) if rent.offer else None
+        if rent.offer and offer is None:
+            return None
+        if offer is not None and offer.gpu != sh.gpu:
+            r.problems.append(Problem(r.file, f"{path}.rent.offer", None,
+                                      f"offer '{offer.id}' has gpu '{offer.gpu}', option uses '{sh.gpu}'"))
+            return None
+        if rent.usd_per_gpu_hour is not None:
+            p.update(rent_mode="gpu", usd_per_gpu_hour=float(rent.usd_per_gpu_hour))
+            r.used.append(AssumptionUsed(name, "usd_per_gpu_hour", rent.usd_per_gpu_hour, "USD/GPU-hour", "scenario"))
+        else:
+            price = r.from_entry(name, f"usd_per_instance_hour ({rent.pricing})", rent.usd_per_instance_hour, offer,
+                                 f"usd_per_instance_hour_{rent.pricing}", "offers", "USD/instance-hour")
+            if price is None:
+                r.problems.append(Problem(r.file, f"{path}.rent.pricing", None,
+                                          f"offer '{offer.id}' has no {rent.pricing} price; give usd_per_instance_hour"))
+                return None
+            gpi = r.from_entry(name, "gpus_per_instance", rent.gpus_per_instance, offer, "gpus_per_instance", "offers", "GPUs")
+            p.update(rent_mode="instance", usd_per_instance_hour=price, gpus_per_instance=gpi)
+        p["pricing"] = rent.pricing
+    else:
+        p["payment"] = "own"
+        own = sh.own
+        server = r.lookup(f"{path}.own.server", "servers", own.server) if own.server else None
+        if own.server and server is None:
+            return None
+        if server is not None and server.gpu != sh.gpu:
+            r.problems.append(Problem(r.file, f"{path}.own.server", None,
+                                      f"server '{server.id}' has gpu '{server.gpu}', option uses '{sh.gpu}'"))
+            return None
+        p["gpus_per_server"] = r.from_entry(name, "gpus_per_server", own.gpus_per_server, server, "gpus_per_server", "servers", "GPUs")
+        p["server_price_usd"] = r.from_entry(name, "server_price_usd", own.server_price_usd, server, "price_usd", "servers", "USD")
+        p["server_power_kw"] = r.from_entry(name, "server_power_kw", own.server_power_kw, server, "power_kw", "servers", "kW")
+        if server is not None and server.low_confidence and (own.server_price_usd is None or own.server_power_kw is None):
+            notes.append(f"server '{server.id}' figures are low confidence: {server.notes or 'see catalog'}")
+        p["power_load_factor"] = r.default(name, "power_load_factor", own.power_load_factor)
+        p["pue"] = r.default(name, "pue", own.pue)
+        p["usd_per_kwh"] = r.default(name, "usd_per_kwh", own.usd_per_kwh, "USD/kWh")
+        p["colo_usd_per_kw_month"] = r.default(name, "colo_usd_per_kw_month", own.colo_usd_per_kw_month, "USD/kW-month")
+        p["maintenance_share_per_year"] = r.default(name, "maintenance_share_per_year", own.maintenance_share_per_year)
+        p["depreciation_years"] = r.default(name, "depreciation_years", own.depreciation_years, "years")
+    return p
+
+
+# ----------------------------------------------------------------------------------------------
+# Vectorised kernels (options on axis -2, months on axis -1)
+
+
+def _col(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)[:, None]
+
+
+def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, batch_share) -> dict[str, np.ndarray]:
+    """API line item for stacked options: prices are ``(n, 1)`` arrays; returns cash and quantity ``(n, M)``."""
+    cost = costs.api_cost(input_m, output_m, prices["p_input"], prices["p_output"], prices["p_cached_input"],
+                          prices["p_batch_input"], prices["p_batch_output"], cached_share, batch_share)
+    qty = np.broadcast_to((input_m + output_m) / TOKENS_PER_MILLION, cost.shape)
+    return {"api": cost, "api_qty": qty}
+
+
+def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int) -> dict[str, np.ndarray]:
+    """Fleet and line items for stacked self-host options. ``p`` holds ``(n, 1)`` parameter arrays:
+    capacity_rps, target_utilization, spare_replicas, gpus_per_replica, staff_fte, is_rent, rent_by_gpu,
+    usd_per_gpu_hour, usd_per_instance_hour, gpus_per_instance, is_own, gpus_per_server, server_price_usd,
+    server_power_kw, power_load_factor, pue, usd_per_kwh, colo_usd_per_kw_month, maintenance_share_per_year,
+    life_months. Non-applicable parameters are ignored through the is_* masks.
+    """
+    out: dict[str, np.ndarray] = {}
+    replicas = costs.replicas_needed(peak_rps_m, p["capacity_rps"], p["target_utilization"], p["spare_replicas"])
+    gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
+    out["replicas"], out["gpus"] = replicas, gpus
+    is_rent, by_gpu, is_own = p["is_rent"], p["rent_by_gpu"], p["is_own"]
+    # rent
+    rent_gpu = costs.rent_cost_per_gpu(gpus, p["usd_per_gpu_hour"])
+    instances = costs.instances_needed(gpus, p["gpus_per_instance"])
+    rent_inst = instances * p["usd_per_instance_hour"] * HOURS_PER_MONTH
+    out["rent"] = is_rent * np.where(by_gpu > 0, rent_gpu, rent_inst)
+    out["rent_qty"] = is_rent * np.where(by_gpu > 0, gpus * HOURS_PER_MONTH, instances * HOURS_PER_MONTH)
+    # own
+    needed = costs.servers_needed(gpus, p["gpus_per_server"])
+    owned = costs.owned_fleet(needed) * is_own
+    bought = costs.purchases(owned)
+    life = p["life_months"].astype(int)
+    dep_servers = costs.depreciating_servers(bought, life)
+    out["servers"] = owned
+    out["capex"] = costs.capex(bought, p["server_price_usd"])
+    out["capex_qty"] = bought
+    out["depreciation"] = costs.depreciation(dep_servers, p["server_price_usd"], life)
+    out["depreciation_qty"] = dep_servers
+    out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
+    out["power_qty"] = costs.energy_kwh(owned, p["server_power_kw"], p["power_load_factor"], p["pue"])
+    out["colo"] = costs.colo_cost(owned, p["server_power_kw"], p["colo_usd_per_kw_month"])
+    out["colo_qty"] = owned * p["server_power_kw"]
+    out["maintenance"] = costs.maintenance_cost(owned, p["server_price_usd"], p["maintenance_share_per_year"])
+    out["maintenance_qty"] = owned
+    out["staff"] = costs.staff_cost(p["staff_fte"][..., 0], fte_cost_per_year, months)
+    out["staff_qty"] = np.broadcast_to(p["staff_fte"], out["staff"].shape)
+    return out
+
+
+_SH_KEYS = ("capacity_rps", "target_utilization", "spare_replicas", "gpus_per_replica", "staff_fte", "usd_per_gpu_hour",
+            "usd_per_instance_hour", "gpus_per_instance", "gpus_per_server", "server_price_usd", "server_power_kw",
+            "power_load_factor", "pue", "usd_per_kwh", "colo_usd_per_kw_month", "maintenance_share_per_year")
+
+
+def _stack_self_host(params: list[dict]) -> dict[str, np.ndarray]:
+    def get(p: dict, k: str) -> float:
+        v = p.get(k)
+        return 1.0 if v is None else float(v)  # neutral value for non-applicable fields (masked out)
+
+    out = {k: _col([get(p, k) for p in params]) for k in _SH_KEYS}
+    out["is_rent"] = _col([1.0 if p["payment"] == "rent" else 0.0 for p in params])
+    out["rent_by_gpu"] = _col([1.0 if p.get("rent_mode") == "gpu" else 0.0 for p in params])
+    out["is_own"] = _col([1.0 if p["payment"] == "own" else 0.0 for p in params])
+    out["life_months"] = _col([round(12 * p.get("depreciation_years", 1.0)) for p in params])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario") -> Result:
+    """Evaluate every option of ``scenario`` over its horizon.
+
+    Raises :class:`EvaluationError` for unknown ids; an option whose capacity cannot be derived
+    (no profile, SLO cannot be met) raises too, unless ``skip_infeasible`` is set, in which case
+    it is listed in ``Result.skipped`` with the reason.
+    """
+    s = scenario
+    M = s.months
+    labels = s.month_labels()
+    r = _Resolver(s, catalog, file)
+    w = s.workload
+    rpd = workload.requests_per_day_compound(w.requests_per_day, w.growth_per_month, M)
+    requests = workload.monthly_requests(rpd)
+    input_m = workload.monthly_tokens(requests, w.input_tokens)
+    output_m = workload.monthly_tokens(requests, w.output_tokens)
+    peak = workload.peak_rps(rpd, w.peak_to_average)
+    discount_rate = r.default("", "discount_rate", s.finance.discount_rate)
+    needs_staff = any(o.self_host is not None for o in s.options)
+    fte_cost = r.default("", "fte_cost_per_year", s.ops.fte_cost_per_year, "USD/year") if needs_staff else 0.0
+
+    resolved: list[tuple[int, Option, dict]] = []
+    skipped: list[tuple[str, str]] = []
+    for i, o in enumerate(s.options):
+        p = _resolve_api(r, i, o) if o.kind == "api" else _resolve_self_host(r, i, o)
+        if p is None:
+            continue
+        cap = p.get("capacity")
+        if cap is not None and not cap.feasible:
+            reason = cap.reason or "capacity could not be derived"
+            if skip_infeasible:
+                skipped.append((o.name, reason))
+                continue
+            r.problems.append(Problem(r.file, f"options[{i}] ({o.name})", None, reason))
+            continue
+        resolved.append((i, o, p))
+    if r.problems:
+        from .exceptions import ScenarioError
+
+        raise ScenarioError(r.problems)
+
+    api_rows = [(i, o, p) for i, o, p in resolved if o.kind == "api"]
+    sh_rows = [(i, o, p) for i, o, p in resolved if o.kind == "self_host"]
+    per_option: dict[int, dict[str, LineItem]] = {}
+    fleet: dict[int, dict[str, np.ndarray]] = {}
+
+    def item(name: str, cash: np.ndarray, qty: np.ndarray, unit: str) -> LineItem:
+        in_cash, in_accrual = LINE_ITEMS[name]
+        zero = np.zeros(M)
+        cash = np.asarray(cash, dtype=float)
+        return LineItem(name, cash if in_cash else zero, cash if in_accrual else zero, np.asarray(qty, dtype=float), unit)
+
+    if api_rows:
+        prices = {k: _col([p[k] for _, _, p in api_rows]) for k in
+                  ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")}
+        k = api_kernel(input_m, output_m, prices, w.cached_input_share, w.batch_share)
+        for j, (i, o, p) in enumerate(api_rows):
+            per_option[i] = {"api": item("api", k["api"][j], k["api_qty"][j], "1M tokens")}
+    if sh_rows:
+        stacked = _stack_self_host([p for _, _, p in sh_rows])
+        k = self_host_kernel(peak, stacked, fte_cost, M)
+        for j, (i, o, p) in enumerate(sh_rows):
+            items: dict[str, LineItem] = {}
+            if p["payment"] == "rent":
+                unit = "GPU-hours" if p.get("rent_mode") == "gpu" else "instance-hours"
+                items["rent"] = item("rent", k["rent"][j], k["rent_qty"][j], unit)
+            else:
+                items["capex"] = LineItem("capex", k["capex"][j], np.zeros(M), k["capex_qty"][j], "servers")
+                items["depreciation"] = LineItem("depreciation", np.zeros(M), k["depreciation"][j],
+                                                 k["depreciation_qty"][j], "servers")
+                items["power"] = item("power", k["power"][j], k["power_qty"][j], "kWh")
+                items["colo"] = item("colo", k["colo"][j], k["colo_qty"][j], "kW-months")
+                items["maintenance"] = item("maintenance", k["maintenance"][j], k["maintenance_qty"][j], "servers")
+            items["staff"] = item("staff", k["staff"][j], k["staff_qty"][j], "FTE")
+            per_option[i] = items
+            fleet[i] = {"replicas": k["replicas"][j], "gpus": k["gpus"][j],
+                        "servers": k["servers"][j] if p["payment"] == "own" else None}
+
+    # finance, vectorised over options
+    order = [i for i, _, _ in resolved]
+    cash = np.array([sum(li.cash_usd for li in per_option[i].values()) for i in order]).reshape(len(order), M)
+    accrual = np.array([sum(li.accrual_usd for li in per_option[i].values()) for i in order]).reshape(len(order), M)
+    total_tokens = float(np.sum(input_m + output_m))
+    npvs = finance.npv(cash, discount_rate) if order else np.zeros(0)
+    ref_pos = next((n for n, (_, o, _) in enumerate(resolved) if o.kind == "api"), None)
+    be = finance.break_even_index(cash, cash[ref_pos]) if ref_pos is not None else np.full(len(order), -1)
+
+    options: list[OptionResult] = []
+    for n, (i, o, p) in enumerate(resolved):
+        is_ref = n == ref_pos
+        be_idx = -1 if (o.kind == "api" or is_ref) else int(be[n])
+        tot_acc = float(accrual[n].sum())
+        f = fleet.get(i, {})
+        options.append(OptionResult(
+            name=o.name, kind=o.kind, payment=p.get("payment", "api"), line_items=per_option[i],
+            requests=requests, input_tokens=input_m, output_tokens=output_m, peak_rps=peak,
+            cash_usd=cash[n], accrual_usd=accrual[n], total_cash_usd=float(cash[n].sum()),
+            total_accrual_usd=tot_acc, npv_usd=float(npvs[n]),
+            usd_per_million_tokens=float(finance.usd_per_million_tokens(tot_acc, total_tokens)),
+            break_even_month=finance.index_to_month(be_idx, labels), break_even_index=be_idx,
+            replicas=f.get("replicas"), gpus=f.get("gpus"), servers=f.get("servers"),
+            capacity=p.get("capacity"), notes=tuple(p.get("notes", ())), ref_id=p.get("ref_id", ""),
+            params={k: v for k, v in p.items() if k not in ("notes", "capacity")},
+        ))
+    r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
+                                    "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
+    return Result(scenario=s, months=labels, options=options, assumptions=r.used,
+                  reference=resolved[ref_pos][1].name if ref_pos is not None else None,
+                  requests_per_day=rpd, skipped=skipped, catalog_version="")
