@@ -60,6 +60,14 @@ class Entry(BaseModel):
     def _no_nan(cls, v: Any) -> Any:
         return _finite(v)
 
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_to_text(cls, v: Any) -> Any:
+        # YAML reads a bare 2025-09-01 as a date; keep it as ISO text.
+        if isinstance(v, (_dt.date, _dt.datetime)):
+            return v.isoformat()[:10]
+        return v
+
     @property
     def as_of_date(self) -> Optional[_dt.date]:
         return parse_as_of(self.as_of)
