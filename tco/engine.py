@@ -97,6 +97,9 @@ class Result:
     requests_per_day: np.ndarray
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (option name, reason)
     catalog_version: str = ""
+    #: scenario-wide finance inputs as resolved: discount_rate, fte_cost_per_year, *_price_change_per_year
+    #: [fraction/year], currency, usd_to_currency, fiscal_year_start_month (see docs/finance.md)
+    finance_inputs: dict[str, Any] = field(default_factory=dict)
 
     def option(self, name: str) -> OptionResult:
         for o in self.options:
@@ -267,6 +270,44 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
 
 
 # ----------------------------------------------------------------------------------------------
+# Price trends (docs/finance.md)
+
+PRICE_TRENDS = ("api_price_change_per_year", "rent_price_change_per_year", "electricity_price_change_per_year")
+
+
+def price_trend_factor(months: int, change_per_year) -> np.ndarray:
+    """Price multiplier of month m = (1 + change_per_year)^(m / 12); change_per_year [fraction/year] broadcasts
+    (a ``(N, 1)`` array of Monte Carlo draws gives ``(N, months)``). -0.3 = 30% cheaper each year.
+    """
+    m = np.arange(months, dtype=float)
+    r = np.asarray(change_per_year, dtype=float)
+    return np.power(1.0 + r, m / 12.0)
+
+
+def apply_self_host_trends(p: dict[str, np.ndarray], months: int, rent_change_per_year,
+                           electricity_change_per_year) -> dict[str, np.ndarray]:
+    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h] and usd_per_kwh [USD/kWh]
+    multiplied month by month by their price trend factor (their shape becomes ``(..., n, months)``).
+    """
+    out = dict(p)
+    rent_f = price_trend_factor(months, rent_change_per_year)
+    power_f = price_trend_factor(months, electricity_change_per_year)
+    out["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * rent_f
+    out["usd_per_instance_hour"] = p["usd_per_instance_hour"] * rent_f
+    out["usd_per_kwh"] = p["usd_per_kwh"] * power_f
+    return out
+
+
+def _trend_rate(r: "_Resolver", key: str, inline: Any) -> float:
+    """A price trend from the scenario, else the assumptions catalog, else 0 (no trend), recorded either way."""
+    if inline is None and key not in r.c.assumptions:
+        r.used.append(AssumptionUsed("", key, 0.0, "fraction per year", "default",
+                                     "no trend: assumption missing from the catalog"))
+        return 0.0
+    return r.default("", key, inline, "fraction per year")
+
+
+# ----------------------------------------------------------------------------------------------
 # Vectorised kernels (options on axis -2, months on axis -1)
 
 
@@ -361,6 +402,8 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     output_m = workload.monthly_tokens(requests, w.output_tokens)
     peak = workload.peak_rps(rpd, w.peak_to_average)
     discount_rate = r.default("", "discount_rate", s.finance.discount_rate)
+    trends = {key: _trend_rate(r, key, getattr(s.finance, key)) for key in PRICE_TRENDS}
+    api_factor = price_trend_factor(M, trends["api_price_change_per_year"])  # (M,)
     needs_staff = any(o.self_host is not None for o in s.options)
     fte_cost = r.default("", "fte_cost_per_year", s.ops.fte_cost_per_year, "USD/year") if needs_staff else 0.0
 
@@ -396,13 +439,14 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
         return LineItem(name, cash if in_cash else zero, cash if in_accrual else zero, np.asarray(qty, dtype=float), unit)
 
     if api_rows:
-        prices = {k: _col([p[k] for _, _, p in api_rows]) for k in
+        prices = {k: _col([p[k] for _, _, p in api_rows]) * api_factor for k in
                   ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")}
         k = api_kernel(input_m, output_m, prices, w.cached_input_share, w.batch_share)
         for j, (i, o, p) in enumerate(api_rows):
             per_option[i] = {"api": item("api", k["api"][j], k["api_qty"][j], "1M tokens")}
     if sh_rows:
-        stacked = _stack_self_host([p for _, _, p in sh_rows])
+        stacked = apply_self_host_trends(_stack_self_host([p for _, _, p in sh_rows]), M,
+                                         trends["rent_price_change_per_year"], trends["electricity_price_change_per_year"])
         k = self_host_kernel(peak, stacked, fte_cost, M)
         for j, (i, o, p) in enumerate(sh_rows):
             items: dict[str, LineItem] = {}
@@ -451,4 +495,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
     return Result(scenario=s, months=labels, options=options, assumptions=r.used,
                   reference=resolved[ref_pos][1].name if ref_pos is not None else None,
-                  requests_per_day=rpd, skipped=skipped, catalog_version="")
+                  requests_per_day=rpd, skipped=skipped, catalog_version="",
+                  finance_inputs=dict(discount_rate=discount_rate, fte_cost_per_year=fte_cost, **trends,
+                                      currency=s.finance.currency, usd_to_currency=s.finance.usd_to_currency,
+                                      fiscal_year_start_month=s.finance.fiscal_year_start_month))

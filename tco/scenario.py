@@ -49,6 +49,21 @@ class Slo(_Model):
 
 class Finance(_Model):
     discount_rate: Optional[float] = Field(None, gt=-1, le=10, description="Annual discount rate for NPV.")
+    api_price_change_per_year: Optional[float] = Field(
+        None, gt=-1, le=10, description="Yearly change of API token prices, applied monthly as (1 + r)^(m/12); -0.3 = 30% cheaper a year.")
+    rent_price_change_per_year: Optional[float] = Field(
+        None, gt=-1, le=10, description="Yearly change of GPU rental prices, applied monthly as (1 + r)^(m/12).")
+    electricity_price_change_per_year: Optional[float] = Field(
+        None, gt=-1, le=10, description="Yearly change of the electricity price, applied monthly as (1 + r)^(m/12).")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of XLSX and FOCUS exports.")
+    usd_to_currency: float = Field(1.0, gt=0, le=1e6, description="Units of `currency` per USD (one rate for the horizon).")
+    fiscal_year_start_month: int = Field(1, ge=1, le=12, description="First calendar month of the fiscal year (1 = January).")
+
+    @model_validator(mode="after")
+    def _usd_rate(self) -> "Finance":
+        if self.currency == "USD" and self.usd_to_currency != 1.0:
+            raise ValueError("usd_to_currency must be 1 when currency is USD")
+        return self
 
 
 class Ops(_Model):
