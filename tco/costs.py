@@ -137,3 +137,123 @@ def staff_cost(staff_fte, fte_cost_per_year, months: int) -> np.ndarray:
     """Staff [USD per month] = staff_fte [FTE] x fte_cost_per_year [USD/FTE-year] / 12, every month."""
     per_month = np.asarray(staff_fte, dtype=float) * fte_cost_per_year / 12.0
     return np.broadcast_to(np.asarray(per_month)[..., None], np.shape(per_month) + (months,)).astype(float)
+
+
+# ----------------------------------------------------------------------------------------------
+# Traffic and fleet dynamics (issue 5; restated in docs/methodology_traffic.md).
+# Hourly arrays have the 24 hours of a typical day on the last axis, months just before it.
+
+
+def spot_capacity(capacity_rps_per_replica, interruption_overhead) -> np.ndarray:
+    """Usable capacity on spot [req/s] = capacity_rps_per_replica [req/s] x (1 - interruption_overhead)."""
+    return np.asarray(capacity_rps_per_replica, dtype=float) * (1.0 - np.asarray(interruption_overhead, dtype=float))
+
+
+def fleet_rps(serving_replicas, capacity_rps_per_replica, target_utilization) -> np.ndarray:
+    """Load a fleet serves within plan [req/s] = serving_replicas x capacity [req/s] x target_utilization."""
+    return np.asarray(serving_replicas, dtype=float) * capacity_rps_per_replica * target_utilization
+
+
+def hourly_sum(x_mh, hours_per_slot=HOURS_PER_MONTH / 24.0) -> np.ndarray:
+    """Monthly total of an hourly quantity [unit-hours] = sum over h of x_{m,h} x D, D = 730 / 24 [h].
+
+    Each hour of the typical day occurs D times a month, so a GPU count per hour gives GPU-hours.
+    """
+    return np.sum(np.asarray(x_mh, dtype=float), axis=-1) * hours_per_slot
+
+
+def reserved_used_gpus(gpus, reserved_gpus) -> np.ndarray:
+    """Reserved GPUs doing work [GPUs] = min(gpus, reserved_gpus)."""
+    return np.minimum(np.asarray(gpus, dtype=float), reserved_gpus)
+
+
+def reserved_unused_gpus(gpus, reserved_gpus) -> np.ndarray:
+    """Reserved GPUs idle [GPUs] = max(0, reserved_gpus - gpus) (never negative)."""
+    return np.maximum(0.0, reserved_gpus - np.asarray(gpus, dtype=float))
+
+
+def on_demand_gpus(gpus, reserved_gpus) -> np.ndarray:
+    """GPUs billed on demand above the commitment [GPUs] = max(0, gpus - reserved_gpus)."""
+    return np.maximum(0.0, np.asarray(gpus, dtype=float) - reserved_gpus)
+
+
+def overflow_rps(hourly_rps_mh, fleet_rps_m) -> np.ndarray:
+    """Load the fleet cannot take in hour h of month m [req/s] = max(0, hourly_rps_{m,h} - fleet_rps_m)."""
+    return np.maximum(0.0, np.asarray(hourly_rps_mh, dtype=float) - np.asarray(fleet_rps_m, dtype=float)[..., None])
+
+
+def overflow_requests(overflow_rps_mh, hours_per_slot=HOURS_PER_MONTH / 24.0) -> np.ndarray:
+    """Requests sent to the API in month m [req] = sum over h of overflow_rps_{m,h} [req/s] x 3,600 [s/h] x D [h]."""
+    return hourly_sum(np.asarray(overflow_rps_mh, dtype=float) * 3600.0, hours_per_slot)
+
+
+def purchases_with_lead_time(needed_bought_m, lead_time_months) -> np.ndarray:
+    """Servers bought in month t [count] when each is bought ``lead_time_months`` before first needed.
+
+    bought_t = sum of needed_bought_k for k with max(0, k - L) = t; months before the horizon start are
+    clamped to month 0 (servers needed in the first L months are all bought in month 0).
+    Computed as bought = diff(cum_needed[min(t + L, M - 1)]), L [months] broadcasts per option.
+    """
+    nb = np.asarray(needed_bought_m, dtype=float)
+    cum = np.cumsum(nb, axis=-1)
+    n = nb.shape[-1]
+    idx = np.minimum(np.arange(n) + np.asarray(lead_time_months, dtype=int), n - 1)
+    idx = np.broadcast_to(idx, cum.shape)
+    bought_by = np.take_along_axis(cum, idx, axis=-1)
+    return np.diff(bought_by, axis=-1, prepend=0.0)
+
+
+def refresh_purchases(first_bought_m, life_months) -> np.ndarray:
+    """All purchases [count] when every server is replaced at the end of its depreciation life.
+
+    total_t = sum over k >= 0 of first_bought_{t - k x life}: a server bought in month p is bought
+    again in p + life, p + 2 life, ... within the horizon (the replacement is bought in the month its
+    predecessor's depreciation ends). life_months [months] broadcasts per option.
+    """
+    first = np.asarray(first_bought_m, dtype=float)
+    n = first.shape[-1]
+    life = np.maximum(1, np.asarray(life_months, dtype=int))
+    total = first.copy()
+    t = np.arange(n)
+    for k in range(1, n // int(np.min(life)) + 1):  # loop over refresh cycles, vectorised over months
+        src = t - k * life
+        src_b = np.broadcast_to(src, np.broadcast_shapes(src.shape, first.shape))
+        shifted = np.take_along_axis(np.broadcast_to(first, src_b.shape), np.clip(src_b, 0, n - 1), axis=-1)
+        total = total + np.where(src_b >= 0, shifted, 0.0)
+    return total
+
+
+def book_value_end(bought_m, server_price_usd, life_months) -> np.ndarray:
+    """Book value at the end of the horizon [USD], after the last month's depreciation:
+
+    BV = server_price / life x sum over p of bought_p x max(0, life - (M - p))
+    (a server bought in month p has been depreciated for M - p months by the end of month M - 1).
+    """
+    bought = np.asarray(bought_m, dtype=float)
+    n = bought.shape[-1]
+    life = np.asarray(life_months, dtype=float)
+    remaining = np.maximum(0.0, life - (n - np.arange(n)))  # [months] of life left per purchase month
+    return np.sum(bought * remaining * np.asarray(server_price_usd, dtype=float) / life, axis=-1)
+
+
+def residual_cash(retired_m, held_end, server_price_usd, residual_share) -> np.ndarray:
+    """Residual proceeds [USD] (negative cash) = -residual_share x server_price x (retired_m + [m = M-1] x held_end).
+
+    Servers retired in a month are sold that month; the servers still held are sold at the end of the horizon.
+    held_end [servers] has one value per option (shape of retired_m without the month axis).
+    """
+    retired = np.asarray(retired_m, dtype=float).copy()
+    retired[..., -1] += np.asarray(held_end, dtype=float)
+    return -np.asarray(residual_share, dtype=float) * server_price_usd * retired
+
+
+def residual_accrual(residual_cash_m, book_value_end_usd) -> np.ndarray:
+    """Residual on the books [USD] = book value written off - proceeds = BV - proceeds.
+
+    Retired servers have been fully depreciated (BV 0: the proceeds are a gain, a negative cost); at the
+    end of the horizon the remaining book value ``book_value_end_usd`` is written off against the proceeds
+    (a loss when BV > proceeds). Over the horizon, depreciation + residual accrual = capex + residual cash.
+    """
+    out = np.asarray(residual_cash_m, dtype=float).copy()
+    out[..., -1] += np.asarray(book_value_end_usd, dtype=float)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -32,6 +32,60 @@ class _Model(BaseModel):
         return v
 
 
+class Growth(_Model):
+    """Traffic forecast (docs/scenario_traffic.md). Only the fields of the chosen ``kind`` may be given."""
+
+    kind: Literal["compound", "linear", "s_curve", "series"] = Field(description="Forecast shape.")
+    rate_per_month: Optional[float] = Field(None, gt=-1, le=10, description="compound: growth per month [1/month].")
+    requests_per_day_added_per_month: Optional[float] = Field(
+        None, ge=-1e12, le=1e12, description="linear: requests/day added each month [req/day/month].")
+    ceiling_requests_per_day: Optional[float] = Field(None, ge=0, le=1e12, description="s_curve: level approached [req/day].")
+    midpoint_month: Optional[float] = Field(None, ge=-1000, le=1000, description="s_curve: month index of fastest growth.")
+    steepness: Optional[float] = Field(None, gt=0, le=100, description="s_curve: logistic steepness [1/month].")
+    requests_per_day: Optional[list[float]] = Field(
+        None, min_length=1, max_length=MAX_MONTHS, description="series: requests/day for each month [req/day].")
+
+    @field_validator("requests_per_day")
+    @classmethod
+    def _series_values(cls, v: Optional[list[float]]) -> Optional[list[float]]:
+        if v is not None:
+            for i, x in enumerate(v):
+                if not math.isfinite(x) or x < 0 or x > 1e12:
+                    raise ValueError(f"value {i} must be a finite number in [0, 1e12], got {x}")
+        return v
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> "Growth":
+        fields = _GROWTH_FIELDS[self.kind]
+        missing = [f for f in fields if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
+        other = sorted(f for fs in _GROWTH_FIELDS.values() for f in fs if f not in fields and getattr(self, f) is not None)
+        if other:
+            raise ValueError(f"kind {self.kind} does not use {', '.join(other)}")
+        return self
+
+
+_GROWTH_FIELDS = {
+    "compound": ("rate_per_month",),
+    "linear": ("requests_per_day_added_per_month",),
+    "s_curve": ("ceiling_requests_per_day", "midpoint_month", "steepness"),
+    "series": ("requests_per_day",),
+}
+
+
+class Event(_Model):
+    """A step change: from ``month`` on, traffic is multiplied by ``multiply``."""
+
+    month: str = Field(description="First month affected, YYYY-MM.")
+    multiply: float = Field(ge=0, le=1e6, description="Factor applied from that month on.")
+
+    @field_validator("month", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> str:
+        return _parse_month(v)
+
+
 class Workload(_Model):
     requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month.")
     input_tokens: float = Field(ge=0, le=1e8, description="Mean input tokens per request [tokens].")
@@ -40,6 +94,57 @@ class Workload(_Model):
     peak_to_average: float = Field(1.0, ge=1, le=1000, description="Peak-hour load / average load.")
     cached_input_share: float = Field(0.0, ge=0, le=1, description="Share of input tokens billed at the cached rate.")
     batch_share: float = Field(0.0, ge=0, le=1, description="Share of requests sent through a batch API.")
+    growth: Optional[Growth] = Field(None, description="Forecast shape; growth_per_month is the compound shorthand.")
+    events: list[Event] = Field(default_factory=list, max_length=MAX_MONTHS, description="Step changes.")
+    daily_profile: Optional[Union[str, list[float]]] = Field(
+        None, description="Preset name or 24 hourly weights; replaces peak_to_average.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _series_fills_first_month(cls, data: Any) -> Any:
+        # with a series forecast the first month is the series' first value: requests_per_day may be omitted
+        if isinstance(data, dict) and "requests_per_day" not in data:
+            g = data.get("growth")
+            if isinstance(g, dict) and g.get("kind") == "series" and isinstance(g.get("requests_per_day"), list) \
+                    and g["requests_per_day"] and isinstance(g["requests_per_day"][0], (int, float)):
+                data = {**data, "requests_per_day": g["requests_per_day"][0]}
+        return data
+
+    @field_validator("daily_profile", mode="before")
+    @classmethod
+    def _profile(cls, v: Any) -> Any:
+        from .workload import DAILY_PROFILES
+
+        if v is None:
+            return v
+        if isinstance(v, str):
+            if v not in DAILY_PROFILES:
+                raise ValueError(f"unknown preset '{v}'; use one of {', '.join(DAILY_PROFILES)} or 24 numbers")
+            return v
+        if not isinstance(v, (list, tuple)):
+            raise ValueError(f"must be a preset name or a list of 24 numbers, got {type(v).__name__}")
+        if len(v) != 24:
+            raise ValueError(f"needs 24 hourly weights (hours 0-23), got {len(v)}")
+        out = []
+        for h, x in enumerate(v):
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+                raise ValueError(f"hour {h}: weight must be a finite number >= 0, got {x!r}")
+            out.append(float(x))
+        if sum(out) <= 0:
+            raise ValueError("at least one hourly weight must be > 0")
+        return out
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Workload":
+        if self.growth is not None and self.growth_per_month != 0:
+            raise ValueError("give growth or growth_per_month (its compound shorthand), not both")
+        if self.daily_profile is not None and "peak_to_average" in self.model_fields_set:
+            raise ValueError("give daily_profile or peak_to_average, not both (the profile's largest hour is the peak)")
+        g = self.growth
+        if g is not None and g.kind == "series" and abs(g.requests_per_day[0] - self.requests_per_day) > 1e-9 * max(1.0, self.requests_per_day):
+            raise ValueError(f"requests_per_day ({self.requests_per_day:g}) differs from growth.requests_per_day[0] "
+                             f"({g.requests_per_day[0]:g}); omit requests_per_day with a series")
+        return self
 
 
 class Slo(_Model):
@@ -96,6 +201,22 @@ class Rent(_Model):
     usd_per_gpu_hour: Optional[float] = Field(None, ge=0, le=1e4, description="[USD / GPU-hour]")
     usd_per_instance_hour: Optional[float] = Field(None, ge=0, le=1e6, description="[USD / instance-hour]")
     gpus_per_instance: Optional[int] = Field(None, ge=1, le=1024, description="GPUs per instance.")
+    autoscale: bool = Field(False, description="Follow the hourly load (needs workload.daily_profile).")
+    min_replicas: Optional[int] = Field(None, ge=0, le=100000, description="autoscale: floor on serving replicas (default 1).")
+    reserved_gpus: Optional[int] = Field(None, ge=0, le=1000000, description="GPUs committed and billed every hour.")
+    usd_per_gpu_hour_reserved: Optional[float] = Field(None, ge=0, le=1e4, description="[USD / reserved GPU-hour]")
+    interruption_overhead: Optional[float] = Field(
+        None, ge=0, lt=1, description="spot: share of capacity held against interruptions [0-1).")
+
+    @model_validator(mode="after")
+    def _traffic_fields(self) -> "Rent":
+        if self.min_replicas is not None and not self.autoscale:
+            raise ValueError("min_replicas needs autoscale: true")
+        if self.interruption_overhead is not None and self.pricing != "spot":
+            raise ValueError("interruption_overhead applies to pricing: spot only")
+        if self.usd_per_gpu_hour_reserved is not None and not self.reserved_gpus:
+            raise ValueError("usd_per_gpu_hour_reserved needs reserved_gpus > 0")
+        return self
 
     @model_validator(mode="after")
     def _one_price(self) -> "Rent":
@@ -120,6 +241,10 @@ class Own(_Model):
     colo_usd_per_kw_month: Optional[float] = Field(None, ge=0, le=1e5, description="[USD per kW per month]")
     maintenance_share_per_year: Optional[float] = Field(None, ge=0, le=1, description="Share of server price per year.")
     depreciation_years: Optional[float] = Field(None, gt=0, le=30, description="Straight-line life [years].")
+    lead_time_months: int = Field(0, ge=0, le=60, description="Servers are bought this many months before first needed.")
+    refresh: bool = Field(False, description="Replace a server at the end of its depreciation life.")
+    residual_share: Optional[float] = Field(
+        None, ge=0, le=1, description="Share of the purchase price recovered at retirement or horizon end.")
 
     @model_validator(mode="after")
     def _server_or_fields(self) -> "Own":
@@ -127,6 +252,19 @@ class Own(_Model):
             missing = [f for f in ("gpus_per_server", "server_price_usd", "server_power_kw") if getattr(self, f) is None]
             if missing:
                 raise ValueError(f"needs server (catalog id) or {', '.join(missing)}")
+        return self
+
+
+class Overflow(_Model):
+    """The API that takes the requests a hybrid fleet cannot serve."""
+
+    api: Optional[str] = Field(None, description="API offer id (catalog).")
+    prices: Optional[PartialApiPrices] = Field(None, description="Inline API prices [USD / 1M tokens]; inline wins.")
+
+    @model_validator(mode="after")
+    def _api_or_prices(self) -> "Overflow":
+        if self.api is None and (self.prices is None or self.prices.input is None or self.prices.output is None):
+            raise ValueError("needs api (catalog id) or prices with at least input and output")
         return self
 
 
@@ -141,11 +279,23 @@ class SelfHost(_Model):
     staff_fte: Optional[float] = Field(None, ge=0, le=1000, description="Ops staff [FTE].")
     rent: Optional[Rent] = None
     own: Optional[Own] = None
+    overflow: Optional[Overflow] = Field(None, description="Hybrid: send load above the fleet to this API.")
+    base_replicas: Optional[int] = Field(None, ge=1, le=100000, description="Hybrid: serving replicas (spare excluded).")
+    size_for_hour_percentile: Optional[float] = Field(
+        None, gt=0, le=1, description="Hybrid: size the fleet for this percentile of the day's hourly load.")
 
     @model_validator(mode="after")
     def _rent_or_own(self) -> "SelfHost":
         if (self.rent is None) == (self.own is None):
             raise ValueError("needs exactly one of rent or own")
+        sizing = (self.base_replicas is not None) + (self.size_for_hour_percentile is not None)
+        if self.overflow is not None:
+            if sizing != 1:
+                raise ValueError("overflow needs exactly one of base_replicas or size_for_hour_percentile")
+            if self.rent is not None and self.rent.autoscale:
+                raise ValueError("overflow and rent.autoscale exclude each other (the hybrid fleet is fixed)")
+        elif sizing:
+            raise ValueError("base_replicas and size_for_hour_percentile need overflow (the API that takes the excess)")
         return self
 
 
@@ -182,17 +332,25 @@ class Scenario(_Model):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> str:
-        if isinstance(v, (_dt.date, _dt.datetime)):
-            return f"{v.year:04d}-{v.month:02d}"
-        s = str(v).strip()
-        try:
-            y, m = s.split("-")
-            y, m = int(y), int(m)
-            if not (1900 <= y <= 2200 and 1 <= m <= 12) or len(s) != 7:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"must be a month YYYY-MM, got {v!r}") from None
-        return s
+        return _parse_month(v)
+
+    @model_validator(mode="after")
+    def _traffic_needs(self) -> "Scenario":
+        w = self.workload
+        if w.growth is not None and w.growth.kind == "series" and len(w.growth.requests_per_day) < self.months:
+            raise ValueError(f"workload.growth.requests_per_day: has {len(w.growth.requests_per_day)} values, "
+                             f"the horizon has {self.months} months (one value per month)")
+        for k, e in enumerate(w.events):
+            if month_index(self.start, e.month) < 0:
+                raise ValueError(f"workload.events[{k}].month: {e.month} is before the start {self.start} "
+                                 "(requests_per_day already describes the first month)")
+        if w.daily_profile is None:
+            for o in self.options:
+                sh = o.self_host
+                if sh is not None and (sh.overflow is not None or (sh.rent is not None and sh.rent.autoscale)):
+                    what = "overflow" if sh.overflow is not None else "rent.autoscale"
+                    raise ValueError(f"option '{o.name}': {what} needs workload.daily_profile (the hourly load shape)")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Scenario":
@@ -211,6 +369,27 @@ class Scenario(_Model):
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
+
+
+def _parse_month(v: Any) -> str:
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return f"{v.year:04d}-{v.month:02d}"
+    s = str(v).strip()
+    try:
+        y, m = s.split("-")
+        y, m = int(y), int(m)
+        if not (1900 <= y <= 2200 and 1 <= m <= 12) or len(s) != 7:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"must be a month YYYY-MM, got {v!r}") from None
+    return s
+
+
+def month_index(start: str, month: str) -> int:
+    """Index of ``month`` (YYYY-MM) counted from ``start`` (YYYY-MM); negative before the start."""
+    y0, m0 = (int(x) for x in start.split("-"))
+    y1, m1 = (int(x) for x in month.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
 
 
 def month_labels(start: str, months: int) -> list[str]:
@@ -258,4 +437,5 @@ def load_scenario(path: str) -> Scenario:
 
 
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
-           "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels"]
+           "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
+           "Growth", "Event", "Overflow", "month_index"]
