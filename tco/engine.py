@@ -33,6 +33,12 @@ LINE_ITEMS = {
     "colo": (True, True),
     "maintenance": (True, True),
     "staff": (True, True),
+    # issue 5 (docs/methodology_traffic.md)
+    "reserved_unused": (True, True),  # committed GPU-hours left idle, billed anyway
+    "api_overflow": (True, True),  # hybrid: requests above the fleet billed by the overflow API
+    # residual: cash = -proceeds (sale at retirement or horizon end); accrual = book value written off
+    # - proceeds (gain < 0, loss > 0). Both flags are True but the two series differ.
+    "residual": (True, True),
 }
 
 
@@ -156,20 +162,23 @@ class _Resolver:
 
 
 def _resolve_api(r: _Resolver, i: int, o: Option) -> Optional[dict]:
-    path = f"options[{i}]"
-    entry = r.lookup(f"{path}.api", "apis", o.api) if o.api else None
-    if o.api and entry is None:
+    return _resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
+
+
+def _resolve_api_prices(r: _Resolver, path: str, name: str, api_id: Optional[str], inline, key_prefix: str = "") -> Optional[dict]:
+    """API prices of an option (or of a hybrid option's overflow API, ``key_prefix="overflow_"``)."""
+    entry = r.lookup(f"{path}.api", "apis", api_id) if api_id else None
+    if api_id and entry is None:
         return None
-    inline = o.prices
     notes = []
 
     def price(key: str, fallback: Optional[float] = None, fallback_key: str = "") -> float:
-        v = r.from_entry(o.name, f"price_{key}", getattr(inline, key) if inline else None, entry, key, "apis",
+        v = r.from_entry(name, f"{key_prefix}price_{key}", getattr(inline, key) if inline else None, entry, key, "apis",
                          "USD/1M tokens")
         if v is None:
             if fallback is None:
                 raise EvaluationError(f"{path}.prices.{key}: required")
-            notes.append(f"no {key.replace('_', ' ')} price known: billed at the {fallback_key} price")
+            notes.append(f"{key_prefix.replace('_', ' ')}no {key.replace('_', ' ')} price known: billed at the {fallback_key} price")
             return fallback
         return v
 
@@ -177,7 +186,7 @@ def _resolve_api(r: _Resolver, i: int, o: Option) -> Optional[dict]:
     p_out = price("output")
     w = r.s.workload
     p_cached = price("cached_input", p_in, "input") if w.cached_input_share > 0 else (
-        r.from_entry(o.name, "price_cached_input", getattr(inline, "cached_input", None) if inline else None, entry,
+        r.from_entry(name, f"{key_prefix}price_cached_input", getattr(inline, "cached_input", None) if inline else None, entry,
                      "cached_input", "apis", "USD/1M tokens") or p_in)
     if w.batch_share > 0:
         p_bin = price("batch_input", p_in, "input")
@@ -185,7 +194,8 @@ def _resolve_api(r: _Resolver, i: int, o: Option) -> Optional[dict]:
     else:
         p_bin, p_bout = p_in, p_out
     return dict(p_input=p_in, p_output=p_out, p_cached_input=p_cached, p_batch_input=p_bin, p_batch_output=p_bout,
-                notes=notes, ref_id=o.api or "inline")
+                notes=notes, ref_id=api_id or "inline",
+                provider=entry.provider if entry is not None else "", service=entry.model_name if entry is not None else "")
 
 
 def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
@@ -245,6 +255,8 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
             gpi = r.from_entry(name, "gpus_per_instance", rent.gpus_per_instance, offer, "gpus_per_instance", "offers", "GPUs")
             p.update(rent_mode="instance", usd_per_instance_hour=price, gpus_per_instance=gpi)
         p["pricing"] = rent.pricing
+        p["provider"] = offer.provider if offer is not None else ""
+        p["service"] = f"{offer.id} ({offer.instance_type})" if offer is not None else ""
     else:
         p["payment"] = "own"
         own = sh.own
