@@ -1,0 +1,143 @@
+"""Memory fit and estimator: hand-checked memory cases and physical monotonicity."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from numpy.testing import assert_allclose
+
+from tco.catalog import GpuEntry, ModelEntry
+from tco.perf import (CALIBRATION, RUNTIME_OVERHEAD_GB, USABLE_MEMORY_FRACTION, config_arrays, estimate,
+                      estimate_arrays, estimated_capacity_at_slo, memory_fit, moe_split)
+
+SRC = dict(source="test", as_of="2025-07-15", license="test")
+
+
+def llama(pid, total, layers, hidden, heads, kv_heads=8, active=None, experts=None, k=None):
+    return ModelEntry(id=pid, name=pid, family="llama", total_params_b=total, active_params_b=active or total,
+                      layers=layers, hidden_size=hidden, attention_heads=heads, kv_heads=kv_heads, head_dim=128,
+                      vocab_size=128256, max_context=131072, experts_total=experts, experts_per_token=k, **SRC)
+
+
+L8B = llama("llama-3.1-8b", 8.030, 32, 4096, 32)
+L70B = llama("llama-3.1-70b", 70.554, 80, 8192, 64)
+L405B = llama("llama-3.1-405b", 405.853, 126, 16384, 128)
+SCOUT = llama("llama-4-scout", 109.0, 48, 5120, 40, active=17.0, experts=16, k=1)
+H100 = GpuEntry(id="h100-sxm", name="H100 SXM", vendor="nvidia", memory_gb=80, mem_bw_tbs=3.35, bf16_tflops=989,
+                fp8_tflops=1978, source="test", as_of="2025-07")
+A100_40 = GpuEntry(id="a100-40gb", name="A100 40GB", vendor="nvidia", memory_gb=40, mem_bw_tbs=1.555,
+                   bf16_tflops=312, source="test", as_of="2025-07")
+GIB = 2 ** 30 / 1e9  # [GB per catalog GB], HBM capacities are binary
+
+
+def test_405b_bf16_does_not_fit_8x_h100():
+    # weights/GPU = 405.853e9 x 2 B / 8 = 101.46 GB > usable 80 x 1.0737 x 0.9 = 77.31 GB
+    fit = memory_fit(L405B, H100, 8, "bf16", 4096)
+    assert_allclose(fit.weights_gb, 405.853 * 2 / 8)
+    assert_allclose(fit.usable_gb, 80 * GIB * 0.9)
+    assert not fit.fits and fit.max_concurrency == 0
+    assert "does not fit in memory" in fit.reason
+
+
+def test_405b_fp8_fits_8x_h100_hand_checked():
+    # weights/GPU = 405.853 / 8 = 50.73 GB; budget = 77.309 - 50.732 - 3 = 23.577 GB
+    # KV bf16 per token = 2 x 126 x 8 x 128 x 2 B = 516,096 B; per GPU (8 shards) 64,512 B
+    # 4096-token sequence = 0.26424 GB per GPU -> floor(23.577 / 0.26424) = 89
+    fit = memory_fit(L405B, H100, 8, "fp8", 4096, kv_dtype="bf16")
+    budget = 80 * GIB * USABLE_MEMORY_FRACTION - 405.853 / 8 - RUNTIME_OVERHEAD_GB
+    assert_allclose(fit.kv_budget_gb, budget)
+    assert_allclose(fit.kv_gb_per_sequence, 4096 * 516096 / 8 / 1e9)
+    assert fit.max_concurrency == math.floor(budget / (4096 * 516096 / 8 / 1e9)) == 89
+
+
+def test_fp8_kv_doubles_concurrency_roughly():
+    a = memory_fit(L70B, H100, 2, "fp8", 2048, kv_dtype="bf16")
+    b = memory_fit(L70B, H100, 2, "fp8", 2048, kv_dtype="fp8")
+    assert b.max_concurrency in (2 * a.max_concurrency, 2 * a.max_concurrency + 1)
+
+
+def test_8b_bf16_one_h100_hand_checked():
+    # 77.309 - 16.06 - 3 = 58.249 GB; KV bf16 131,072 B/token x 2048 = 0.26844 GB -> 216
+    fit = memory_fit(L8B, H100, 1, "bf16", 2048, concurrency=100, kv_dtype="bf16")
+    assert fit.max_concurrency == 216
+    assert fit.fits_at_concurrency
+    assert_allclose(fit.kv_gb, 100 * 2048 * 131072 / 1e9)
+
+
+def test_moe_memory_uses_total_params():
+    fit = memory_fit(SCOUT, H100, 1, "bf16", 1024)
+    assert_allclose(fit.weights_gb, 218.0)  # 109e9 x 2 B: all experts are stored
+    assert not fit.fits
+
+
+def test_moe_split_hand_checked():
+    # Scout: per_expert = (109 - 17) / 15 = 6.1333; shared = 17 - 6.1333 = 10.8667
+    shared, per = moe_split(109, 17, 16, 1)
+    assert_allclose([shared, per], [17 - 92 / 15, 92 / 15])
+    assert moe_split(70, 70, None, None) == (70.0, 0.0)
+
+
+def test_estimate_is_labelled_and_fp8_fallback_note():
+    e = estimate(L8B, A100_40, 1, "fp8", 500, 200, concurrency=8)
+    assert e.kind == "estimated"
+    assert any("weight-only" in n for n in e.notes)
+    assert e.request_throughput_rps > 0 and e.tpot_ms > 0 and e.ttft_ms > 0
+
+
+def test_estimate_not_fitting_returns_none():
+    e = estimate(L405B, H100, 8, "bf16", 1000, 200)
+    assert not e.fits and e.output_tokens_per_s is None
+    assert any("does not fit" in n for n in e.notes)
+
+
+def test_arrays_match_scalar():
+    c = config_arrays([L8B, L70B], [H100], [1, 4], ["bf16", "fp8"], [500, 2000], [200, 300])
+    out = estimate_arrays(c, [np.nan, 16], [2.0, np.nan])
+    e0 = estimate(L8B, H100, 1, "bf16", 500, 200, request_rate=2.0)
+    e1 = estimate(L70B, H100, 4, "fp8", 2000, 300, concurrency=16)
+    assert_allclose(out["tpot_ms"], [e0.tpot_ms, e1.tpot_ms])
+    assert_allclose(out["request_throughput_rps"], [2.0, e1.request_throughput_rps])
+
+
+def test_calibrated_against_reference_row_within_35pct():
+    # TRT-LLM v0.14 + Triton, Llama 3.1 70B BF16 TP4 on H100, ISL/OSL 467/256, QPS 8 -> 7 req/s,
+    # mean TTFT 92 ms, mean ITL 32 ms (../shared/reference/throughput_measured_dev.csv)
+    e = estimate(L70B, H100, 4, "bf16", 467, 256, request_rate=7.0, kv_dtype="bf16")
+    assert abs(e.tpot_ms / 32 - 1) < 0.35
+    assert abs(e.ttft_ms / 92 - 1) < 0.5
+
+
+def test_estimated_capacity_infeasible_and_feasible():
+    rps, reason, _ = estimated_capacity_at_slo(L70B, H100, 4, "fp8", 1000, 200, ttft_p95_ms=1.0, tpot_p95_ms=None)
+    assert rps is None and "cannot meet the SLO" in reason
+    rps, reason, est = estimated_capacity_at_slo(L70B, H100, 4, "fp8", 1000, 200, 2000, 60)
+    assert rps > 0 and reason is None and est.kind == "estimated"
+
+
+MODELS = [L8B, L70B, L405B, SCOUT]
+
+
+@settings(max_examples=50, deadline=None)
+@given(m=st.sampled_from(MODELS), prec=st.sampled_from(["bf16", "fp8"]), n=st.sampled_from([1, 2, 4]),
+       isl=st.integers(16, 8000), osl=st.integers(16, 4000))
+def test_more_gpus_never_fewer_tokens_per_s_at_max_batch(m, prec, n, isl, osl):
+    a = estimate(m, H100, n, prec, isl, osl)
+    b = estimate(m, H100, 2 * n, prec, isl, osl)
+    if a.fits:
+        assert b.fits
+        assert b.max_output_tokens_per_s >= a.max_output_tokens_per_s * (1 - 1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(m=st.sampled_from(MODELS), n=st.sampled_from([1, 2, 4, 8]), isl=st.integers(16, 8000),
+       osl=st.integers(16, 4000), extra=st.integers(1, 4000), load=st.floats(0.05, 0.9))
+def test_longer_osl_never_lower_tpot_at_same_request_rate(m, n, isl, osl, extra, load):
+    top = estimate(m, H100, n, "fp8", isl, osl + extra)
+    if not top.fits:
+        return
+    rate = load * top.request_throughput_rps  # below saturation for both OSLs
+    a = estimate(m, H100, n, "fp8", isl, osl, request_rate=rate)
+    b = estimate(m, H100, n, "fp8", isl, osl + extra, request_rate=rate)
+    assert b.tpot_ms >= a.tpot_ms * (1 - 1e-6)
