@@ -1,0 +1,26 @@
+"""Streamlit entry point: page config and navigation only (pages live in views/, logic in tco/)."""
+from pathlib import Path
+
+import streamlit as st
+
+HERE = Path(__file__).resolve().parent
+
+#: (page file relative to this folder, title, icon); the first is the default page. Pages whose file
+#: does not exist yet are left out, so the router never breaks while pages are being written.
+PAGES = (
+    ("views/compare.py", "Compare", ":material/compare_arrows:"),
+    ("views/capacity.py", "Capacity", ":material/speed:"),
+    ("views/finance.py", "Finance", ":material/account_balance:"),
+    ("views/scenarios.py", "Scenarios", ":material/folder_open:"),
+    ("views/optimizer.py", "Optimizer", ":material/tune:"),
+    ("views/catalogs.py", "Catalogs", ":material/table_view:"),
+    ("views/data.py", "Data", ":material/database:"),
+    ("views/methodology.py", "Methodology", ":material/menu_book:"),
+)
+
+st.set_page_config(page_title="TCO: self-host Llama or pay per token", page_icon=":material/savings:",
+                   layout="wide")
+
+pages = [st.Page(str(HERE / file), title=title, icon=icon, default=(i == 0))
+         for i, (file, title, icon) in enumerate(PAGES) if (HERE / file).exists()]
+st.navigation(pages).run()

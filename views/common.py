@@ -1,0 +1,148 @@
+"""Helpers shared by every page: the cached catalog and evaluation, formatting, colours, errors.
+
+Caching: the catalog is loaded once per data directory (``st.cache_resource``, shared read-only by
+every session); an evaluation is cached on primitives only, the scenario as YAML text plus the
+catalog's content hash (``st.cache_data``), so an unchanged rerun costs a dictionary lookup.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional
+
+import streamlit as st
+
+from tco import charts, export
+from tco.catalog import Catalog, load_catalog
+from tco.engine import Result, evaluate
+from tco.exceptions import CatalogError, Problem, ProblemsError, TcoError
+from tco.scenario import load_scenario_text
+
+#: Environment variable naming the data directory (default: the bundled data/).
+DATA_DIR_ENV = "TCO_DATA_DIR"
+
+
+def data_dir() -> Optional[str]:
+    return os.environ.get(DATA_DIR_ENV) or None
+
+
+@st.cache_resource(show_spinner="Loading catalogs...")
+def _load_catalog(directory: Optional[str]) -> tuple[Catalog, str]:
+    cat = load_catalog(directory)
+    return cat, cat.version()
+
+
+def get_catalog() -> Catalog:
+    """The validated catalog; on problems, list every one with st.error and stop the page."""
+    try:
+        return _load_catalog(data_dir())[0]
+    except CatalogError as exc:
+        show_problems(exc.problems, title="The catalogs in the data directory have problems; fix them and reload:")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def catalog_version() -> str:
+    """Content hash of the loaded catalog (part of every evaluation cache key)."""
+    try:
+        return _load_catalog(data_dir())[1]
+    except CatalogError:
+        return "invalid"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def evaluate_cached(scenario_yaml: str, catalog_version: str) -> Result:
+    """evaluate() of a scenario given as YAML text, infeasible self-host options skipped (with reasons).
+
+    ``catalog_version`` is only part of the cache key: a changed catalog never serves a stale result.
+    Raises ScenarioError / TcoError (not cached) for scenarios the catalog cannot resolve.
+    """
+    scenario = load_scenario_text(scenario_yaml, "inputs")
+    catalog, _ = _load_catalog(data_dir())
+    return evaluate(scenario, catalog, skip_infeasible=True, file="inputs")
+
+
+def evaluate_yaml(scenario_yaml: str) -> tuple[Optional[Result], list[Problem]]:
+    """(result, []) or (None, located problems): the page decides where to show them."""
+    try:
+        return evaluate_cached(scenario_yaml, catalog_version()), []
+    except ProblemsError as exc:
+        return None, list(exc.problems)
+    except TcoError as exc:
+        return None, [Problem("inputs", None, None, str(exc))]
+
+
+# ----------------------------------------------------------------------------------------------
+# formatting
+
+
+def money(x: Optional[float]) -> str:
+    """$1.23M, $456k, $3,456 (n/a for missing)."""
+    return export.fmt_usd(x) if x is not None else "n/a"
+
+
+def per_million(x: Optional[float]) -> str:
+    """USD per 1M tokens with cents."""
+    if x is None or x != x:
+        return "n/a"
+    return f"${x:,.2f} / 1M tokens"
+
+
+def colors_for(result: Result) -> dict[str, str]:
+    """Colour per option name, the same in every chart of the page."""
+    return charts.result_colors(result)
+
+
+def option_colors(names: Iterable[str]) -> dict[str, str]:
+    return charts.option_colors(names)
+
+
+def show_problems(problems: Iterable[Problem | str], title: Optional[str] = None, where=None) -> None:
+    """Located problems as one st.error: an optional title, then one bullet per problem."""
+    lines = [str(p) for p in problems]
+    if not lines:
+        return
+    target = where if where is not None else st
+    body = "\n".join(f"- {_escape(line)}" for line in lines)
+    target.error(f"{title}\n\n{body}" if title else body, icon=":material/error:")
+
+
+def _escape(text: str) -> str:
+    """Keep user text from being read as markdown (ids with * or _ stay literal)."""
+    for ch in ("\\", "*", "_", "[", "]", "<", ">", "#", "|"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def assumption_caption(catalog: Catalog, key: str) -> str:
+    """'default 1.58 ratio: <source> (as of <date>)' for an assumptions-catalog entry."""
+    a = catalog.assumptions.get(key)
+    if a is None:
+        return ""
+    src = a.source.split(" ,")[0].split(" ;")[0]
+    if len(src) > 160:
+        src = src[:157] + "..."
+    return f"Default {a.value:g} {a.unit} ({a.kind}): {src} (as of {a.as_of})."
+
+
+# ----------------------------------------------------------------------------------------------
+# Compare-page inputs kept in session state (so they survive page switches and can be loaded)
+
+#: Session-state keys of the Compare page's inputs (widget keys are in tco.scenario_builder.FIELDS).
+COMPARE_VALUES = "compare_values"
+API_EDITOR, SELF_HOST_EDITOR = "api_options_editor", "self_host_options_editor"
+API_ROWS, SELF_HOST_ROWS = "api_rows", "self_host_rows"  # + "_base" / "_current"
+
+
+def set_compare_inputs(scenario) -> None:
+    """Make the Compare page show ``scenario`` on its next run (call before its widgets render, e.g.
+    from a callback or another page): stores the values and rows and drops the widgets' own state.
+    """
+    from tco.scenario_builder import FIELDS, scenario_to_inputs
+
+    values, api_rows, sh_rows = scenario_to_inputs(scenario)
+    st.session_state[COMPARE_VALUES] = values
+    for key, rows in ((API_ROWS, api_rows), (SELF_HOST_ROWS, sh_rows)):
+        st.session_state[key + "_base"] = rows
+        st.session_state[key + "_current"] = rows
+    for key in [f.key for f in FIELDS] + [API_EDITOR, SELF_HOST_EDITOR]:
+        st.session_state.pop(key, None)

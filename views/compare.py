@@ -1,0 +1,308 @@
+"""Compare: describe the workload, pick the options, see which is cheapest, by how much and from when.
+
+Reads widgets, builds the scenario with tco.scenario_builder (validated like a scenario file),
+evaluates it through the cached engine, and draws tco.charts figures. No formula lives here.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from tco import charts, export
+from tco.defaults import default_scenario
+from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISIONS, PRICINGS, SELF_HOST_COLUMNS,
+                                  describe, locate, validate_inputs)
+from views import common
+
+LAST_GOOD = "compare_last_good_yaml"
+
+catalog = common.get_catalog()
+ss = st.session_state
+if common.COMPARE_VALUES not in ss:
+    common.set_compare_inputs(default_scenario(catalog))
+stored = ss[common.COMPARE_VALUES]
+for key in FIELD_BY_KEY:
+    if key not in ss:
+        ss[key] = stored.get(key)
+
+slots: dict[str, st.delta_generator.DeltaGenerator] = {}
+
+
+def number(key: str, step: float, fmt: str, help: str | None = None, integer: bool = False) -> None:
+    """A number input labelled from the builder's field table, with an error slot under it."""
+    f = FIELD_BY_KEY[key]
+    if integer:
+        st.number_input(f.label, step=int(step), format="%d", key=key, help=help, value=None)
+    else:
+        st.number_input(f.label, step=float(step), format=fmt, key=key, help=help, value=None)
+    slots[key] = st.empty()
+
+
+# ----------------------------------------------------------------------------------------------
+# Sidebar: workload, SLO, finance
+
+with st.sidebar:
+    st.header("Workload", divider="gray")
+    number("requests_per_day", 50_000, "%.0f", "Average requests per day in the first month.")
+    c1, c2 = st.columns(2)
+    with c1:
+        number("input_tokens", 50, "%.0f", "Mean prompt length per request [tokens].")
+    with c2:
+        number("output_tokens", 50, "%.0f", "Mean completion length per request [tokens].")
+    c1, c2 = st.columns(2)
+    with c1:
+        number("growth_pct", 0.5, "%.1f", "Compound growth of requests per month; 0 = flat.")
+    with c2:
+        number("peak_to_average", 0.1, "%.2f", "Peak-hour load / average load; self-host fleets are sized for the peak.")
+    c1, c2 = st.columns(2)
+    with c1:
+        number("cached_input_pct", 5, "%.0f", "Share of input tokens billed at the API's cached-input price.")
+    with c2:
+        number("batch_pct", 5, "%.0f", "Share of requests sent through a batch API (discounted, not interactive).")
+    c1, c2 = st.columns(2)
+    with c1:
+        number("months", 1, "%d", "Months to compare over (1-240).", integer=True)
+    with c2:
+        st.text_input(FIELD_BY_KEY["start"].label, key="start", help="First month of the horizon, e.g. 2026-01.")
+        slots["start"] = st.empty()
+    st.caption("Workload defaults are an illustrative mid-size product (tco/defaults.py), not sourced "
+               "figures: replace them with yours.")
+
+    st.header("Latency SLO", divider="gray")
+    c1, c2 = st.columns(2)
+    with c1:
+        number("ttft_p95_ms", 100, "%.0f", "Time to first token, 95th percentile. Blank = no bound.")
+    with c2:
+        number("tpot_p95_ms", 5, "%.0f", "Time per output token, 95th percentile. Blank = no bound.")
+    st.caption("A replica's capacity is the highest request rate whose measured p95 latencies meet "
+               "both targets (throughput profiles in data/profiles.yaml).")
+
+    with st.expander("Finance and staff"):
+        number("discount_rate_pct", 1, "%.1f", "Annual rate for NPV. Blank = catalog default. "
+               + common.assumption_caption(catalog, "discount_rate"))
+        number("fte_cost_per_year", 10_000, "%.0f", "Fully loaded cost of one ops engineer. Blank = catalog default. "
+               + common.assumption_caption(catalog, "fte_cost_per_year"))
+        st.caption("Blank fields use data/assumptions.yaml (hover the ? for the source and date).")
+    st.text_input(FIELD_BY_KEY["scenario_name"].label, key="scenario_name")
+    slots["scenario_name"] = st.empty()
+
+values = {key: ss[key] for key in FIELD_BY_KEY}
+values["extra"] = stored.get("extra") or {}
+ss[common.COMPARE_VALUES] = values
+
+# ----------------------------------------------------------------------------------------------
+# Main: options
+
+st.title("Self-host Llama or pay per token?")
+st.caption("Monthly cost of hosted APIs and self-hosted Llama on rented or owned GPUs, over your horizon. "
+           "Cash basis: money out of the bank each month (servers paid when bought).")
+
+
+def _frame(rows: list[dict], columns: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(columns))
+    for c in columns:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float) if c in numeric else df[c].astype(object)
+    return df
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def editor(base_key: str, editor_key: str, columns: tuple[str, ...], numeric: tuple[str, ...], config: dict):
+    """A data_editor whose rows persist across page switches (the editor's own state does not)."""
+    if editor_key not in ss:  # fresh editor: start from the last rows the user had
+        ss[base_key + "_base"] = ss.get(base_key + "_current", ss[base_key + "_base"])
+    df = st.data_editor(_frame(ss[base_key + "_base"], columns, numeric), key=editor_key, num_rows="dynamic",
+                        column_config=config, hide_index=True, width="stretch")
+    rows = _records(df)
+    ss[base_key + "_current"] = rows
+    return rows
+
+
+api_ids = sorted(catalog.apis)
+with st.container(border=True):
+    st.subheader("Options to compare", anchor=False)
+    tab_api, tab_sh = st.tabs(["Hosted APIs", "Self-hosted (rent or own GPUs)"])
+    with tab_api:
+        api_rows = editor(common.API_ROWS, common.API_EDITOR, API_COLUMNS, (), {
+            "name": st.column_config.TextColumn("Option name", width="medium", help="Label in charts and tables."),
+            "api": st.column_config.SelectboxColumn("API offer [provider/model]", options=api_ids, width="large",
+                                                    help="Prices per 1M tokens from data/api_offers.yaml."),
+            "extra": None,
+        })
+        st.caption("The first API row is the **reference** every self-host option is compared with. "
+                   "Prices: data/api_offers.yaml (LiteLLM price map and provider pages; source and as-of per "
+                   "offer on the Catalogs page). Add or delete rows with the table's toolbar.")
+    with tab_sh:
+        sh_rows = editor(common.SELF_HOST_ROWS, common.SELF_HOST_EDITOR, SELF_HOST_COLUMNS,
+                         ("gpus_per_replica", "usd_per_gpu_hour", "capacity_rps_per_replica"), {
+            "name": st.column_config.TextColumn("Option name", width="medium"),
+            "model": st.column_config.SelectboxColumn("Model", options=sorted(catalog.models), width="small"),
+            "gpu": st.column_config.SelectboxColumn("GPU", options=sorted(catalog.gpus), width="small"),
+            "gpus_per_replica": st.column_config.NumberColumn("GPUs/replica", min_value=1, step=1, format="%d",
+                                                              width="small"),
+            "precision": st.column_config.SelectboxColumn("Precision", options=list(PRECISIONS), width="small"),
+            "payment": st.column_config.SelectboxColumn("Pay by", options=list(PAYMENTS), width="medium"),
+            "offer": st.column_config.SelectboxColumn("Rental offer", options=sorted(catalog.offers),
+                                                      width="medium", help="data/rental_offers.yaml"),
+            "pricing": st.column_config.SelectboxColumn("Pricing", options=list(PRICINGS), width="small"),
+            "usd_per_gpu_hour": st.column_config.NumberColumn("Own price [USD/GPU-h]", min_value=0, format="$%.2f",
+                                                              width="small",
+                                                              help="Used with 'rent: own $/GPU-hour'."),
+            "server": st.column_config.SelectboxColumn("Server to buy", options=sorted(catalog.servers),
+                                                       width="medium", help="data/servers.yaml"),
+            "capacity_rps_per_replica": st.column_config.NumberColumn(
+                "Capacity override [req/s/replica]", min_value=0, format="%.2f", width="small",
+                help="Blank = derived from the throughput profiles at the SLO."),
+            "extra": None,
+        })
+        st.caption("Capacity comes from measured throughput profiles (data/profiles.yaml) at the SLO; power, "
+                   "colocation, maintenance, depreciation and staff defaults from data/assumptions.yaml. "
+                   "The offer or server must use the row's GPU.")
+    options_slot = st.empty()
+
+# ----------------------------------------------------------------------------------------------
+# Validate and evaluate
+
+scenario, problems, origins = validate_inputs(values, api_rows, sh_rows)
+result = None
+if scenario is not None:
+    result, problems = common.evaluate_yaml(scenario.to_yaml())
+
+
+def _row_label(table: str, row: int) -> str:
+    rows = api_rows if table == "api" else sh_rows
+    name = rows[row].get("name") if 0 <= row < len(rows) else None
+    kind = "API" if table == "api" else "Self-host"
+    return f"{kind} row {row + 1}" + (f" ({name})" if name else "")
+
+
+if problems:
+    by_field: dict[str, list[str]] = {}
+    other: list[str] = []
+    for p in problems:
+        kind, where = locate(p, origins)
+        if kind == "field" and where in slots:
+            by_field.setdefault(where, []).append(describe(p))
+        elif kind in ("api", "self_host"):
+            other.append(f"{_row_label(kind, where)}: {describe(p)}")
+        else:
+            other.append(describe(p))
+    for key, msgs in by_field.items():
+        common.show_problems(msgs, where=slots[key])
+    if other:
+        common.show_problems(other, title="Options to fix:", where=options_slot)
+    if result is None and LAST_GOOD in ss:
+        st.warning("Some inputs are invalid (see the messages next to them). The results below are for the last "
+                   "valid inputs.", icon=":material/warning:")
+        result, _ = common.evaluate_yaml(ss[LAST_GOOD])
+    elif result is None:
+        st.info("Fix the inputs marked in red to see the comparison.")
+        st.stop()
+else:
+    ss[LAST_GOOD] = scenario.to_yaml()
+
+# ----------------------------------------------------------------------------------------------
+# Answer
+
+basis = ss.get("basis", "cash")  # the Finance work adds a cash/accrual toggle with this key
+months = len(result.months)
+for name, reason in result.skipped:
+    st.warning(f"**{name}** left out: {reason}", icon=":material/block:")
+
+head = charts.headline(result)
+st.subheader("The answer", anchor=False)
+st.markdown(head["sentence"])
+if head["cheapest"] is not None:
+    m = st.columns(4)
+    cheapest = result.option(head["cheapest"])
+    m[0].metric(f"Cheapest total over {months} months", common.money(head["cheapest_total_usd"]),
+                help=f"{head['cheapest']}: cash paid over the horizon [USD].", border=True)
+    if head["reference"]:
+        share = head["saving_share"]
+        m[1].metric(f"Saving vs {head['reference']}", common.money(head["saving_usd"]),
+                    delta=f"{share:.0%} less" if share else None, delta_color="normal" if share else "off",
+                    help="Reference API total - cheapest total [USD, cash].", border=True)
+        m[2].metric(f"Reference total ({head['reference']})", common.money(head["reference_total_usd"]),
+                    help="Cash over the horizon [USD].", border=True)
+    m[3].metric("Cheapest cost per 1M tokens", f"${cheapest.usd_per_million_tokens:,.2f}",
+                help=f"{head['cheapest']}: total accrual cost / (input + output tokens) x 1e6 [USD / 1M tokens].",
+                border=True)
+if head["break_even"]:
+    st.markdown(f"**Break-even versus {head['reference'] or 'the reference'}**: the first month from which an "
+                "option's cumulative cash cost stays at or below the reference API's to the end of the horizon.")
+    names = list(head["break_even"])
+    for start in range(0, len(names), 4):
+        cols = st.columns(4)
+        for col, name in zip(cols, names[start:start + 4]):
+            month = head["break_even"][name]
+            col.metric(name, month or "never", help="never = not within the horizon" if month is None else
+                       f"Month {result.option(name).break_even_index + 1} of {months}.", border=True)
+
+# ----------------------------------------------------------------------------------------------
+# Charts
+
+c1, c2 = st.columns([3, 2])
+with c1:
+    st.plotly_chart(charts.cumulative_cost_figure(result, basis), theme=None, key="chart_cumulative")
+with c2:
+    st.plotly_chart(charts.unit_cost_figure(result, "accrual"), theme=None, key="chart_unit_cost")
+c1, c2 = st.columns(2)
+with c1:
+    names = [o.name for o in result.options]
+    default = next((i for i, o in enumerate(result.options) if o.kind != "api"), 0)
+    if ss.get("stack_option") not in names:
+        ss.pop("stack_option", None)
+    chosen = st.selectbox("Option for the monthly breakdown", names, index=default, key="stack_option")
+    st.plotly_chart(charts.monthly_stack_figure(result, chosen, basis), theme=None, key="chart_stack")
+with c2:
+    st.plotly_chart(charts.fleet_figure(result), theme=None, key="chart_fleet")
+
+# ----------------------------------------------------------------------------------------------
+# Table and downloads
+
+st.subheader("Totals per option", anchor=False)
+rows = []
+for r in export.summary_rows(result):
+    rows.append({
+        "Option": r["option"],
+        "Kind": "API" if r["kind"] == "api" else f"self-host ({r['payment']})",
+        "Cash [USD]": common.money(r["total_cash_usd"]),
+        "Accrual [USD]": common.money(r["total_accrual_usd"]),
+        "NPV [USD]": common.money(r["npv_usd"]),
+        "Cost [USD/1M tokens]": f"${r['usd_per_million_tokens']:,.3f}",
+        "Break-even": "-" if r["kind"] == "api" else (r["break_even_month"] or "never"),
+        "Capacity [req/s/replica]": "-" if r["capacity_rps_per_replica"] is None else f"{r['capacity_rps_per_replica']:,.2f}",
+        "Capacity source": r["capacity_source"] or "-",
+        "Peak GPUs": "-" if r["max_gpus"] is None else f"{r['max_gpus']:,.0f}",
+    })
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.caption("Cash counts server purchases when paid; accrual spreads them as depreciation. NPV discounts cash "
+           "at the discount rate. Capacity source: measured (a profile point within the SLO), adjusted, "
+           "estimated (the performance estimator) or inline (your override).")
+
+notes = [(o.name, n) for o in result.options for n in list(o.notes) + list(o.capacity.notes if o.capacity else ())]
+if notes:
+    with st.expander(f"Notes ({len(notes)})"):
+        for name, n in notes:
+            st.markdown(f"- **{name}**: {n}")
+with st.expander("Assumptions used, with source and as-of date"):
+    st.dataframe(pd.DataFrame(export.assumptions_rows(result)).astype(str), hide_index=True, width="stretch")
+
+st.subheader("Downloads", anchor=False)
+d1, d2, d3 = st.columns(3)
+slug = "".join(ch if ch.isalnum() else "-" for ch in result.scenario.name.lower()).strip("-") or "scenario"
+d1.download_button("Monthly costs (long CSV)", export.to_long_csv(result), f"{slug}.csv", "text/csv",
+                   on_click="ignore", key="download_csv", icon=":material/download:",
+                   help="scenario,option,month,line_item,cash_usd,accrual_usd,quantity,unit: the same bytes as "
+                        "`python -m tco evaluate scenario.yaml --format csv`.")
+d2.download_button("Scenario (YAML)", result.scenario.to_yaml().encode("utf-8"), f"{slug}.yaml",
+                   "application/x-yaml", on_click="ignore", key="download_yaml", icon=":material/download:",
+                   help="Loads back with `python -m tco evaluate <file>`.")
+d3.download_button("Assumptions used (CSV)", export.assumptions_csv(result), f"{slug}-assumptions.csv", "text/csv",
+                   on_click="ignore", key="download_assumptions", icon=":material/download:",
+                   help="Every input behind the numbers with its origin, source and as-of date.")
+if result.skipped:
+    st.caption("The CLI evaluates every option of the YAML and stops on the ones left out above; the CSV here "
+               "covers the options that could be evaluated.")
