@@ -364,6 +364,8 @@ def _message(err: dict) -> str:
     }
     if typ in bounds:
         limit = next(iter(ctx.values())) if ctx else "?"
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
         return f"must be {bounds[typ]} {limit}{got}"
     if typ == "missing":
         return "required field is missing"
@@ -393,16 +395,22 @@ def _message(err: dict) -> str:
 
 
 def _parse_entries(path: Path, shown: str, top_key: str, schema: type[Entry],
-                   problems: list[Problem], allow_single: bool = False) -> list[Entry]:
+                   problems: list[Problem], allow_single: bool = False,
+                   rejected: set | None = None) -> list[Entry]:
+    # ``rejected`` collects ids of entries that failed validation ("*" = file unusable), so the
+    # cross-check does not bury the real problem under "unknown id" lines for every reference.
+    rejected = set() if rejected is None else rejected
     try:
         doc = load_yaml_file(path)
     except YamlLoadError as exc:
         problems.append(Problem(shown, None, None, str(exc)))
+        rejected.add("*")
         return []
     if allow_single and isinstance(doc, dict) and top_key not in doc and "points" in doc:
         items = [doc]
     elif not isinstance(doc, dict) or top_key not in doc:
         problems.append(Problem(shown, None, None, f"expected a mapping with a top-level '{top_key}:' list"))
+        rejected.add("*")
         return []
     else:
         items = doc[top_key]
@@ -413,6 +421,7 @@ def _parse_entries(path: Path, shown: str, top_key: str, schema: type[Entry],
         items = []
     if not isinstance(items, list):
         problems.append(Problem(shown, None, top_key, "must be a list of entries"))
+        rejected.add("*")
         return []
     out = []
     for i, raw in enumerate(items):
@@ -425,6 +434,7 @@ def _parse_entries(path: Path, shown: str, top_key: str, schema: type[Entry],
         try:
             out.append(schema.model_validate(raw))
         except ValidationError as exc:
+            rejected.add(label)
             for fpath, msg in format_validation_error(exc):
                 problems.append(Problem(shown, label, fpath or None, msg))
     return out
@@ -448,20 +458,24 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
         raise CatalogError([Problem(str(data_dir), None, None, "data directory not found")])
     loaded: dict[str, dict[str, Entry]] = {}
     files: dict[str, str] = {}
+    rejected: dict[str, set] = {}
     for name, (fname, schema) in CATALOGS.items():
         path = data_dir / fname
         shown = _display_path(path, data_dir)
         files[name] = shown
+        rejected[name] = set()
         entries: list[tuple[str, Entry]] = []
         if path.exists():
-            entries += [(shown, e) for e in _parse_entries(path, shown, TOP_KEYS[name], schema, problems)]
+            entries += [(shown, e) for e in _parse_entries(path, shown, TOP_KEYS[name], schema, problems,
+                                                           rejected=rejected[name])]
         elif name != "profiles":
             problems.append(Problem(shown, None, None, "catalog file is missing"))
+            rejected[name].add("*")
         if name == "profiles" and (data_dir / "profiles").is_dir():
             for sub in sorted((data_dir / "profiles").glob("*.y*ml")):
                 sshown = _display_path(sub, data_dir)
                 entries += [(sshown, e) for e in _parse_entries(sub, sshown, "profiles", schema, problems,
-                                                                allow_single=True)]
+                                                                allow_single=True, rejected=rejected[name])]
         by_id: dict[str, Entry] = {}
         for shown_file, e in entries:
             if e.id in by_id:
@@ -469,18 +483,21 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
                 continue
             by_id[e.id] = e
         loaded[name] = by_id
-    _cross_check(loaded, files, problems)
+    _cross_check(loaded, files, problems, rejected)
     if problems:
         raise CatalogError(problems)
     return Catalog(**loaded, data_dir=str(data_dir), files=files)
 
 
-def _cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems: list[Problem]) -> None:
+def _cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems: list[Problem],
+                 rejected: dict[str, set] | None = None) -> None:
     gpus, models = c.get("gpus", {}), c.get("models", {})
+    rejected = rejected or {}
 
     def ref(cat: str, e: Entry, fieldname: str, target: dict, target_name: str) -> None:
         val = getattr(e, fieldname)
-        if val is not None and val not in target:
+        bad = rejected.get(target_name + "s", set())
+        if val is not None and val not in target and "*" not in bad and val not in bad:
             problems.append(Problem(files[cat], e.id, fieldname, f"unknown {target_name} id '{val}'"))
 
     for e in c.get("offers", {}).values():
@@ -495,7 +512,7 @@ def _cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems
     assumptions = c.get("assumptions", {})
     if assumptions:
         for key in REQUIRED_ASSUMPTIONS:
-            if key not in assumptions:
+            if key not in assumptions and key not in rejected.get("assumptions", set()):
                 problems.append(Problem(files["assumptions"], key, None, "required assumption is missing"))
 
 
