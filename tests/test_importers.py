@@ -1,0 +1,190 @@
+"""Importers (vLLM real files, LLMPerf / GenAI-Perf files written from the documented schemas) and the CLI."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from numpy.testing import assert_allclose
+
+from tco.catalog import ProfileEntry, load_catalog
+from tco.cli import main
+from tco.exceptions import ImportFormatError
+from tco.importers import import_bytes, import_files
+from tco.safeyaml import dump_yaml, load_yaml_file
+
+from test_perf import H100, L70B, L8B
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "samples"
+VLLM = [FIX / "vllm" / "qps_01.json", FIX / "vllm" / "qps_inf.json"]
+META = dict(model="llama-3.3-70b", gpu="a100-40gb", gpus=8, precision="bf16")
+
+
+def test_vllm_real_files_import_to_their_own_figures():
+    prof = import_files("vllm", VLLM, **META)
+    p1, pinf = prof["points"]
+    assert_allclose([p1["request_throughput_rps"], pinf["request_throughput_rps"]], [0.9746, 8.3983], atol=5e-5)
+    assert_allclose([p1["output_tokens_per_s"], pinf["output_tokens_per_s"]], [208.18, 1780.36], atol=5e-3)
+    assert_allclose([p1["ttft_ms"]["mean"], pinf["ttft_ms"]["mean"]], [65.26, 360.36], atol=5e-3)
+    assert p1["request_rate"] == 1.0 and "request_rate" not in pinf  # "inf" -> unbounded
+    assert prof["as_of"] == "2025-04-14" and prof["kind"] == "measured"
+    # ISL = (42659 + 42659) / 400 requests; OSL = (42722 + 42398) / 400
+    assert_allclose([prof["isl"], prof["osl"]], [42659 / 200, (42722 + 42398) / 400], atol=1e-3)
+    ProfileEntry.model_validate(prof)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/reference/samples not present")
+def test_fixture_copies_match_shared_samples():
+    for name, fix in (("qps_01", VLLM[0]), ("qps_inf", VLLM[1])):
+        [src] = SHARED.glob(f"*sharegpt_{name}.json")
+        assert src.read_bytes() == fix.read_bytes()
+
+
+def test_vllm_new_key_set_and_goodput():
+    d = json.loads(VLLM[0].read_text())
+    d.pop("request_goodput:")
+    d.update({"request_goodput": 0.9, "failed": 2, "max_concurrency": 16, "p95_ttft_ms": 120.0, "request_rate": "inf"})
+    prof = import_bytes("vllm", json.dumps(d).encode(), "new.json", **META)
+    pt = prof["points"][0]
+    assert pt["concurrency"] == 16 and pt["ttft_ms"]["p95"] == 120.0 and "request_rate" not in pt
+    assert "failed" in prof["notes"]
+
+
+def test_vllm_summary_table():
+    prof = import_files("vllm", [FIX / "vllm" / "benchmark_results.json"], **META)
+    assert [p.get("request_rate") for p in prof["points"]] == [1.0, 4.0, 16.0, None]
+    assert_allclose(prof["points"][3]["output_tokens_per_s"], 1780.3566, atol=1e-3)
+
+
+def test_llmperf_seconds_to_ms():
+    prof = import_files("llmperf", [FIX / "llmperf" / "llama-3-1-8b_550_150_summary.json"], **META)
+    pt = prof["points"][0]
+    assert_allclose(pt["ttft_ms"]["p95"], 95.0)  # 0.095 s
+    assert_allclose(pt["tpot_ms"]["mean"], 12.5)  # 0.0125 s
+    assert_allclose(pt["request_throughput_rps"], 252 / 60)
+    assert pt["concurrency"] == 8 and pt["output_tokens_per_s"] == 630.0
+    assert_allclose([prof["isl"], prof["osl"]], [552.5, 149.0])
+    assert prof["as_of"] == "2025-01-01"
+
+
+@pytest.mark.parametrize("name", ["profile_export_genai_perf.json", "profile_export_genai_perf.csv"])
+def test_genai_perf_json_and_csv(name):
+    prof = import_files("genai-perf", [FIX / "genai_perf" / name], **META)
+    pt = prof["points"][0]
+    assert pt["request_throughput_rps"] == 4.2 and pt["output_tokens_per_s"] == 635.04
+    assert pt["ttft_ms"] == {"mean": 45.5, "median": 44.0, "p90": 58.0, "p95": 63.5, "p99": 80.25}
+    assert pt["tpot_ms"]["p95"] == 15.5
+    assert_allclose([prof["isl"], prof["osl"]], [512.0, 151.2])
+    if name.endswith(".json"):
+        assert pt["concurrency"] == 10
+
+
+@pytest.mark.parametrize("tool,data,expect", [
+    ("vllm", b"not json", "not valid JSON"),
+    ("vllm", b'{"foo": 1}', "vLLM benchmark_serving"),
+    ("vllm", b"[1, 2]", "Tput (req/s)"),
+    ("llmperf", b'{"request_throughput": 1}', "LLMPerf"),
+    ("genai-perf", b"hello", "neither JSON nor CSV"),
+    ("genai-perf", b"Metric,avg\nFoo,1\n", "Request Throughput"),
+    ("vllm", b"\xff\xfe\x00", "UTF-8"),
+])
+def test_foreign_files_are_named_errors(tool, data, expect):
+    with pytest.raises(ImportFormatError) as exc:
+        import_bytes(tool, data, "x.json", **META)
+    assert str(exc.value).startswith("x.json: ") and expect in str(exc.value)
+
+
+def test_llmperf_file_given_to_vllm_importer():
+    with pytest.raises(ImportFormatError, match="llama-3-1-8b_550_150_summary.json: .*expected a vLLM"):
+        import_files("vllm", [FIX / "llmperf" / "llama-3-1-8b_550_150_summary.json"], **META)
+
+
+def test_size_limit(tmp_path, monkeypatch):
+    import tco.importers as imp
+
+    monkeypatch.setattr(imp, "MAX_BYTES", 1000)
+    with pytest.raises(ImportFormatError, match="limit is 1,000"):
+        import_files("vllm", VLLM[:1], **META)
+
+
+# ---------------------------------------------------------------- CLI
+
+@pytest.fixture()
+def data_dir(tmp_path):
+    """A minimal catalog: two models, one GPU, empty other catalogs."""
+    d = tmp_path / "data"
+    d.mkdir()
+    models = [m.model_dump(exclude_none=True) for m in (L8B, L70B)]
+    models.append({**L70B.model_dump(exclude_none=True), "id": "llama-3.3-70b"})
+    gpus = [H100.model_dump(exclude_none=True),
+            {**H100.model_dump(exclude_none=True), "id": "a100-40gb", "name": "A100 40GB", "memory_gb": 40,
+             "mem_bw_tbs": 1.555, "bf16_tflops": 312}]
+    gpus[1].pop("fp8_tflops")
+    for fname, key, items in (("models.yaml", "models", models), ("gpus.yaml", "gpus", gpus),
+                              ("rental_offers.yaml", "rental_offers", []), ("servers.yaml", "servers", []),
+                              ("api_offers.yaml", "api_offers", []), ("profiles.yaml", "profiles", []),
+                              ("assumptions.yaml", "assumptions", [])):
+        (d / fname).write_text(dump_yaml({key: items}))
+    load_catalog(d)
+    return d
+
+
+def test_cli_import_writes_profile_that_joins_catalog(data_dir, capsys):
+    out = data_dir / "profiles" / "sample.yaml"
+    rc = main(["import", "vllm", *map(str, VLLM), "--model", "llama-3.3-70b", "--gpu", "a100-40gb", "--gpus", "8",
+               "--precision", "bf16", "--engine", "vLLM (2025-04)", "--out", str(out), "--data", str(data_dir)])
+    assert rc == 0
+    doc = load_yaml_file(out)
+    assert list(doc)[:10] == ["id", "model", "gpu", "gpus", "precision", "engine", "source", "as_of", "kind", "scenario"]
+    cat = load_catalog(data_dir)
+    [prof] = cat.profiles.values()
+    assert prof.engine == "vLLM (2025-04)" and len(prof.points) == 2
+    # a second import to a new file with the same id is refused
+    rc = main(["import", "vllm", *map(str, VLLM), "--model", "llama-3.3-70b", "--gpu", "a100-40gb", "--gpus", "8",
+               "--precision", "bf16", "--engine", "vLLM (2025-04)", "--out", str(data_dir / "profiles" / "b.yaml"),
+               "--data", str(data_dir)])
+    assert rc == 2 and "already exists" in capsys.readouterr().err
+
+
+def test_cli_import_json_stdout_and_errors(data_dir, capsys):
+    rc = main(["import", "genai-perf", str(FIX / "genai_perf" / "profile_export_genai_perf.json"), "--model",
+               "llama-3.1-8b", "--gpu", "h100-sxm", "--gpus", "1", "--precision", "bf16", "--format", "json",
+               "--data", str(data_dir)])
+    assert rc == 0
+    prof = json.loads(capsys.readouterr().out)
+    assert prof["points"][0]["request_throughput_rps"] == 4.2
+    rc = main(["import", "vllm", str(FIX / "genai_perf" / "profile_export_genai_perf.csv"), "--model", "llama-3.1-8b",
+               "--gpu", "h100-sxm", "--gpus", "1", "--precision", "bf16", "--data", str(data_dir)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "profile_export_genai_perf.csv" in err and "expected a vLLM" in err
+    rc = main(["import", "vllm", str(VLLM[0]), "--model", "nope", "--gpu", "h100-sxm", "--gpus", "1",
+               "--precision", "bf16", "--data", str(data_dir)])
+    assert rc == 2 and "unknown model id 'nope'" in capsys.readouterr().err
+
+
+def test_cli_estimate_single_and_batch(data_dir, tmp_path, capsys):
+    rc = main(["estimate", "--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--gpus", "4", "--precision", "fp8",
+               "--isl", "1000", "--osl", "200", "--request-rate", "2", "--format", "json", "--data", str(data_dir)])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "estimated" and out["request_throughput_rps"] == 2.0 and out["fits"] is True
+    inp = tmp_path / "in.csv"
+    inp.write_text("model,gpu,gpus,precision,isl,osl,concurrency,request_rate\n"
+                   "llama-3.1-70b,h100-sxm,4,fp8,1000,200,,\n"
+                   "llama-3.1-8b,h100-sxm,1,bf16,500,100,16,\n"
+                   "llama-3.1-70b,h100-sxm,1,bf16,500,100,,1.5\n")
+    outp = tmp_path / "out.csv"
+    assert main(["estimate", "--batch", str(inp), "--out", str(outp), "--data", str(data_dir)]) == 0
+    rows = list(csv.DictReader(outp.open()))
+    assert [r["model"] for r in rows] == ["llama-3.1-70b", "llama-3.1-8b", "llama-3.1-70b"]
+    assert list(rows[0])[-6:] == ["output_tokens_per_s", "request_throughput_rps", "ttft_ms", "tpot_ms",
+                                  "max_concurrency", "fits"]
+    assert rows[0]["fits"] == "true" and float(rows[0]["output_tokens_per_s"]) > 0
+    assert rows[2]["fits"] == "false" and rows[2]["output_tokens_per_s"] == ""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("model,gpu,gpus,precision,isl,osl,concurrency,request_rate\nx,h100-sxm,1,bf16,-5,100,,\n")
+    assert main(["estimate", "--batch", str(bad), "--out", str(outp), "--data", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: model: unknown model id 'x'" in err and "line 2: isl: must be > 0" in err
