@@ -148,81 +148,160 @@ def _draw_count(draws: dict) -> int:
     return sizes.pop() if sizes else 1
 
 
+def _compound_rate(w) -> Optional[float]:
+    """The compound growth rate of a workload, or None when its forecast is not compound."""
+    g = getattr(w, "growth", None)
+    if g is None:
+        return w.growth_per_month
+    return g.rate_per_month if g.kind == "compound" else None
+
+
+def _batch_requests_per_day(scenario: Scenario, draws: dict, N: int) -> np.ndarray:
+    """Requests per day [req/day], shape (M,) without workload draws, else (N, M).
+
+    Compound forecasts recompute (1 + g)^m from the drawn requests_per_day and growth, times the event
+    multipliers, exactly as the engine does. Other forecast shapes are scaled as a whole by
+    drawn requests_per_day / scenario requests_per_day (their growth is not drawn).
+    """
+    w, M = scenario.workload, scenario.months
+    base = workload.requests_per_day_forecast(w, scenario.start, M)
+    if "requests_per_day" not in draws and "growth_per_month" not in draws:
+        return base
+    rate = _compound_rate(w)
+    if rate is not None:
+        rpd = workload.requests_per_day_compound(np.asarray(draws.get("requests_per_day", w.requests_per_day), dtype=float),
+                                                 np.asarray(draws.get("growth_per_month", rate), dtype=float), M)
+        rpd = np.broadcast_to(rpd, (N, M))
+        if w.events:
+            from .scenario import month_index
+
+            rpd = rpd * workload.event_multipliers([month_index(scenario.start, e.month) for e in w.events],
+                                                   [e.multiply for e in w.events], M)
+        return rpd
+    if "requests_per_day" not in draws or w.requests_per_day == 0:
+        return np.broadcast_to(base, (N, M))
+    return base * (np.asarray(draws["requests_per_day"], dtype=float)[:, None] / w.requests_per_day)
+
+
 def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Batch:
     """Re-evaluate every option of ``result`` for N draws of the inputs in ``draws`` (keys in DRAW_KEYS).
 
     Inputs not drawn keep the value ``result`` resolved. Shapes: draws ``(N,)``; output ``(N, options, months)``.
     The formulas are the engine's kernels (tco.engine.api_kernel, self_host_kernel), applied to arrays
     with a leading draws axis, and the line items are added in the engine's order so that a batch with
-    every draw at its base value equals evaluate() exactly.
+    every draw at its base value equals evaluate() exactly. Hybrid (overflow) options need each draw's
+    own hourly fleet sizing and are evaluated one draw at a time (documented in docs/finance.md).
     """
-    draws = dict(draws or {})
+    draws = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in (draws or {}).items()}
     unknown = set(draws) - set(DRAW_KEYS)
     if unknown:
         raise ValueError(f"unknown draw keys: {sorted(unknown)}")
     N = _draw_count(draws)
+    if N > 1 and any(o.params.get("is_hybrid") for o in result.options):
+        parts = [evaluate_batch(result, {k: v[i:i + 1] for k, v in draws.items()}) for i in range(N)]
+        return Batch(parts[0].options, np.concatenate([b.cash_usd for b in parts]),
+                     np.concatenate([b.accrual_usd for b in parts]), np.concatenate([b.npv_usd for b in parts]))
     s = result.scenario
     w = s.workload
     M = len(result.months)
     fi = result.finance_inputs
 
     def get(key: str, base: float) -> Any:
-        """A draw as an ``(N, 1, 1)`` array, or the base scalar when not drawn."""
+        """A draw as an ``(N, 1, 1)`` array (a scalar when N = 1), or the base value when not drawn."""
         if key not in draws:
             return base
-        return np.asarray(draws[key], dtype=float).reshape(N, 1, 1)
+        v = draws[key]
+        return float(v[0]) if N == 1 else v.reshape(N, 1, 1)
 
-    rpd_in = draws.get("requests_per_day", w.requests_per_day)
-    g_in = draws.get("growth_per_month", w.growth_per_month)
-    rpd = workload.requests_per_day_compound(np.asarray(rpd_in, dtype=float), np.asarray(g_in, dtype=float), M)
-    rpd = np.asarray(rpd, dtype=float).reshape(-1, 1, M)  # (N or 1, 1, M)
+    rpd = _batch_requests_per_day(s, draws, N)
+    if N == 1:
+        rpd = np.asarray(rpd, dtype=float).reshape(M)  # the engine's own shapes
+    else:
+        rpd = np.asarray(rpd, dtype=float).reshape(N, 1, M)
     requests = workload.monthly_requests(rpd)
-    tokens_scale = get("tokens_scale", 1.0)
-    input_m = workload.monthly_tokens(requests, w.input_tokens * tokens_scale if "tokens_scale" in draws else w.input_tokens)
-    output_m = workload.monthly_tokens(requests, w.output_tokens * tokens_scale if "tokens_scale" in draws else w.output_tokens)
-    peak = workload.peak_rps(rpd, w.peak_to_average)
+    if "tokens_scale" in draws:
+        ts = get("tokens_scale", 1.0)
+        input_m = workload.monthly_tokens(requests, w.input_tokens * ts)
+        output_m = workload.monthly_tokens(requests, w.output_tokens * ts)
+    else:
+        input_m = workload.monthly_tokens(requests, w.input_tokens)
+        output_m = workload.monthly_tokens(requests, w.output_tokens)
+    profile = getattr(w, "daily_profile", None)
+    if profile is not None:
+        weights = workload.daily_weights(profile)
+        hourly = workload.hourly_rps(rpd, weights)  # (..., M, 24)
+        peak = workload.peak_rps(rpd, float(weights.max()))
+    else:
+        hourly = None
+        peak = workload.peak_rps(rpd, w.peak_to_average)
 
     n_opt = len(result.options)
-    shape = (max(N, 1), n_opt, M)
+    shape = (N, n_opt, M)
     cash = np.zeros(shape)
     accrual = np.zeros(shape)
     api_pos = [n for n, o in enumerate(result.options) if o.kind == "api"]
     sh_pos = [n for n, o in enumerate(result.options) if o.kind == "self_host"]
+    api_factor = price_trend_factor(M, get("api_price_change_per_year", fi.get("api_price_change_per_year", 0.0)))
+    api_scale = get("api_price_scale", 1.0)
+
+    def price_cols(rows: list[dict]) -> dict[str, np.ndarray]:
+        out = {}
+        for key in ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output"):
+            col = np.asarray([r[key] for r in rows], dtype=float)[:, None]
+            out[key] = (col * api_scale if "api_price_scale" in draws else col) * api_factor
+        return out
 
     if api_pos:
-        factor = price_trend_factor(M, get("api_price_change_per_year", fi.get("api_price_change_per_year", 0.0)))
-        scale = get("api_price_scale", 1.0)
-        prices = {}
-        for k in ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output"):
-            col = np.asarray([result.options[n].params[k] for n in api_pos], dtype=float)[:, None]
-            prices[k] = (col * scale if "api_price_scale" in draws else col) * factor
-        k = api_kernel(input_m, output_m, prices, w.cached_input_share, w.batch_share)
-        api = np.broadcast_to(k["api"], (shape[0], len(api_pos), M))
+        k = api_kernel(input_m, output_m, price_cols([result.options[n].params for n in api_pos]),
+                       w.cached_input_share, w.batch_share)
+        api = np.broadcast_to(k["api"], (N, len(api_pos), M))
         cash[:, api_pos, :] = api
         accrual[:, api_pos, :] = api
     if sh_pos:
-        p = _stack_self_host([result.options[n].params for n in sh_pos])
+        params = [result.options[n].params for n in sh_pos]
+        p = _stack_self_host(params)
         for key, pk in (("capacity_scale", "capacity_rps"), ("gpu_price_scale", "usd_per_gpu_hour"),
-                        ("gpu_price_scale", "usd_per_instance_hour"), ("server_price_scale", "server_price_usd"),
-                        ("usd_per_kwh_scale", "usd_per_kwh")):
-            if key in draws:
+                        ("gpu_price_scale", "usd_per_instance_hour"), ("gpu_price_scale", "usd_per_gpu_hour_reserved"),
+                        ("server_price_scale", "server_price_usd"), ("usd_per_kwh_scale", "usd_per_kwh")):
+            if key in draws and pk in p:
                 p[pk] = p[pk] * get(key, 1.0)
         if "target_utilization_scale" in draws:
             p["target_utilization"] = np.minimum(1.0, p["target_utilization"] * get("target_utilization_scale", 1.0))
-        p = apply_self_host_trends(p, M, get("rent_price_change_per_year", fi.get("rent_price_change_per_year", 0.0)),
+        rent_rate = get("rent_price_change_per_year", fi.get("rent_price_change_per_year", 0.0))
+        p = apply_self_host_trends(p, M, rent_rate,
                                    get("electricity_price_change_per_year", fi.get("electricity_price_change_per_year", 0.0)))
+        if "usd_per_gpu_hour_reserved" in p:
+            p["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * price_trend_factor(M, rent_rate)
         fte = fi.get("fte_cost_per_year", 0.0)
         if "fte_cost_per_year" in draws:
-            fte = np.asarray(draws["fte_cost_per_year"], dtype=float).reshape(N, 1)
-        k = self_host_kernel(peak, p, fte, M)
-        # engine order: rent, capex | depreciation, power, colo, maintenance, staff (exact zeros where n/a)
-        c = k["rent"] + k["capex"] + k["power"] + k["colo"] + k["maintenance"] + k["staff"]
-        a = k["rent"] + k["depreciation"] + k["power"] + k["colo"] + k["maintenance"] + k["staff"]
-        cash[:, sh_pos, :] = np.broadcast_to(c, (shape[0], len(sh_pos), M))
-        accrual[:, sh_pos, :] = np.broadcast_to(a, (shape[0], len(sh_pos), M))
+            fte = float(draws["fte_cost_per_year"][0]) if N == 1 else draws["fte_cost_per_year"].reshape(N, 1)
+        k = self_host_kernel(peak, p, fte, M, hourly) if hourly is not None else self_host_kernel(peak, p, fte, M)
+        zero = 0.0
+
+        def item(name: str) -> Any:
+            return k.get(name, zero)
+
+        # engine order: rent, reserved_unused, capex | depreciation, power, colo, maintenance, residual, staff,
+        # api_overflow (line items an option does not have are exact zeros here)
+        c = (item("rent") + item("reserved_unused") + item("capex") + item("power") + item("colo") + item("maintenance")
+             + item("residual") + item("staff"))
+        a = (item("rent") + item("reserved_unused") + item("depreciation") + item("power") + item("colo")
+             + item("maintenance") + item("residual_accrual") + item("staff"))
+        hybrid = [j for j, q in enumerate(params) if q.get("is_hybrid")]
+        if hybrid:
+            ov_req = k["overflow_requests"][..., hybrid, :]
+            ov_rows = [params[j]["overflow_prices"] for j in hybrid]
+            ko = api_kernel(workload.monthly_tokens(ov_req, w.input_tokens), workload.monthly_tokens(ov_req, w.output_tokens),
+                            price_cols(ov_rows), w.cached_input_share, w.batch_share)
+            c = np.array(np.broadcast_to(c, np.broadcast_shapes(np.shape(c), (len(params), M))))
+            a = np.array(np.broadcast_to(a, c.shape))
+            c[..., hybrid, :] = c[..., hybrid, :] + ko["api"]
+            a[..., hybrid, :] = a[..., hybrid, :] + ko["api"]
+        cash[:, sh_pos, :] = np.broadcast_to(c, (N, len(sh_pos), M))
+        accrual[:, sh_pos, :] = np.broadcast_to(a, (N, len(sh_pos), M))
     rate = fi.get("discount_rate", 0.0)
     if "discount_rate" in draws:
-        rate = np.asarray(draws["discount_rate"], dtype=float).reshape(N, 1)
+        rate = float(draws["discount_rate"][0]) if N == 1 else draws["discount_rate"].reshape(N, 1)
     npv = finance.npv(cash, rate)
     return Batch([o.name for o in result.options], cash, accrual, npv)
 
@@ -389,8 +468,10 @@ def input_ranges(result: Result, catalog: Optional[Catalog] = None, swing: float
 
     out.append(InputRange("requests_per_day", "Requests per day", w.requests_per_day * lo_f, w.requests_per_day,
                           w.requests_per_day * hi_f, "req/day", "+/- swing"))
-    g = w.growth_per_month
-    if g == 0:
+    g = _compound_rate(w)
+    if g is None:
+        pass
+    elif g == 0:
         out.append(InputRange("growth_per_month", "Growth per month", -0.01, 0.0, 0.01, "fraction/month", "judgement"))
     else:
         lo, hi = sorted((g * lo_f, g * hi_f))
@@ -455,7 +536,10 @@ def moved_scenario(result: Result, key: str, value: float) -> Scenario:
     if key == "requests_per_day":
         wl["requests_per_day"] = value
     elif key == "growth_per_month":
-        wl["growth_per_month"] = value
+        if wl.get("growth") is not None:
+            wl["growth"]["rate_per_month"] = value
+        else:
+            wl["growth_per_month"] = value
     elif key == "tokens_scale":
         wl["input_tokens"] = s.workload.input_tokens * value
         wl["output_tokens"] = s.workload.output_tokens * value
