@@ -90,7 +90,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         write_output(json.dumps([e.model_dump(mode="json", exclude_none=True) for e in entries], indent=2), None)
         return EXIT_OK
     rows = [[("" if getattr(e, c, None) is None else str(getattr(e, c))) for c in cols] for e in entries]
-    widths = [min(48, max(len(c), *(len(r[k]) for r in rows))) if rows else len(c) for k, c in enumerate(cols)]
+    widths = [max(len(c), *(len(r[k]) for r in rows)) if rows else len(c) for k, c in enumerate(cols)]
+    widths = [w if c == "id" else min(w, 40) for w, c in zip(widths, cols)]
     lines = ["  ".join(c.ljust(widths[k]) for k, c in enumerate(cols))]
     for r in rows:
         lines.append("  ".join((v if len(v) <= widths[k] else v[: widths[k] - 1] + "~").ljust(widths[k])
