@@ -244,7 +244,7 @@ def residual_cash(retired_m, held_end, server_price_usd, residual_share) -> np.n
     """
     retired = np.asarray(retired_m, dtype=float).copy()
     retired[..., -1] += np.asarray(held_end, dtype=float)
-    return -np.asarray(residual_share, dtype=float) * server_price_usd * retired
+    return 0.0 - np.asarray(residual_share, dtype=float) * server_price_usd * retired  # 0.0 - x: no -0.0 in outputs
 
 
 def residual_accrual(residual_cash_m, book_value_end_usd) -> np.ndarray:

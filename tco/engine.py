@@ -278,7 +278,82 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
         p["colo_usd_per_kw_month"] = r.default(name, "colo_usd_per_kw_month", own.colo_usd_per_kw_month, "USD/kW-month")
         p["maintenance_share_per_year"] = r.default(name, "maintenance_share_per_year", own.maintenance_share_per_year)
         p["depreciation_years"] = r.default(name, "depreciation_years", own.depreciation_years, "years")
+    if not _resolve_traffic(r, path, o, p):
+        return None
     return p
+
+
+_SPOT_NOTE = "spot capacity can be interrupted at short notice: it does not suit a strict latency SLO"
+
+
+def _resolve_traffic(r: _Resolver, path: str, o: Option, p: dict) -> bool:
+    """Issue-5 parameters of a self-host option (docs/methodology_traffic.md); False when a problem was recorded."""
+    sh, name, notes = o.self_host, o.name, p["notes"]
+    if sh.rent is not None:
+        rent = sh.rent
+        offer = r.c.offers.get(rent.offer) if rent.offer else None
+        if rent.autoscale:
+            p["autoscale"] = 1.0
+            p["min_replicas"] = float(rent.min_replicas if rent.min_replicas is not None else 1)
+            r.used.append(AssumptionUsed(name, "min_replicas", int(p["min_replicas"]), "replicas",
+                                         "scenario" if rent.min_replicas is not None else "default",
+                                         "" if rent.min_replicas is not None else "issue 5 default: 1"))
+        if rent.reserved_gpus:
+            p["reserved_gpus"] = float(rent.reserved_gpus)
+            r.used.append(AssumptionUsed(name, "reserved_gpus", rent.reserved_gpus, "GPUs", "scenario"))
+            if rent.usd_per_gpu_hour_reserved is not None:
+                p["usd_per_gpu_hour_reserved"] = float(rent.usd_per_gpu_hour_reserved)
+                r.used.append(AssumptionUsed(name, "usd_per_gpu_hour_reserved", rent.usd_per_gpu_hour_reserved,
+                                             "USD/GPU-hour", "scenario"))
+            elif offer is not None and offer.usd_per_instance_hour_reserved is not None:
+                p["usd_per_gpu_hour_reserved"] = offer.usd_per_instance_hour_reserved / offer.gpus_per_instance
+                r.used.append(AssumptionUsed(name, "usd_per_gpu_hour_reserved", round(p["usd_per_gpu_hour_reserved"], 6),
+                                             "USD/GPU-hour", "catalog", offer.source, offer.as_of,
+                                             f"{r.c.files.get('offers', 'offers')}: {offer.id} (reserved / gpus_per_instance)"))
+            else:
+                r.problems.append(Problem(r.file, f"{path}.rent.usd_per_gpu_hour_reserved", None,
+                                          "reserved_gpus needs usd_per_gpu_hour_reserved (or an offer with a reserved price)"))
+                return False
+        if rent.pricing == "spot":
+            if rent.interruption_overhead is None and "spot_interruption_overhead" not in r.c.assumptions:
+                # core behaviour (issue 2) for catalogs without the assumption: no overhead, said in the notes
+                overhead = 0.0
+                notes.append("no interruption overhead applied (give rent.interruption_overhead; the assumptions "
+                             "catalog has no spot_interruption_overhead)")
+            else:
+                overhead = r.default(name, "spot_interruption_overhead", rent.interruption_overhead)
+            p["interruption_overhead"] = overhead
+            p["capacity_rps"] = float(costs.spot_capacity(p["capacity_rps"], overhead))
+            notes.append(_SPOT_NOTE)
+    else:
+        own = sh.own
+        if own.lead_time_months:
+            p["lead_time_months"] = float(own.lead_time_months)
+            r.used.append(AssumptionUsed(name, "lead_time_months", own.lead_time_months, "months", "scenario"))
+        if own.refresh:
+            p["refresh"] = 1.0
+        if own.residual_share is not None:
+            p["has_residual"], p["residual_share"] = 1.0, float(own.residual_share)
+            r.used.append(AssumptionUsed(name, "residual_share", own.residual_share, "fraction of price", "scenario"))
+    if sh.overflow is not None:
+        ov = sh.overflow
+        api = _resolve_api_prices(r, f"{path}.overflow", name, ov.api, ov.prices, "overflow_")
+        if api is None:
+            return False
+        notes.extend(api["notes"])
+        p["is_hybrid"] = 1.0
+        p["overflow_prices"] = {k: api[k] for k in _API_PRICE_KEYS}
+        p["overflow_ref"] = api["ref_id"]
+        if sh.base_replicas is not None:
+            p["base_replicas"] = float(sh.base_replicas)
+            r.used.append(AssumptionUsed(name, "base_replicas", sh.base_replicas, "replicas", "scenario"))
+        else:
+            p["hybrid_percentile"] = float(sh.size_for_hour_percentile)
+            r.used.append(AssumptionUsed(name, "size_for_hour_percentile", sh.size_for_hour_percentile, "fraction", "scenario"))
+    return True
+
+
+_API_PRICE_KEYS = ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -335,33 +410,112 @@ def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, b
     return {"api": cost, "api_qty": qty}
 
 
-def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int) -> dict[str, np.ndarray]:
+def _traffic_param(p: dict[str, np.ndarray], key: str, like: np.ndarray, neutral: float) -> np.ndarray:
+    """Issue-5 parameter, or its neutral value when the stack predates those fields."""
+    return p[key] if key in p else np.full(np.shape(like), neutral)
+
+
+def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus) -> dict[str, np.ndarray]:
+    """Rental bill over slots of a month (the last axis): 1 slot of H = 730 h for a fixed fleet, 24 slots of
+    D = 730 / 24 h for an autoscaled one. Reserved GPUs are billed every hour at the reserved price, the GPUs
+    above them at the on-demand (or spot) price (per GPU, or ceil(gpus / gpus_per_instance) instances).
+    """
+    by_gpu = p["rent_by_gpu"] > 0  # (n, 1)
+    res = np.asarray(reserved_gpus, dtype=float)[..., None]
+    od = costs.on_demand_gpus(gpus_slots, res)
+    od_instances = costs.instances_needed(od, p["gpus_per_instance"][..., None])
+    p_gpu = np.asarray(p["usd_per_gpu_hour"], dtype=float)[..., None]
+    p_inst = np.asarray(p["usd_per_instance_hour"], dtype=float)[..., None]
+    od_cost = np.where(by_gpu, costs.hourly_sum(od * p_gpu, slot_hours), costs.hourly_sum(od_instances * p_inst, slot_hours))
+    p_res = np.asarray(_traffic_param(p, "usd_per_gpu_hour_reserved", p["rent_by_gpu"], 0.0), dtype=float)
+    used_res_h = costs.hourly_sum(costs.reserved_used_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
+    unused_res_h = costs.hourly_sum(costs.reserved_unused_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
+    od_qty = np.where(by_gpu, costs.hourly_sum(od, slot_hours), costs.hourly_sum(od_instances, slot_hours))
+    has_res = np.asarray(reserved_gpus, dtype=float) > 0
+    billed_od_gpu_h = np.where(by_gpu, costs.hourly_sum(od, slot_hours),
+                               costs.hourly_sum(od_instances * p["gpus_per_instance"][..., None], slot_hours))
+    return {
+        "rent": od_cost + used_res_h * p_res,
+        # GPU-hours (or instance-hours per instance without a commitment; with one: billed GPU-hours)
+        "rent_qty": np.where(has_res, used_res_h + billed_od_gpu_h, od_qty),
+        "reserved_unused": unused_res_h * p_res,
+        "reserved_unused_qty": unused_res_h,
+        "gpu_hours": costs.hourly_sum(gpus_slots, slot_hours),
+    }
+
+
+def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
+                     hourly_rps_mh: Optional[np.ndarray] = None) -> dict[str, np.ndarray]:
     """Fleet and line items for stacked self-host options. ``p`` holds ``(n, 1)`` parameter arrays:
     capacity_rps, target_utilization, spare_replicas, gpus_per_replica, staff_fte, is_rent, rent_by_gpu,
     usd_per_gpu_hour, usd_per_instance_hour, gpus_per_instance, is_own, gpus_per_server, server_price_usd,
     server_power_kw, power_load_factor, pue, usd_per_kwh, colo_usd_per_kw_month, maintenance_share_per_year,
     life_months. Non-applicable parameters are ignored through the is_* masks.
+
+    Issue 5 (optional keys, neutral when absent): autoscale, min_replicas, reserved_gpus,
+    usd_per_gpu_hour_reserved, lead_time_months, refresh, has_residual, residual_share, is_hybrid,
+    base_replicas, hybrid_percentile, overflow p_* prices. ``hourly_rps_mh`` [req/s], shape (months, 24), is
+    the typical day of each month (given when the scenario has a daily profile); autoscaled and hybrid
+    options need it. ``capacity_rps`` is the usable capacity (spot: already x (1 - interruption_overhead)).
     """
     out: dict[str, np.ndarray] = {}
-    replicas = costs.replicas_needed(peak_rps_m, p["capacity_rps"], p["target_utilization"], p["spare_replicas"])
+    cap, util, spare = p["capacity_rps"], p["target_utilization"], p["spare_replicas"]
+    replicas = costs.replicas_needed(peak_rps_m, cap, util, spare)
+    is_rent, is_own = p["is_rent"], p["is_own"]
+    n = np.shape(is_rent)[0]
+    autoscale = _traffic_param(p, "autoscale", is_rent, 0.0)
+    is_hybrid = _traffic_param(p, "is_hybrid", is_rent, 0.0)
+    overflow_rps_mh = None
+    if hourly_rps_mh is not None and np.any(is_hybrid > 0):
+        # hybrid: a fixed serving fleet (base_replicas, or sized for an hour percentile); the excess goes to the API
+        q = _traffic_param(p, "hybrid_percentile", is_rent, 1.0)
+        q_rps = workload.hour_percentile(np.broadcast_to(hourly_rps_mh, (n,) + np.shape(hourly_rps_mh)), q)  # (n, M)
+        sized = costs.replicas_needed(q_rps, cap, util, 0.0)
+        base = _traffic_param(p, "base_replicas", is_rent, 0.0)
+        serving = np.where(base > 0, np.broadcast_to(base, sized.shape), sized)
+        fleet = costs.fleet_rps(serving, cap, util)  # [req/s]
+        overflow_rps_mh = costs.overflow_rps(hourly_rps_mh, fleet) * (is_hybrid[..., None] > 0)
+        replicas = np.where(is_hybrid > 0, serving + spare, replicas)
+        out["fleet_rps"] = np.where(is_hybrid > 0, fleet, costs.fleet_rps(replicas - spare, cap, util))
+        out["overflow_requests"] = costs.overflow_requests(overflow_rps_mh)
     gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
     out["replicas"], out["gpus"] = replicas, gpus
-    is_rent, by_gpu, is_own = p["is_rent"], p["rent_by_gpu"], p["is_own"]
-    # rent
-    rent_gpu = costs.rent_cost_per_gpu(gpus, p["usd_per_gpu_hour"])
-    instances = costs.instances_needed(gpus, p["gpus_per_instance"])
-    rent_inst = instances * p["usd_per_instance_hour"] * HOURS_PER_MONTH
-    out["rent"] = is_rent * np.where(by_gpu > 0, rent_gpu, rent_inst)
-    out["rent_qty"] = is_rent * np.where(by_gpu > 0, gpus * HOURS_PER_MONTH, instances * HOURS_PER_MONTH)
-    # own
+    # rent: the core always-on fleet (one slot of H hours); autoscaled options follow the 24 hours of the day
+    reserved = _traffic_param(p, "reserved_gpus", is_rent, 0.0)
+    bill = _rent_bill(gpus[..., None], HOURS_PER_MONTH, p, reserved)
+    if hourly_rps_mh is not None and np.any(autoscale > 0):
+        min_rep = _traffic_param(p, "min_replicas", is_rent, 1.0)
+        replicas_mh = costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], spare[..., None], min_rep[..., None])
+        gpus_mh = costs.gpus_from_replicas(replicas_mh, p["gpus_per_replica"][..., None])
+        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, p, reserved)
+        bill = {k: np.where(autoscale > 0, auto[k], v) for k, v in bill.items()}
+        out["replicas_mh"] = np.where(autoscale[..., None] > 0, replicas_mh, replicas[..., None])
+        # the month's peak-hour fleet is what the JSON reports as replicas/gpus for autoscaled options
+        out["replicas"] = np.where(autoscale > 0, replicas_mh.max(axis=-1), replicas)
+        out["gpus"] = costs.gpus_from_replicas(out["replicas"], p["gpus_per_replica"])
+    for k in ("rent", "rent_qty", "reserved_unused", "reserved_unused_qty", "gpu_hours"):
+        out[k] = is_rent * bill[k]
+    # own: servers in service (the fleet never shrinks), bought lead_time months ahead, refreshed at end of life
     needed = costs.servers_needed(gpus, p["gpus_per_server"])
     owned = costs.owned_fleet(needed) * is_own
-    bought = costs.purchases(owned)
+    first_bought = costs.purchases_with_lead_time(costs.purchases(owned), _traffic_param(p, "lead_time_months", is_own, 0.0))
     life = p["life_months"].astype(int)
+    refresh = _traffic_param(p, "refresh", is_own, 0.0)
+    bought = np.where(refresh > 0, costs.refresh_purchases(first_bought, life), first_bought) if np.any(refresh > 0) else first_bought
     dep_servers = costs.depreciating_servers(bought, life)
     out["servers"] = owned
     out["capex"] = costs.capex(bought, p["server_price_usd"])
     out["capex_qty"] = bought
+    has_residual = _traffic_param(p, "has_residual", is_own, 0.0)
+    retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
+    res_cash = costs.residual_cash(retired, owned[..., -1], p["server_price_usd"], _traffic_param(p, "residual_share", is_own, 0.0))
+    out["residual"] = has_residual * res_cash
+    out["residual_accrual"] = has_residual * costs.residual_accrual(res_cash, costs.book_value_end(bought, p["server_price_usd"], life))
+    retired_qty = retired.copy()
+    retired_qty[..., -1] += owned[..., -1]
+    out["residual_qty"] = has_residual * retired_qty
+    if overflow_rps_mh is not None:
+        out["overflow_rps_mh"] = overflow_rps_mh
     out["depreciation"] = costs.depreciation(dep_servers, p["server_price_usd"], life)
     out["depreciation_qty"] = dep_servers
     out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
@@ -390,7 +544,15 @@ def _stack_self_host(params: list[dict]) -> dict[str, np.ndarray]:
     out["rent_by_gpu"] = _col([1.0 if p.get("rent_mode") == "gpu" else 0.0 for p in params])
     out["is_own"] = _col([1.0 if p["payment"] == "own" else 0.0 for p in params])
     out["life_months"] = _col([round(12 * p.get("depreciation_years", 1.0)) for p in params])
+    for k, neutral in _TRAFFIC_KEYS.items():
+        out[k] = _col([float(p.get(k, neutral)) for p in params])
     return out
+
+
+#: issue-5 stacked parameters and their neutral value (the core behaviour)
+_TRAFFIC_KEYS = {"autoscale": 0.0, "min_replicas": 1.0, "reserved_gpus": 0.0, "usd_per_gpu_hour_reserved": 0.0,
+                 "lead_time_months": 0.0, "refresh": 0.0, "has_residual": 0.0, "residual_share": 0.0,
+                 "is_hybrid": 0.0, "base_replicas": 0.0, "hybrid_percentile": 1.0}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -408,11 +570,17 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     labels = s.month_labels()
     r = _Resolver(s, catalog, file)
     w = s.workload
-    rpd = workload.requests_per_day_compound(w.requests_per_day, w.growth_per_month, M)
+    rpd = workload.requests_per_day_forecast(w, s.start, M)
     requests = workload.monthly_requests(rpd)
     input_m = workload.monthly_tokens(requests, w.input_tokens)
     output_m = workload.monthly_tokens(requests, w.output_tokens)
-    peak = workload.peak_rps(rpd, w.peak_to_average)
+    if w.daily_profile is not None:  # the largest hour of the typical day is the peak (issue 5)
+        weights = workload.daily_weights(w.daily_profile)
+        hourly = workload.hourly_rps(rpd, weights)  # (M, 24) [req/s]
+        peak = workload.peak_rps(rpd, float(weights.max()))
+    else:
+        hourly = None
+        peak = workload.peak_rps(rpd, w.peak_to_average)
     discount_rate = r.default("", "discount_rate", s.finance.discount_rate)
     trends = {key: _trend_rate(r, key, getattr(s.finance, key)) for key in PRICE_TRENDS}
     api_factor = price_trend_factor(M, trends["api_price_change_per_year"])  # (M,)
@@ -459,12 +627,28 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     if sh_rows:
         stacked = apply_self_host_trends(_stack_self_host([p for _, _, p in sh_rows]), M,
                                          trends["rent_price_change_per_year"], trends["electricity_price_change_per_year"])
-        k = self_host_kernel(peak, stacked, fte_cost, M)
+        # the reserved price follows the rent trend like the on-demand one
+        stacked["usd_per_gpu_hour_reserved"] = stacked["usd_per_gpu_hour_reserved"] * price_trend_factor(
+            M, trends["rent_price_change_per_year"])
+        k = self_host_kernel(peak, stacked, fte_cost, M, hourly)
+        hybrid_rows = [j for j, (_, _, p) in enumerate(sh_rows) if p.get("is_hybrid")]
+        if hybrid_rows:
+            # overflow requests billed like an API option: workload token means, cached and batch shares
+            ov_prices = {key: _col([sh_rows[j][2]["overflow_prices"][key] for j in hybrid_rows]) * api_factor
+                         for key in _API_PRICE_KEYS}
+            ov_req = k["overflow_requests"][hybrid_rows]
+            ko = api_kernel(workload.monthly_tokens(ov_req, w.input_tokens), workload.monthly_tokens(ov_req, w.output_tokens),
+                            ov_prices, w.cached_input_share, w.batch_share)
         for j, (i, o, p) in enumerate(sh_rows):
             items: dict[str, LineItem] = {}
+            extra: dict[str, np.ndarray] = {}
             if p["payment"] == "rent":
-                unit = "GPU-hours" if p.get("rent_mode") == "gpu" else "instance-hours"
+                unit = "GPU-hours" if p.get("rent_mode") == "gpu" or p.get("reserved_gpus") else "instance-hours"
                 items["rent"] = item("rent", k["rent"][j], k["rent_qty"][j], unit)
+                if p.get("reserved_gpus"):
+                    items["reserved_unused"] = item("reserved_unused", k["reserved_unused"][j], k["reserved_unused_qty"][j],
+                                                    "GPU-hours")
+                extra["gpu_hours"] = k["gpu_hours"][j]
             else:
                 items["capex"] = LineItem("capex", k["capex"][j], np.zeros(M), k["capex_qty"][j], "servers")
                 items["depreciation"] = LineItem("depreciation", np.zeros(M), k["depreciation"][j],
@@ -472,10 +656,20 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                 items["power"] = item("power", k["power"][j], k["power_qty"][j], "kWh")
                 items["colo"] = item("colo", k["colo"][j], k["colo_qty"][j], "kW-months")
                 items["maintenance"] = item("maintenance", k["maintenance"][j], k["maintenance_qty"][j], "servers")
+                if p.get("has_residual"):
+                    items["residual"] = LineItem("residual", k["residual"][j], k["residual_accrual"][j],
+                                                 k["residual_qty"][j], "servers sold")
             items["staff"] = item("staff", k["staff"][j], k["staff_qty"][j], "FTE")
+            if p.get("is_hybrid"):
+                h = hybrid_rows.index(j)
+                items["api_overflow"] = item("api_overflow", ko["api"][h], ko["api_qty"][h], "1M tokens")
+                extra["overflow_requests"] = k["overflow_requests"][j]
+                p["fleet_rps_m"] = k["fleet_rps"][j]
+            if "replicas_mh" in k and p.get("autoscale"):
+                p["replicas_mh"] = k["replicas_mh"][j]
             per_option[i] = items
             fleet[i] = {"replicas": k["replicas"][j], "gpus": k["gpus"][j],
-                        "servers": k["servers"][j] if p["payment"] == "own" else None}
+                        "servers": k["servers"][j] if p["payment"] == "own" else None, "extra": extra}
 
     # finance, vectorised over options
     order = [i for i, _, _ in resolved]
@@ -502,6 +696,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             replicas=f.get("replicas"), gpus=f.get("gpus"), servers=f.get("servers"),
             capacity=p.get("capacity"), notes=tuple(p.get("notes", ())), ref_id=p.get("ref_id", ""),
             params={k: v for k, v in p.items() if k not in ("notes", "capacity")},
+            extra_monthly=f.get("extra", {}),
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
