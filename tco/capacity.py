@@ -290,7 +290,8 @@ def capacity_at_slo(catalog, model: str, gpu: str, gpus: int, precision: str,
     online, offline = candidate_profiles(catalog, model, gpu, gpus, precision)
     pre_notes = []
     if offline and not online:
-        pre_notes.append(f"offline max-throughput profile(s) {', '.join(p.id for p in offline)} ignored: "
+        shown = ", ".join(p.id for p in offline[:2]) + (f" and {len(offline) - 2} more" if len(offline) > 2 else "")
+        pre_notes.append(f"{len(offline)} offline max-throughput profile(s) ignored ({shown}): "
                          "no latency bound, not an SLO capacity")
     if online:
         best = min(online, key=lambda p: (profile_distance(p, input_tokens, output_tokens), p.kind != "measured", p.id))

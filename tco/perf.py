@@ -86,7 +86,7 @@ class Calibration:
 #: Calibrated on the 268 usable targets of ../shared/reference/throughput_measured_dev.csv (TensorRT-LLM on
 #: H100, H200, B200) by benchmarks/estimator_validation.py; rerun it after changing the model.
 CALIBRATION = Calibration(
-    eff_bw=0.5929, eff_decode=0.268, eff_prefill=0.6102, step_overhead_ms=0.2261, allreduce_latency_us=1.0,
+    eff_bw=0.5929, eff_decode=0.268, eff_prefill=0.6102, step_overhead_ms=0.2272, allreduce_latency_us=1.0,
     moe_factor=2.054,
     source="fitted on throughput_measured_dev.csv (benchmarks/estimator_validation.py)",
 )
