@@ -30,7 +30,7 @@ def npv(cash_m, discount_rate) -> np.ndarray:
 def usd_per_million_tokens(total_accrual_usd, total_tokens) -> np.ndarray:
     """Unit cost [USD / 1M tokens] = total accrual cost [USD] / total (input + output) tokens x 1e6 (NaN if no tokens)."""
     total_tokens = np.asarray(total_tokens, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(total_tokens > 0, np.asarray(total_accrual_usd) / total_tokens * TOKENS_PER_MILLION, np.nan)
 
 
