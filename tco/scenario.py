@@ -86,6 +86,14 @@ class Event(_Model):
         return _parse_month(v)
 
 
+class MixBucket(_Model):
+    """One request-size bucket of ``workload.mix`` (docs/scenario_optimizer.md)."""
+
+    share: float = Field(gt=0, le=1, description="Share of requests in this bucket [0-1].")
+    input_tokens: float = Field(gt=0, le=1e8, description="Mean input tokens per request of the bucket [tokens].")
+    output_tokens: float = Field(gt=0, le=1e8, description="Mean output tokens per request of the bucket [tokens].")
+
+
 class Workload(_Model):
     requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month.")
     input_tokens: float = Field(ge=0, le=1e8, description="Mean input tokens per request [tokens].")
@@ -98,6 +106,16 @@ class Workload(_Model):
     events: list[Event] = Field(default_factory=list, max_length=MAX_MONTHS, description="Step changes.")
     daily_profile: Optional[Union[str, list[float]]] = Field(
         None, description="Preset name or 24 hourly weights; replaces peak_to_average.")
+    mix: Optional[list[MixBucket]] = Field(
+        None, min_length=1, max_length=20,
+        description="Request-size mix: buckets {share, input_tokens, output_tokens}, shares summing to 1 (optimizer).")
+
+    @field_validator("mix")
+    @classmethod
+    def _mix_shares(cls, v: Optional[list[MixBucket]]) -> Optional[list[MixBucket]]:
+        if v is not None and abs(sum(b.share for b in v) - 1.0) > 1e-6:
+            raise ValueError(f"bucket shares must sum to 1, got {sum(b.share for b in v):g}")
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -438,4 +456,4 @@ def load_scenario(path: str) -> Scenario:
 
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
-           "Growth", "Event", "Overflow", "month_index"]
+           "Growth", "Event", "Overflow", "month_index", "MixBucket"]
