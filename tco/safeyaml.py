@@ -33,6 +33,23 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_FAST = getattr(yaml, "__with_libyaml__", False)
+
+
+def _check_events(data: str) -> None:
+    """Reject aliases and over-deep nesting by scanning libyaml's event stream (fast, C parser)."""
+    depth = 0
+    for ev in yaml.parse(data, Loader=yaml.CSafeLoader):
+        if isinstance(ev, yaml.AliasEvent):
+            raise YamlLoadError(f"YAML aliases (*{ev.anchor}) are not allowed (line {ev.start_mark.line + 1})")
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlLoadError(f"document is nested deeper than {MAX_DEPTH} levels (line {ev.start_mark.line + 1})")
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def load_yaml_text(data: str | bytes, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """Parse one YAML document from text or bytes, bounded in size, depth and aliases."""
     if isinstance(data, bytes):
@@ -49,6 +66,9 @@ def load_yaml_text(data: str | bytes, max_bytes: int = MAX_YAML_BYTES) -> Any:
     if "\x00" in data:
         raise YamlLoadError("contains NUL bytes: expected a YAML text file, got binary data")
     try:
+        if _FAST:
+            _check_events(data)
+            return yaml.load(data, Loader=yaml.CSafeLoader)  # noqa: S506 - libyaml's safe loader
         return yaml.load(data, Loader=_BoundedLoader)  # noqa: S506 - SafeLoader subclass
     except YamlLoadError:
         raise
