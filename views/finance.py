@@ -87,8 +87,9 @@ cur, fxr = charts_finance.currency_of(result)
 st.caption(f"Amounts in **{cur}**" + (f" at {fxr:g} {cur} per USD (one rate)." if cur != "USD" else "."))
 
 
-basis = st.segmented_control("Basis", ["cash", "accrual"], default="cash", key="finance_basis",
-                             help="Cash: servers paid when bought. Accrual: servers depreciated straight-line.") or "cash"
+basis = st.radio("Basis", ["cash", "accrual"], horizontal=True, key="finance_basis",
+                 help="Cash: servers paid when bought. Accrual: servers depreciated straight-line. "
+                      "Applies to every cost chart and table on this page.")
 
 # ----------------------------------------------------------------------------------------------
 st.subheader("NPV and payback")
