@@ -23,4 +23,4 @@ st.set_page_config(page_title="TCO: self-host Llama or pay per token", page_icon
 
 pages = [st.Page(str(HERE / file), title=title, icon=icon, default=(i == 0))
          for i, (file, title, icon) in enumerate(PAGES) if (HERE / file).exists()]
-st.navigation(pages).run()
+st.navigation(pages, position="top").run()

@@ -134,7 +134,7 @@ def cumulative_cost_figure(result: Result, basis: Basis = "cash") -> go.Figure:
                 marker={"symbol": "star", "size": 14, "color": cols, "line": {"width": 1, "color": "#222"}},
                 text=texts, hovertemplate="%{text}<extra></extra>",
             ))
-    return _layout(fig, title, "Month", f"Cumulative {basis} cost [USD]", height=420)
+    return _layout(fig, title, "Month", f"Cumulative {basis} cost [USD]", height=440)
 
 
 def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Basis = "cash") -> go.Figure:
@@ -168,23 +168,23 @@ def unit_cost_values(result: Result, basis: Basis = "accrual") -> dict[str, floa
 
 
 def unit_cost_figure(result: Result, basis: Basis = "accrual") -> go.Figure:
-    """Bar per option: cost per 1M tokens [USD / 1M tokens] over the whole horizon."""
+    """Horizontal bar per option: cost per 1M tokens [USD / 1M tokens] over the whole horizon."""
     title = f"Cost per 1M tokens over {len(result.months)} months ({basis})"
     if not result.options:
         return _empty(title, "No option could be evaluated")
     values = unit_cost_values(result, basis)
     colors = result_colors(result)
-    names = list(values)
-    ys = [values[n] for n in names]
+    names = list(values)[::-1]  # first option on top
+    xs = [values[n] for n in names]
     fig = go.Figure(go.Bar(
-        x=names, y=ys, marker_color=[colors[n] for n in names],
-        text=[f"${v:,.2f}" if np.isfinite(v) else "n/a" for v in ys], textposition="outside",
-        hovertemplate="%{x}: %{y:$,.3f} per 1M tokens<extra></extra>", showlegend=False,
+        y=names, x=xs, orientation="h", marker_color=[colors[n] for n in names],
+        text=[f"${v:,.2f}" if np.isfinite(v) else "n/a" for v in xs], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:$,.3f} per 1M tokens<extra></extra>", showlegend=False,
     ))
-    fig = _layout(fig, title, "Option", "Cost [USD / 1M tokens]", money=False)
-    fig.update_yaxes(tickprefix="$", tickformat=",.2f")
-    fig.update_xaxes(tickangle=-25, title_text=None)
-    fig.update_layout(hovermode="closest")
+    fig = _layout(fig, title, "Cost [USD / 1M tokens]", "", money=False)
+    fig.update_xaxes(tickprefix="$", tickformat=",.2f", rangemode="tozero", tickangle=0, nticks=6)
+    fig.update_yaxes(title_text=None, automargin=True)
+    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 40, "t": 50, "b": 10})
     return fig
 
 

@@ -28,21 +28,33 @@ for key in FIELD_BY_KEY:
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
 
 
-def number(key: str, step: float, fmt: str, help: str | None = None, integer: bool = False) -> None:
-    """A number input labelled from the builder's field table, with an error slot under it."""
+def number(key: str, step: float, fmt: str, help: str | None = None, integer: bool = False,
+           optional: bool = False) -> None:
+    """A number input labelled from the builder's field table, with an error slot under it.
+
+    No bounds here on purpose: the scenario model validates, and its message shows in the slot.
+    ``optional`` inputs can be cleared (blank = no bound / catalog default).
+    """
     f = FIELD_BY_KEY[key]
+    kwargs = {"value": None} if optional else {}
     if integer:
-        st.number_input(f.label, step=int(step), format="%d", key=key, help=help, value=None)
+        st.number_input(f.label, step=int(step), format="%d", key=key, help=help, **kwargs)
     else:
-        st.number_input(f.label, step=float(step), format=fmt, key=key, help=help, value=None)
+        st.number_input(f.label, step=float(step), format=fmt, key=key, help=help, **kwargs)
     slots[key] = st.empty()
 
 
 # ----------------------------------------------------------------------------------------------
-# Sidebar: workload, SLO, finance
+# The answer on top (filled later), then inputs (left) beside the two main charts (right).
 
-with st.sidebar:
-    st.header("Workload", divider="gray")
+st.title("Self-host Llama or pay per token?", anchor=False)
+st.caption("Monthly cost of hosted APIs and of self-hosted Llama on rented or owned GPUs over your horizon. "
+           "Cash basis unless stated: money out of the bank each month (servers paid when bought).")
+answer_area = st.container()  # filled once the inputs below are read and evaluated
+inputs_col, charts_col = st.columns([1.15, 2.5], gap="medium")
+
+with inputs_col.container(border=True):
+    st.subheader("Workload", anchor=False)
     number("requests_per_day", 50_000, "%.0f", "Average requests per day in the first month.")
     c1, c2 = st.columns(2)
     with c1:
@@ -68,20 +80,22 @@ with st.sidebar:
     st.caption("Workload defaults are an illustrative mid-size product (tco/defaults.py), not sourced "
                "figures: replace them with yours.")
 
-    st.header("Latency SLO", divider="gray")
+    st.subheader("Latency SLO", anchor=False)
     c1, c2 = st.columns(2)
     with c1:
-        number("ttft_p95_ms", 100, "%.0f", "Time to first token, 95th percentile. Blank = no bound.")
+        number("ttft_p95_ms", 100, "%.0f", "Time to first token, 95th percentile. Blank = no bound.",
+               optional=True)
     with c2:
-        number("tpot_p95_ms", 5, "%.0f", "Time per output token, 95th percentile. Blank = no bound.")
+        number("tpot_p95_ms", 5, "%.0f", "Time per output token, 95th percentile. Blank = no bound.",
+               optional=True)
     st.caption("A replica's capacity is the highest request rate whose measured p95 latencies meet "
                "both targets (throughput profiles in data/profiles.yaml).")
 
     with st.expander("Finance and staff"):
         number("discount_rate_pct", 1, "%.1f", "Annual rate for NPV. Blank = catalog default. "
-               + common.assumption_caption(catalog, "discount_rate"))
+               + common.assumption_caption(catalog, "discount_rate"), optional=True)
         number("fte_cost_per_year", 10_000, "%.0f", "Fully loaded cost of one ops engineer. Blank = catalog default. "
-               + common.assumption_caption(catalog, "fte_cost_per_year"))
+               + common.assumption_caption(catalog, "fte_cost_per_year"), optional=True)
         st.caption("Blank fields use data/assumptions.yaml (hover the ? for the source and date).")
     st.text_input(FIELD_BY_KEY["scenario_name"].label, key="scenario_name")
     slots["scenario_name"] = st.empty()
@@ -91,11 +105,7 @@ values["extra"] = stored.get("extra") or {}
 ss[common.COMPARE_VALUES] = values
 
 # ----------------------------------------------------------------------------------------------
-# Main: options
-
-st.title("Self-host Llama or pay per token?")
-st.caption("Monthly cost of hosted APIs and self-hosted Llama on rented or owned GPUs, over your horizon. "
-           "Cash basis: money out of the bank each month (servers paid when bought).")
+# Options
 
 
 def _frame(rows: list[dict], columns: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -194,60 +204,57 @@ if problems:
     if other:
         common.show_problems(other, title="Options to fix:", where=options_slot)
     if result is None and LAST_GOOD in ss:
-        st.warning("Some inputs are invalid (see the messages next to them). The results below are for the last "
-                   "valid inputs.", icon=":material/warning:")
+        answer_area.warning("Some inputs are invalid (see the messages next to them). The results are for the "
+                            "last valid inputs.", icon=":material/warning:")
         result, _ = common.evaluate_yaml(ss[LAST_GOOD])
-    elif result is None:
-        st.info("Fix the inputs marked in red to see the comparison.")
+    if result is None:
+        answer_area.info("Fix the inputs marked in red to see the comparison.", icon=":material/info:")
         st.stop()
 else:
     ss[LAST_GOOD] = scenario.to_yaml()
 
 # ----------------------------------------------------------------------------------------------
-# Answer
+# The answer: words, metrics, break-even months; then the cumulative cost and unit cost charts
 
 basis = ss.get("basis", "cash")  # the Finance work adds a cash/accrual toggle with this key
 months = len(result.months)
-for name, reason in result.skipped:
-    st.warning(f"**{name}** left out: {reason}", icon=":material/block:")
-
 head = charts.headline(result)
-st.subheader("The answer", anchor=False)
-st.markdown(head["sentence"])
-if head["cheapest"] is not None:
-    m = st.columns(4)
-    cheapest = result.option(head["cheapest"])
-    m[0].metric(f"Cheapest total over {months} months", common.money(head["cheapest_total_usd"]),
-                help=f"{head['cheapest']}: cash paid over the horizon [USD].", border=True)
-    if head["reference"]:
-        share = head["saving_share"]
-        m[1].metric(f"Saving vs {head['reference']}", common.money(head["saving_usd"]),
-                    delta=f"{share:.0%} less" if share else None, delta_color="normal" if share else "off",
-                    help="Reference API total - cheapest total [USD, cash].", border=True)
-        m[2].metric(f"Reference total ({head['reference']})", common.money(head["reference_total_usd"]),
-                    help="Cash over the horizon [USD].", border=True)
-    m[3].metric("Cheapest cost per 1M tokens", f"${cheapest.usd_per_million_tokens:,.2f}",
-                help=f"{head['cheapest']}: total accrual cost / (input + output tokens) x 1e6 [USD / 1M tokens].",
-                border=True)
-if head["break_even"]:
-    st.markdown(f"**Break-even versus {head['reference'] or 'the reference'}**: the first month from which an "
-                "option's cumulative cash cost stays at or below the reference API's to the end of the horizon.")
-    names = list(head["break_even"])
-    for start in range(0, len(names), 4):
-        cols = st.columns(4)
-        for col, name in zip(cols, names[start:start + 4]):
-            month = head["break_even"][name]
-            col.metric(name, month or "never", help="never = not within the horizon" if month is None else
-                       f"Month {result.option(name).break_even_index + 1} of {months}.", border=True)
+with answer_area:
+    for name, reason in result.skipped:
+        st.warning(f"**{name}** left out: {reason}", icon=":material/block:")
+    st.markdown(head["sentence"])
+    if head["cheapest"] is not None:
+        m = st.columns(4)
+        cheapest = result.option(head["cheapest"])
+        m[0].metric(f"Cheapest, {months} months", common.money(head["cheapest_total_usd"]),
+                    help=f"{head['cheapest']}: cash paid over the horizon [USD].", border=True)
+        if head["reference"]:
+            share = head["saving_share"]
+            m[1].metric("Saving vs reference", common.money(head["saving_usd"]),
+                        delta=f"{share:.0%} less" if share else None, delta_color="normal" if share else "off",
+                        help=f"{head['reference']} total - cheapest total [USD, cash].", border=True)
+            m[2].metric("Reference API total", common.money(head["reference_total_usd"]),
+                        help=f"{head['reference']}: cash over the horizon [USD].", border=True)
+        m[3].metric("Cheapest per 1M tokens", f"${cheapest.usd_per_million_tokens:,.2f}",
+                    help=f"{head['cheapest']}: total accrual cost / (input + output tokens) x 1e6 [USD / 1M tokens].",
+                    border=True)
+    if head["break_even"]:
+        st.markdown(f"**Break-even versus {head['reference'] or 'the reference'}** (first month from which the "
+                    "cumulative cash cost stays at or below the reference's until the end of the horizon):")
+        names = list(head["break_even"])
+        for start in range(0, len(names), 4):
+            cols = st.columns(4)
+            for col, name in zip(cols, names[start:start + 4]):
+                month = head["break_even"][name]
+                col.metric(name, month or "never", help="never = not within the horizon" if month is None else
+                           f"{name}: month {result.option(name).break_even_index + 1} of {months}.", border=True)
+with charts_col:
+    st.plotly_chart(charts.cumulative_cost_figure(result, basis), theme=None, key="chart_cumulative")
+    st.plotly_chart(charts.unit_cost_figure(result, "accrual"), theme=None, key="chart_unit_cost")
 
 # ----------------------------------------------------------------------------------------------
-# Charts
+# Details: monthly breakdown, unit cost, fleet
 
-c1, c2 = st.columns([3, 2])
-with c1:
-    st.plotly_chart(charts.cumulative_cost_figure(result, basis), theme=None, key="chart_cumulative")
-with c2:
-    st.plotly_chart(charts.unit_cost_figure(result, "accrual"), theme=None, key="chart_unit_cost")
 c1, c2 = st.columns(2)
 with c1:
     names = [o.name for o in result.options]
