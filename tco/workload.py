@@ -144,5 +144,6 @@ def hour_percentile(hourly_rps_mh, q) -> np.ndarray:
     x = np.sort(np.asarray(hourly_rps_mh, dtype=float), axis=-1)
     n = x.shape[-1]
     k = np.clip(np.ceil(np.asarray(q, dtype=float) * n - 1e-9).astype(int), 1, n)
-    k = np.broadcast_to(k, x.shape[:-1])
-    return np.take_along_axis(x, (k - 1)[..., None], axis=-1)[..., 0]
+    shape = np.broadcast_shapes(k.shape, x.shape[:-1])
+    x = np.broadcast_to(x, shape + (n,))
+    return np.take_along_axis(x, np.broadcast_to(k, shape)[..., None] - 1, axis=-1)[..., 0]
