@@ -98,25 +98,25 @@ st.dataframe(pd.DataFrame([{
     "Option": r["option"], f"Total {basis} [{cur}]": r["total_usd"] * fxr, f"NPV (cash) [{cur}]": r["npv_usd"] * fxr,
     f"Cost per 1M tokens [{cur}]": r["usd_per_million_tokens"] * fxr,
     "Payback vs " + (result.reference or "reference"): r["payback_month"] or ("-" if r["kind"] == "api" else "never"),
-} for r in rows]), hide_index=True, use_container_width=True,
+} for r in rows]), hide_index=True, width="stretch",
     column_config={c: st.column_config.NumberColumn(format="%,.0f") for c in
                    (f"Total {basis} [{cur}]", f"NPV (cash) [{cur}]")})
 st.caption(f"NPV at {result.finance_inputs.get('discount_rate', 0):.1%} a year, monthly discounting (1 + r)^(m/12). "
            "Payback: the first month from which cumulative savings against the reference API stay positive.")
-st.plotly_chart(charts_finance.cumulative_chart(result, basis), theme=None, use_container_width=True, key="fin_cum")
+st.plotly_chart(charts_finance.cumulative_chart(result, basis), theme=None, width="stretch", key="fin_cum")
 
 st.subheader("Annual view")
 view = analysis.annual_view(result, basis, fy_start)
-st.plotly_chart(charts_finance.annual_chart(view, cur, fxr), theme=None, use_container_width=True, key="fin_annual")
+st.plotly_chart(charts_finance.annual_chart(view, cur, fxr), theme=None, width="stretch", key="fin_annual")
 table = pd.DataFrame(view.values * fxr, index=view.options,
                      columns=[y if m == 12 else f"{y} ({m} mo)" for y, m in zip(view.years, view.months_in_year)])
-st.dataframe(table, use_container_width=True,
+st.dataframe(table, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%,.0f") for c in table.columns})
 
 # ----------------------------------------------------------------------------------------------
 st.subheader("Break-even volume")
 sweep = analysis.break_even_volume(result, basis)
-st.plotly_chart(charts_finance.break_even_chart(sweep, cur, fxr), theme=None, use_container_width=True, key="fin_breakeven")
+st.plotly_chart(charts_finance.break_even_chart(sweep, cur, fxr), theme=None, width="stretch", key="fin_breakeven")
 for sentence in sweep.summaries or ["Add an API option and a self-host option to see break-even volumes."]:
     st.markdown(f"- {common._escape(sentence)}")
 st.caption("Total cost over the horizon at each first-month volume (growth and traffic shape unchanged); crossings "
@@ -141,7 +141,7 @@ if len(names) >= 2:
 
     with st.spinner("Re-evaluating the scenario for each input..."):
         tor = _tornado(scenario_yaml, common.catalog_version(), metric, opt_a, opt_b)
-    st.plotly_chart(charts_finance.tornado_chart(tor, cur, fxr), theme=None, use_container_width=True, key="fin_tornado")
+    st.plotly_chart(charts_finance.tornado_chart(tor, cur, fxr), theme=None, width="stretch", key="fin_tornado")
     st.caption("Each input moved alone to its low and high value (catalog range where the value is a catalog default, "
                "else -/+25%); bars sorted by swing.")
 else:
@@ -169,10 +169,10 @@ if mc is not None:
     st.dataframe(pd.DataFrame([{"Option": r["name"], f"P10 [{cur}]": r["p10"] * fxr, f"P50 [{cur}]": r["p50"] * fxr,
                                 f"P90 [{cur}]": r["p90"] * fxr, f"Mean [{cur}]": r["mean"] * fxr,
                                 "P(cheapest)": f"{pc[r['name']]:.1%}"} for r in mc.stats("total")]),
-                 hide_index=True, use_container_width=True,
+                 hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%,.0f") for c in
                                 (f"P10 [{cur}]", f"P50 [{cur}]", f"P90 [{cur}]", f"Mean [{cur}]")})
-    st.plotly_chart(charts_finance.s_curve_chart(mc, cur, fxr), theme=None, use_container_width=True, key="fin_scurve")
+    st.plotly_chart(charts_finance.s_curve_chart(mc, cur, fxr), theme=None, width="stretch", key="fin_scurve")
 else:
     st.caption("Uncertain inputs: the tornado's ranges as distributions; all draws are evaluated at once.")
 
