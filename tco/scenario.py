@@ -337,6 +337,25 @@ class Option(_Model):
         return "self_host" if self.self_host is not None else "api"
 
 
+class QualityFloor(_Model):
+    """Options below this quality are marked (and excluded by the optimizer); see docs/quality.md.
+
+    Exactly one of ``at_least`` [Elo points] or ``at_least_as_good_as`` (an API offer or model id,
+    resolved to its Elo by tco.quality.resolve_floor).
+    """
+
+    benchmark: Literal["lmarena_text_elo"] = Field("lmarena_text_elo", description="The cross-vendor tier (the only floor benchmark).")
+    at_least: Optional[float] = Field(None, ge=0, le=5000, description="Minimum Elo [Elo points].")
+    at_least_as_good_as: Optional[str] = Field(None, min_length=1, max_length=200,
+                                               description="API offer or model id whose Elo is the floor.")
+
+    @model_validator(mode="after")
+    def _one(self) -> "QualityFloor":
+        if (self.at_least is None) == (self.at_least_as_good_as is None):
+            raise ValueError("needs exactly one of at_least or at_least_as_good_as")
+        return self
+
+
 class Scenario(_Model):
     name: str = Field("Scenario", min_length=1, max_length=200)
     start: str = Field(description="First month, YYYY-MM.")
@@ -346,6 +365,7 @@ class Scenario(_Model):
     finance: Finance = Field(default_factory=Finance)
     ops: Ops = Field(default_factory=Ops)
     options: list[Option] = Field(min_length=1, max_length=100)
+    quality_floor: Optional[QualityFloor] = Field(None, description="Mark options below this quality (docs/quality.md).")
 
     @field_validator("start", mode="before")
     @classmethod
@@ -456,4 +476,4 @@ def load_scenario(path: str) -> Scenario:
 
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
-           "Growth", "Event", "Overflow", "month_index", "MixBucket"]
+           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor"]
