@@ -9,8 +9,9 @@ from tco import charts_capacity as cc
 from tco.capacity import candidate_profiles, capacity_at_slo
 from tco.catalog import PRECISIONS
 from tco.cli_capacity import profile_text
-from tco.exceptions import ImportFormatError
-from tco.importers import MAX_BYTES, import_bytes
+from tco.exceptions import ProblemsError
+from tco.importers import import_bytes
+from tco.limits import MAX_UPLOAD_BYTES, check_upload_size
 from tco.perf import memory_fit
 
 try:
@@ -89,19 +90,17 @@ if profile is not None:
 
 st.subheader("Import a benchmark file")
 st.caption(f"vLLM --save-result JSON, LLMPerf *_summary.json, GenAI-Perf *_genai_perf.json/.csv; up to "
-           f"{MAX_BYTES // 2**20} MB. The profile uses the model, GPU, GPUs and precision chosen above.")
+           f"{MAX_UPLOAD_BYTES // 2**20} MB. The profile uses the model, GPU, GPUs and precision chosen above.")
 tool = st.radio("Tool", ["vllm", "llmperf", "genai-perf"], horizontal=True, key="cap_tool")
 upload = st.file_uploader("Benchmark file", type=["json", "csv"], key="cap_upload")
 if upload is not None:
     data = upload.getvalue()
     prof = None
-    if len(data) > MAX_BYTES:
-        st.error(f"{upload.name}: file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
-    else:
-        try:
-            prof = import_bytes(tool, data, upload.name, model=model_id, gpu=gpu_id, gpus=n_gpus, precision=precision)
-        except ImportFormatError as exc:
-            st.error(str(exc))
+    try:
+        check_upload_size(upload.name, data)
+        prof = import_bytes(tool, data, upload.name, model=model_id, gpu=gpu_id, gpus=n_gpus, precision=precision)
+    except ProblemsError as exc:
+        st.error(str(exc))
     if prof is not None:
         st.success(f"Imported {len(prof['points'])} point(s) as profile `{prof['id']}`.")
         st.dataframe(pd.json_normalize(prof["points"]), hide_index=True, width="stretch")
