@@ -241,8 +241,11 @@ def _coerce(kind: str, v: Any) -> Any:
         return v
     if kind == "float":
         if isinstance(v, str):
+            t = v.strip().replace(",", "")
+            if re.fullmatch(r"[+-]?\d+", t):  # written as an integer: keep it one (exact round trip)
+                return int(t)
             try:
-                return float(v.strip().replace(",", ""))
+                return float(t)
             except ValueError:
                 return v
         if hasattr(v, "item"):

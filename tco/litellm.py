@@ -157,7 +157,8 @@ def _tiers(entry: dict) -> tuple[list[dict], bool]:
             continue
         above = int(m.group(2)) * 1000
         tiers.setdefault(above, {"above_tokens": above})[PRICE_FIELDS[m.group(1)]] = price
-    return [tiers[k] for k in sorted(tiers)], bad
+    order = ["above_tokens", *PRICE_FIELDS.values()]
+    return [dict(sorted(tiers[k].items(), key=lambda kv: order.index(kv[0]))) for k in sorted(tiers)], bad
 
 
 def parse(data: bytes | str, name: str, *, as_of: Optional[str] = None, mtime: Optional[float] = None,
