@@ -31,8 +31,47 @@ def _load_catalog(directory: Optional[str]) -> tuple[Catalog, str]:
     return cat, cat.version()
 
 
+#: Session-state key of the Data page's edited, unsaved catalog: ``(Catalog, version)``.
+EDITED_CATALOG = "tco_edited_catalog"
+
+
+def get_active_catalog() -> Optional[tuple[Catalog, str]]:
+    """``(catalog, version)`` edited in this session on the Data page and not saved yet, else None."""
+    return st.session_state.get(EDITED_CATALOG)
+
+
+def _edited_banner() -> None:
+    # Once per script run, never inside a cached function (it would be replayed).
+    from streamlit.runtime.caching.cached_message_replay import in_cached_function
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or in_cached_function.get():
+        return
+    run = id(ctx.cursors)  # a new dict every run
+    if st.session_state.get("_tco_edited_banner_run") == run:
+        return
+    st.session_state["_tco_edited_banner_run"] = run
+    st.warning("Using edited, unsaved data (Data page): save or reset it there.", icon=":material/edit_note:")
+
+
+def get_saved_catalog() -> Catalog:
+    """The catalog as saved in the data directory (ignores this session's edits)."""
+    try:
+        return _load_catalog(data_dir())[0]
+    except CatalogError as exc:
+        show_problems(exc.problems, title="The catalogs in the data directory have problems; fix them and reload:")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
 def get_catalog() -> Catalog:
-    """The validated catalog; on problems, list every one with st.error and stop the page."""
+    """The validated catalog (this session's edited data when there is some, with a banner); on
+    problems, list every one with st.error and stop the page."""
+    edited = get_active_catalog()
+    if edited is not None:
+        _edited_banner()
+        return edited[0]
     try:
         return _load_catalog(data_dir())[0]
     except CatalogError as exc:
@@ -43,6 +82,9 @@ def get_catalog() -> Catalog:
 
 def catalog_version() -> str:
     """Content hash of the loaded catalog (part of every evaluation cache key)."""
+    edited = get_active_catalog()
+    if edited is not None:
+        return edited[1]
     try:
         return _load_catalog(data_dir())[1]
     except CatalogError:
@@ -57,7 +99,8 @@ def evaluate_cached(scenario_yaml: str, catalog_version: str) -> Result:
     Raises ScenarioError / TcoError (not cached) for scenarios the catalog cannot resolve.
     """
     scenario = load_scenario_text(scenario_yaml, "inputs")
-    catalog, _ = _load_catalog(data_dir())
+    edited = get_active_catalog()
+    catalog = edited[0] if edited is not None and edited[1] == catalog_version else _load_catalog(data_dir())[0]
     return evaluate(scenario, catalog, skip_infeasible=True, file="inputs")
 
 
