@@ -379,7 +379,7 @@ def describe(problem: Problem) -> str:
     if kind == "field":
         f = FIELD_BY_KEY[where]
         note = " (the scenario stores this percentage as a fraction)" if f.scale != 1.0 else ""
-        return f"{f.label} (`{f.path}`): {problem.message}{note}"
+        return f"{f.label} ({f.path}): {problem.message}{note}"
     entry = problem.entry or ""
     m = _OPT_RE.match(entry)
     if _ROW_RE.match(entry):  # the page prefixes its own row label
