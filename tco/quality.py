@@ -115,6 +115,13 @@ class Quality:
                 return e.as_of.split(" (")[0].strip()
         return ""
 
+    def elo_source(self) -> str:
+        """Source of the Elo snapshot ('' when there is none)."""
+        for e in self.entries.values():
+            if e.benchmark == ELO_BENCHMARK:
+                return e.source
+        return ""
+
     def elo_label(self) -> str:
         """Axis / column label of the tier, with its snapshot date."""
         snap = self.elo_snapshot()
