@@ -291,8 +291,8 @@ class SelfHost(_Model):
     gpu: str = Field(description="GPU id (catalog).")
     precision: Precision = Field("bf16", description="Weight precision.")
     gpus_per_replica: int = Field(1, ge=1, le=1024)
-    capacity_rps_per_replica: Optional[float] = Field(None, gt=0, le=1e6, description="[req/s] overrides the profile-derived capacity.")
-    target_utilization: Optional[float] = Field(None, gt=0, le=1, description="Share of capacity planned for at peak.")
+    capacity_rps_per_replica: Optional[float] = Field(None, ge=1e-6, le=1e6, description="[req/s] overrides the profile-derived capacity (>= 1e-6: smaller would overflow the replica count).")
+    target_utilization: Optional[float] = Field(None, ge=0.01, le=1, description="Share of capacity planned for at peak (>= 0.01).")
     spare_replicas: Optional[int] = Field(None, ge=0, le=10000, description="Extra replicas (N+k).")
     staff_fte: Optional[float] = Field(None, ge=0, le=1000, description="Ops staff [FTE].")
     rent: Optional[Rent] = None
