@@ -156,7 +156,8 @@ class Workload(_Model):
     def _consistent(self) -> "Workload":
         if self.growth is not None and self.growth_per_month != 0:
             raise ValueError("give growth or growth_per_month (its compound shorthand), not both")
-        if self.daily_profile is not None and "peak_to_average" in self.model_fields_set:
+        # peak_to_average 1 (its default) is accepted with a profile so that to_yaml() output reads back
+        if self.daily_profile is not None and self.peak_to_average != 1.0:
             raise ValueError("give daily_profile or peak_to_average, not both (the profile's largest hour is the peak)")
         g = self.growth
         if g is not None and g.kind == "series" and abs(g.requests_per_day[0] - self.requests_per_day) > 1e-9 * max(1.0, self.requests_per_day):

@@ -494,6 +494,15 @@ def test_example_scenarios_evaluate(name):
         assert "gpu_hours" in keys and "reserved_unused" in items
 
 
+@pytest.mark.parametrize("name", ["diurnal_autoscale.yaml", "hybrid_overflow.yaml"])
+def test_example_scenarios_round_trip_through_yaml(name):
+    from tco.scenario import load_scenario, load_scenario_text
+
+    s = load_scenario(str(ROOT / "data" / "scenarios" / name))
+    again = load_scenario_text(s.to_yaml())
+    assert again == s
+
+
 def test_every_traffic_field_is_documented():
     from tco.scenario import Event, Growth, Overflow, Own, Rent, SelfHost, Workload
 
