@@ -1,7 +1,8 @@
 """Bounded, safe YAML reading for every file a user can hand us.
 
 ``yaml.safe_load`` semantics plus: a size limit, UTF-8 only (a BOM is accepted and dropped),
-no aliases (which blocks "billion laughs" expansion bombs), and a nesting-depth limit.
+no aliases (which blocks "billion laughs" expansion bombs), a nesting-depth limit, and no
+duplicate keys in a mapping (PyYAML would silently keep the last one).
 """
 from __future__ import annotations
 
@@ -18,7 +19,25 @@ class YamlLoadError(ValueError):
     """The text is not a YAML document we accept; the message says why."""
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class _UniqueKeys:
+    """Mixin: a mapping that repeats a key is an error, not a silent overwrite (``months:`` twice)."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise YamlLoadError(f"duplicate key '{key_node.value[:80]}' (lines {seen[key_node.value]} and {line})")
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep)  # type: ignore[misc]
+
+
+class _FastLoader(_UniqueKeys, yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader):
+    pass
+
+
+class _BoundedLoader(_UniqueKeys, yaml.SafeLoader):
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
@@ -68,7 +87,7 @@ def load_yaml_text(data: str | bytes, max_bytes: int = MAX_YAML_BYTES) -> Any:
     try:
         if _FAST:
             _check_events(data)
-            return yaml.load(data, Loader=yaml.CSafeLoader)  # noqa: S506 - libyaml's safe loader
+            return yaml.load(data, Loader=_FastLoader)  # noqa: S506 - libyaml's safe loader
         return yaml.load(data, Loader=_BoundedLoader)  # noqa: S506 - SafeLoader subclass
     except YamlLoadError:
         raise
