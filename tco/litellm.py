@@ -98,11 +98,12 @@ def per_million(usd_per_token: Any) -> Optional[float]:
         return None
     try:
         d = Decimal(str(usd_per_token).strip()) * 1_000_000
-    except InvalidOperation:
+    except (InvalidOperation, ArithmeticError):  # "abc"; "1e999999" overflows the decimal context
         return None
     if not d.is_finite():
         return None
-    return float(d)
+    f = float(d)
+    return f if abs(f) != float("inf") else None  # "1e400" is a finite Decimal but not a float
 
 
 def sanitize_segment(text: str) -> str:
