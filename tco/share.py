@@ -22,7 +22,7 @@ VERSION = "v1"
 MAX_ENCODED_CHARS = 16 * 1024  # [characters] longest share string accepted
 MAX_DECODED_BYTES = 16 * 1024  # [B] largest scenario JSON accepted
 WHERE = "share link"
-_B64URL = re.compile(r"[A-Za-z0-9_-]+")
+_B64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 def _error(message: str) -> ScenarioError:
@@ -54,6 +54,7 @@ def decode_scenario(text: str) -> Scenario:
     if not _B64URL.fullmatch(body):
         raise _error("the link is damaged: not valid base64url (was it cut or edited?)")
     try:
+        body = body.rstrip("=")
         packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError):
         raise _error("the link is damaged: not valid base64url (was it cut or edited?)") from None
