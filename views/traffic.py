@@ -1,0 +1,249 @@
+"""Traffic: the forecast (growth curve, events, CSV series), the daily load shape, and what they do to
+each option: autoscaled rental, hybrid fleets that overflow to an API, the typical day.
+
+The scenario is the one on the Compare page (its last valid YAML in session state), else the default
+scenario; this page replaces its traffic fields (workload.growth, events, daily_profile) and can add
+autoscaled and hybrid variants of its self-host options. Formulas live in tco (workload, costs,
+traffic), figures in tco.charts_traffic; this page only reads widgets and draws.
+"""
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import streamlit as st
+
+from tco import traffic
+from tco.charts_traffic import daily_profile_figure, forecast_figure, typical_day_figure
+from tco.defaults import default_scenario
+from tco.exceptions import ScenarioError
+from tco.scenario import load_scenario_text, parse_scenario
+from views import common
+
+COMPARE_YAML = "compare_last_good_yaml"  # set by views/compare.py
+WEIGHTS = "traffic_weights"  # the 24 weights the profile editor starts from (list of floats)
+EDITOR_VERSION = "traffic_editor_version"  # bumped when a preset replaces the weights (fresh editor)
+SERIES = "traffic_series"  # (first month, values) of the last valid uploaded CSV
+KINDS = ("compound", "linear", "s_curve", "series")
+KIND_LABELS = {"compound": "Compound (% per month)", "linear": "Linear (requests/day added per month)",
+               "s_curve": "S-curve (adoption toward a ceiling)", "series": "Series (upload a CSV)"}
+
+catalog = common.get_catalog()
+ss = st.session_state
+base_yaml = ss.get(COMPARE_YAML) or default_scenario(catalog).to_yaml()
+try:
+    base = load_scenario_text(base_yaml, "inputs")
+except ScenarioError as exc:  # a stale YAML from an older version: fall back to the default scenario
+    st.warning(f"Could not read the Compare page's scenario ({exc}); showing the default scenario.")
+    base = default_scenario(catalog)
+w0 = base.workload
+
+st.title("Traffic")
+st.caption(f"Scenario: {base.name} ({base.start}, {base.months} months, {w0.requests_per_day:,.0f} requests/day "
+           "in the first month). Edit the workload and options on the Compare page; the forecast and daily shape "
+           "chosen here apply on this page.")
+
+# ----------------------------------------------------------------------------------------------
+# Forecast
+
+st.subheader("Forecast")
+g0 = w0.growth
+kind = st.selectbox("Growth", KINDS, index=KINDS.index(g0.kind) if g0 else 0, format_func=KIND_LABELS.get,
+                    key="traffic_growth_kind")
+c1, c2, c3 = st.columns(3)
+rpd0 = c1.number_input("Requests per day in the first month", min_value=0.0, max_value=1e12, step=1000.0,
+                       value=float(w0.requests_per_day), format="%.0f", key="traffic_rpd",
+                       disabled=kind == "series")
+growth: dict = {"kind": kind}
+months = base.months
+problems: list[str] = []
+if kind == "compound":
+    rate = g0.rate_per_month if g0 is not None and g0.kind == "compound" else w0.growth_per_month
+    growth["rate_per_month"] = c2.number_input("Growth per month", min_value=-0.99, max_value=10.0, step=0.01,
+                                               value=float(rate), format="%.3f", key="traffic_rate")
+elif kind == "linear":
+    growth["requests_per_day_added_per_month"] = c2.number_input(
+        "Requests/day added per month", min_value=-1e12, max_value=1e12, step=1000.0, format="%.0f",
+        value=float(g0.requests_per_day_added_per_month) if g0 is not None and g0.kind == "linear" else 0.1 * rpd0,
+        key="traffic_added")
+elif kind == "s_curve":
+    same = g0 is not None and g0.kind == "s_curve"
+    growth["ceiling_requests_per_day"] = c2.number_input(
+        "Ceiling (requests/day)", min_value=0.0, max_value=1e12, step=1000.0, format="%.0f",
+        value=float(g0.ceiling_requests_per_day) if same else 5 * rpd0, key="traffic_ceiling")
+    growth["midpoint_month"] = c3.number_input("Midpoint (month index of fastest growth)", min_value=-100.0,
+                                               max_value=1000.0, step=1.0, key="traffic_midpoint",
+                                               value=float(g0.midpoint_month) if same else months / 3)
+    growth["steepness"] = c3.number_input("Steepness (1/month)", min_value=0.01, max_value=100.0, step=0.05,
+                                          value=float(g0.steepness) if same else 0.4, key="traffic_steepness")
+else:
+    up = c2.file_uploader("CSV with columns month,requests_per_day (one row per month from the start)",
+                          type=["csv"], key="traffic_csv", help=f"At most {traffic.MAX_SERIES_CSV_BYTES // 1000} kB.")
+    if up is not None:
+        try:
+            ss[SERIES] = traffic.parse_series_csv(up.getvalue(), start=base.start)
+        except traffic.SeriesCsvError as exc:
+            ss.pop(SERIES, None)
+            st.error(f"{up.name}: {exc}", icon=":material/error:")
+    if SERIES not in ss and g0 is not None and g0.kind == "series":
+        ss[SERIES] = (base.start, list(g0.requests_per_day))
+    if SERIES in ss:
+        first, values = ss[SERIES]
+        growth["requests_per_day"] = values
+        if len(values) < months:
+            months = len(values)
+            st.info(f"The series has {len(values)} months: the horizon is shortened to {months} months here.")
+    else:
+        st.info("Upload a CSV to use a series; until then the forecast is flat.")
+        growth = {"kind": "compound", "rate_per_month": 0.0}
+
+events_df = st.data_editor(
+    pd.DataFrame([{"month": e.month, "multiply": e.multiply} for e in w0.events], columns=["month", "multiply"]),
+    num_rows="dynamic", key="traffic_events", hide_index=True,
+    column_config={"month": st.column_config.TextColumn("Event month (YYYY-MM)", max_chars=7),
+                   "multiply": st.column_config.NumberColumn("Multiply traffic from then on by", min_value=0.0,
+                                                             max_value=1e6, step=0.1)})
+events = [{"month": str(r["month"]).strip(), "multiply": float(r["multiply"])}
+          for r in events_df.to_dict("records")
+          if str(r.get("month") or "").strip() and r.get("multiply") is not None and r.get("multiply") == r.get("multiply")]
+
+# ----------------------------------------------------------------------------------------------
+# Daily profile
+
+st.subheader("Daily load profile")
+preset_names = list(traffic.PRESETS)
+base_profile = w0.daily_profile
+if WEIGHTS not in ss:
+    ss[WEIGHTS] = traffic.preset_weights(base_profile) if isinstance(base_profile, str) else (
+        list(base_profile) if base_profile is not None else traffic.preset_weights("business_hours"))
+    ss[EDITOR_VERSION] = 0
+
+
+def _apply_preset() -> None:
+    ss[WEIGHTS] = traffic.preset_weights(ss["traffic_preset"])
+    ss[EDITOR_VERSION] = ss.get(EDITOR_VERSION, 0) + 1
+
+
+default_preset = base_profile if isinstance(base_profile, str) else "business_hours"
+st.selectbox("Preset (replaces the weights below)", preset_names, index=preset_names.index(default_preset),
+             key="traffic_preset", on_change=_apply_preset,
+             help="Illustrative shapes (a judgement, not measurements): edit the weights from your own logs.")
+if base_profile is None:
+    st.caption(f"The Compare page's scenario has no daily profile (peak / average {w0.peak_to_average:g}); "
+               "here the profile replaces it: the peak is the largest hour.")
+pc1, pc2 = st.columns([1, 2])
+edited = pc1.data_editor(pd.DataFrame({"hour": list(range(24)), "weight": [float(x) for x in ss[WEIGHTS]]}),
+                         key=f"traffic_profile_editor_{ss.get(EDITOR_VERSION, 0)}", hide_index=True, height=420,
+                         disabled=["hour"],
+                         column_config={"hour": st.column_config.NumberColumn("Hour", format="%d:00"),
+                                        "weight": st.column_config.NumberColumn("Weight", min_value=0.0, step=0.1)})
+weights = [float(x) if x == x else -1.0 for x in pd.to_numeric(edited["weight"], errors="coerce").tolist()]
+if len(weights) != 24 or min(weights) < 0 or sum(weights) <= 0:
+    pc2.error("The profile needs 24 weights >= 0, at least one above 0.", icon=":material/error:")
+    weights = [float(x) for x in ss[WEIGHTS]]
+pc2.plotly_chart(daily_profile_figure(weights), theme=None, key="traffic_profile_chart")
+
+# ----------------------------------------------------------------------------------------------
+# What-if variants of the self-host options
+
+st.subheader("Fleets that follow the load")
+self_hosted = [o for o in base.options if o.self_host is not None]
+api_options = [o for o in base.options if o.self_host is None]
+v1, v2, v3 = st.columns(3)
+autoscale = v1.toggle("Add an autoscaled variant of each rented option", value=True, key="traffic_autoscale")
+hybrid = v2.toggle("Add a hybrid variant (fleet for the base, overflow to an API)", value=bool(api_options),
+                   key="traffic_hybrid", disabled=not api_options)
+percentile = v3.slider("Hybrid fleet sized for this hour percentile", min_value=0.05, max_value=1.0, value=0.75,
+                       step=0.05, key="traffic_percentile", disabled=not hybrid)
+overflow_api = v2.selectbox("Overflow API", [o.name for o in api_options], key="traffic_overflow_api",
+                            disabled=not (hybrid and api_options)) if api_options else None
+
+doc = base.to_dict()
+doc["months"] = months
+wl = doc["workload"]
+wl.pop("growth_per_month", None)
+wl.pop("peak_to_average", None)
+wl["growth"] = growth
+if kind == "series" and "requests_per_day" in growth:
+    wl.pop("requests_per_day", None)
+else:
+    wl["requests_per_day"] = rpd0
+wl["events"] = events
+wl["daily_profile"] = weights
+opts = doc["options"]
+for o in list(base.options):
+    sh = o.self_host
+    if sh is None or sh.overflow is not None:
+        continue
+    if autoscale and sh.rent is not None and not sh.rent.autoscale:
+        v = copy.deepcopy(next(x for x in opts if x["name"] == o.name))
+        v["name"] = f"{o.name} (autoscaled)"
+        v["self_host"]["rent"]["autoscale"] = True
+        opts.append(v)
+    if hybrid and overflow_api and not (sh.rent is not None and sh.rent.autoscale):
+        target = next(x for x in api_options if x.name == overflow_api)
+        v = copy.deepcopy(next(x for x in opts if x["name"] == o.name))
+        v["name"] = f"{o.name} (hybrid p{round(percentile * 100)})"
+        v["self_host"]["size_for_hour_percentile"] = percentile
+        v["self_host"]["overflow"] = {k: val for k, val in (("api", target.api),
+                                                             ("prices", target.prices.model_dump(exclude_none=True)
+                                                              if target.prices else None)) if val}
+        opts.append(v)
+
+try:
+    scenario = parse_scenario(doc, "traffic")
+except ScenarioError as exc:
+    common.show_problems(exc.problems, title="These traffic inputs are not valid:")
+    st.stop()
+
+labels, rpd = traffic.forecast(scenario)
+st.plotly_chart(forecast_figure(labels, rpd, traffic.event_month_indices(scenario)), theme=None,
+                key="traffic_forecast_chart")
+
+result, problems_found = common.evaluate_yaml(scenario.to_yaml())
+if result is None:
+    common.show_problems(problems_found, title="The scenario cannot be evaluated:")
+    st.stop()
+for name, reason in result.skipped:
+    st.warning(f"{name}: skipped ({reason})")
+
+# ----------------------------------------------------------------------------------------------
+# Results: served shares, totals, typical day
+
+shares = {s.option: s for s in traffic.served_shares(result)}
+rows = []
+for o in result.options:
+    sh_ = shares[o.name]
+    gpu_hours = o.extra_monthly.get("gpu_hours")
+    rows.append({"option": o.name, "total cash": common.money(o.total_cash_usd),
+                 "USD / 1M tokens": round(o.usd_per_million_tokens, 3) if o.usd_per_million_tokens == o.usd_per_million_tokens else None,
+                 "served by the fleet": sh_.fleet_share, "served by an API": sh_.api_share,
+                 "GPU-hours (horizon)": float(gpu_hours.sum()) if gpu_hours is not None else None,
+                 "idle reserved (USD)": common.money(float(o.line_items["reserved_unused"].cash_usd.sum()))
+                 if "reserved_unused" in o.line_items else ""})
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="traffic_shares",
+             column_config={"served by the fleet": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+                            "served by an API": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+                            "GPU-hours (horizon)": st.column_config.NumberColumn(format="%.0f")})
+for o in result.options:
+    for note in o.notes:
+        if "spot" in note:
+            st.warning(f"{o.name}: {note}", icon=":material/warning:")
+            break
+
+sh_names = [o.name for o in result.options if o.kind == "self_host"]
+if sh_names:
+    t1, t2 = st.columns([2, 1])
+    default_day = next((n for n in sh_names if "hybrid" in n), sh_names[0])
+    chosen = t1.selectbox("Typical day of", sh_names, index=sh_names.index(default_day), key="traffic_day_option")
+    month_label = t2.select_slider("Month", options=result.months, value=result.months[-1], key="traffic_day_month")
+    day = traffic.typical_day(result, chosen, result.months.index(month_label))
+    st.plotly_chart(typical_day_figure(day), theme=None, key="traffic_day_chart")
+    if day.hybrid:
+        st.caption(f"The shaded band is the load above the fleet, sent to the API: "
+                   f"{day.overflow_rps.sum() * 3600 / max(day.load_rps.sum() * 3600, 1e-12):.0%} of this day's requests.")
+else:
+    st.info("The scenario has no self-host option: add one on the Compare page to see its typical day.")
+
+st.download_button("Scenario with these traffic settings (YAML)", scenario.to_yaml().encode("utf-8"),
+                   "traffic_scenario.yaml", "application/x-yaml", on_click="ignore", key="traffic_download")
