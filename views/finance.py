@@ -66,10 +66,21 @@ with st.expander("Finance settings", expanded=False):
                "API prices for constant capability have fallen ~10x a year (a16z, Epoch), but the same model's price "
                "moves far less; GPU rental prices have moved both ways (see docs/finance.md).")
 
+
+
+def _inline(key: str, value: float):
+    """Keep a value inline only when the scenario set it or the user moved it off the catalog default, so the
+    result still reports catalog defaults as such (and the tornado uses the catalog's low/high for them)."""
+    inline = getattr(fin, key)
+    return value if (inline is not None or value != _default(key, None)) else None
+
+
 doc = base.to_dict()
-doc["finance"] = dict(discount_rate=rate, api_price_change_per_year=api_chg, rent_price_change_per_year=rent_chg,
-                      electricity_price_change_per_year=elec_chg, currency=currency or "USD",
-                      usd_to_currency=1.0 if (currency or "USD") == "USD" else fx, fiscal_year_start_month=fy_start)
+doc["finance"] = {k: v for k, v in dict(
+    discount_rate=_inline("discount_rate", rate), api_price_change_per_year=_inline("api_price_change_per_year", api_chg),
+    rent_price_change_per_year=_inline("rent_price_change_per_year", rent_chg),
+    electricity_price_change_per_year=_inline("electricity_price_change_per_year", elec_chg), currency=currency or "USD",
+    usd_to_currency=1.0 if (currency or "USD") == "USD" else fx, fiscal_year_start_month=fy_start).items() if v is not None}
 try:
     scenario_yaml = parse_scenario(doc, "finance settings").to_yaml()
 except Exception as exc:
