@@ -41,7 +41,7 @@ from .catalog import Catalog
 from .constants import HOURS_PER_MONTH
 from .engine import (PRICE_TRENDS, _resolve_api, _resolve_self_host, _Resolver, _stack_self_host, _trend_rate,
                      api_kernel, apply_self_host_trends, price_trend_factor, self_host_kernel)
-from .exceptions import Problem, ScenarioError
+from .exceptions import Problem, ScenarioError, TcoError
 from .scenario import Option, Scenario
 
 #: GPUs per replica searched by default.
@@ -604,22 +604,28 @@ def _reason(text: Optional[str]) -> str:
 
 def _apply_quality_floor(scenario: Scenario, catalog: Catalog, candidates: list[Candidate]
                          ) -> tuple[list[Candidate], int, str]:
-    """Drop candidates below the scenario's quality floor (issue 10) when tco.quality provides it."""
-    try:
-        from . import quality  # noqa: F401  (built by another engineer; optional)
-    except ImportError:
-        return candidates, 0, ""
-    floor_fn = getattr(quality, "below_floor", None)
+    """Drop candidates below the scenario's ``quality_floor`` (issue 10, :mod:`tco.quality`).
+
+    Candidates with no comparable quality figure are kept (never treated as zero) and counted in the note.
+    """
     floor = getattr(scenario, "quality_floor", None)
-    if floor is None or floor_fn is None:
+    if floor is None:
         return candidates, 0, ""
-    keep, dropped = [], 0
-    for c in candidates:
-        if floor_fn(catalog, floor, model=c.model if c.kind == "self_host" else None, api=c.api):
-            dropped += 1
-        else:
-            keep.append(c)
-    return keep, dropped, (f"{dropped} candidate(s) below the quality floor excluded" if dropped else "")
+    try:
+        from . import quality as q
+    except ImportError:  # pragma: no cover - the quality module is part of the package
+        return candidates, 0, "quality floor not applied: the quality module is missing"
+    try:
+        qual = q.load_quality(catalog, catalog.data_dir or None)
+    except TcoError as exc:
+        return candidates, 0, f"quality floor not applied: {exc}"
+    res = q.apply_floor(candidates, floor, catalog, qual, "optimizer")
+    below = {id(c) for c in res.below}
+    keep = [c for c in candidates if id(c) not in below]
+    note = res.summary()
+    if res.unknown:
+        note += f" The {len(res.unknown)} candidate(s) with no comparable figure are kept, not ranked on quality."
+    return keep, len(below), note
 
 
 # ----------------------------------------------------------------------------------------------

@@ -225,3 +225,23 @@ def test_mix_shares_must_sum_to_one():
     doc["workload"]["mix"][0]["share"] = 0.3
     with pytest.raises(ScenarioError, match="sum to 1"):
         parse_scenario(doc)
+
+
+def test_quality_floor_excludes_and_counts():
+    """Issue 10: candidates below the floor are excluded and counted; those without a figure are kept."""
+    from tco import quality as q
+    cat = load_catalog()
+    doc = load_scenario(str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml")).to_dict()
+    doc["quality_floor"] = {"at_least_as_good_as": "openai/gpt-4o-mini"}
+    s = parse_scenario(doc)
+    space = O.SearchSpace(models=("llama-3.1-8b", "llama-3.1-70b"), gpus=("h100-sxm",), gpus_per_replica=(1, 4))
+    res = O.optimize(s, cat, space)
+    assert res.excluded_by_quality > 0 and "excluded" in res.quality_note
+    qual = q.load_quality(cat)
+    floor = q.resolve_floor(s.quality_floor, cat, qual)
+    for c in res.candidates:
+        elo = q.option_quality(c, cat, qual).elo
+        assert elo is None or elo >= floor.elo
+    plain = O.optimize(load_scenario(str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml")),
+                       cat, space)
+    assert len(plain.candidates) == len(res.candidates) + res.excluded_by_quality
