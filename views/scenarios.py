@@ -1,0 +1,101 @@
+"""Scenarios: the bundled examples and your folder; load, save (asks before overwriting), compare 2-4.
+
+Lists tco.scenario_store folders, evaluates the chosen scenarios through the cached engine and draws
+tco.charts_scenarios figures. No formula here.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from tco import charts_scenarios, scenario_store
+from tco.exceptions import ProblemsError
+from tco.scenario import load_scenario
+from tco.scenario_builder import build_scenario
+from views import common
+
+catalog = common.get_catalog()
+ss = st.session_state
+
+st.title("Scenarios", anchor=False)
+st.caption(f"Bundled examples (data/scenarios/) and your folder ({scenario_store.user_dir()}; set "
+           f"{scenario_store.ENV} to change it).")
+stored = scenario_store.list_scenarios()
+good = [x for x in stored if x.name is not None]
+bad = [x for x in stored if x.name is None]
+if bad:
+    with st.expander(f"{len(bad)} file(s) that do not load"):
+        common.show_problems([x.problem or x.path.name for x in bad])
+
+labels = [x.label for x in good]
+by_label = {x.label: x for x in good}
+
+st.subheader("Compare 2-4 scenarios", anchor=False)
+chosen = st.multiselect("Scenarios", labels, default=labels[:2], max_selections=4, key="scen_compare")
+if len(chosen) >= 2:
+    results, problems = {}, []
+    for label in chosen:
+        item = by_label[label]
+        try:
+            yaml_text = load_scenario(str(item.path)).to_yaml()
+        except ProblemsError as exc:
+            problems += exc.problems
+            continue
+        res, probs = common.evaluate_yaml(yaml_text)
+        if res is None:
+            problems += probs
+        else:
+            results[item.name if item.name not in results else label] = res
+    common.show_problems(problems)
+    if len(results) >= 2:
+        rows = charts_scenarios.compare_rows(results)
+        table = pd.DataFrame([{
+            "Scenario": r["scenario"], "Months": r["months"], "Cheapest option": r["cheapest_option"],
+            "Cheapest total [USD]": common.money(r["cheapest_total_cash_usd"]),
+            "vs first [USD]": common.money(r["cheapest_total_cash_usd_diff"]),
+            "Cheapest NPV [USD]": common.money(r["cheapest_npv_usd"]),
+            "Cheapest [USD/1M tokens]": f"${r['cheapest_usd_per_million_tokens']:,.3f}"
+            if r["cheapest_usd_per_million_tokens"] is not None else "n/a",
+            "Reference": r["reference"] or "-",
+            "Reference total [USD]": common.money(r["reference_total_cash_usd"]),
+            "Saving vs reference [USD]": common.money(r["saving_vs_reference_usd"]),
+            "Best self-host": r["best_self_host"] or "-",
+            "Its break-even": r["best_self_host_break_even"] or ("never" if r["best_self_host"] else "-"),
+        } for r in rows])
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption("Cash basis over each scenario's own horizon; 'vs first' is the difference from the first scenario.")
+        only = st.radio("Curves", ["every option", "cheapest option only"], horizontal=True, key="scen_curves")
+        st.plotly_chart(charts_scenarios.cumulative_curves_figure(
+            results, "all" if only == "every option" else "cheapest"), theme=None, key="chart_scenarios")
+else:
+    st.info("Pick at least two scenarios to compare.", icon=":material/info:")
+
+st.subheader("Open or save", anchor=False)
+c1, c2 = st.columns(2)
+with c1:
+    to_load = st.selectbox("Scenario to open on the Compare page", labels, key="scen_load_choice")
+    if st.button("Open on the Compare page", key="scen_load", icon=":material/open_in_new:") and to_load:
+        try:
+            common.set_compare_inputs(load_scenario(str(by_label[to_load].path)))
+            st.success(f"Loaded {to_load}: switch to the Compare page to see it.", icon=":material/check:")
+        except ProblemsError as exc:
+            common.show_problems(exc.problems)
+with c2:
+    name = st.text_input("Save the Compare page's scenario as", key="scen_save_name",
+                         help="Letters, digits, - and _; other characters become -.")
+    overwrite = st.checkbox("Overwrite if it exists", key="scen_overwrite")
+    if st.button("Save to my folder", key="scen_save", icon=":material/save:"):
+        try:
+            if common.COMPARE_VALUES not in ss:
+                raise ProblemsError([common.Problem("inputs", None, None, "open the Compare page first")])
+            scenario = build_scenario(ss[common.COMPARE_VALUES], ss.get(common.API_ROWS + "_current", []),
+                                      ss.get(common.SELF_HOST_ROWS + "_current", []))
+            path = scenario_store.save_scenario(scenario, name or scenario.name, overwrite=overwrite)
+            st.success(f"Saved to {path}", icon=":material/check:")
+        except scenario_store.ScenarioExists:
+            st.warning("A scenario with this file name exists: tick **Overwrite if it exists** to replace it.",
+                       icon=":material/warning:")
+        except ProblemsError as exc:
+            common.show_problems(exc.problems)
+        except OSError as exc:
+            st.error(f"Could not save: {exc.strerror or exc}")
