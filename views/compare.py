@@ -9,6 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from tco import charts, export
+from tco import share as share_link
+from tco.exceptions import ProblemsError
+from tco.scenario import load_scenario, load_scenario_text
+from tco.scenario_store import list_scenarios
 from tco.defaults import default_scenario
 from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISIONS, PRICINGS, SELF_HOST_COLUMNS,
                                   describe, locate, validate_inputs)
@@ -18,8 +22,15 @@ LAST_GOOD = "compare_last_good_yaml"
 
 catalog = common.get_catalog()
 ss = st.session_state
+SHARE_ERROR, LOAD_MESSAGE = "compare_share_error", "compare_load_message"
 if common.COMPARE_VALUES not in ss:
-    common.set_compare_inputs(default_scenario(catalog))
+    first = default_scenario(catalog)
+    if share_link.PARAM in st.query_params:  # opened from a share link: show the scenario it carries
+        try:
+            first = share_link.decode_scenario(st.query_params[share_link.PARAM])
+        except ProblemsError as exc:
+            ss[SHARE_ERROR] = [str(p) for p in exc.problems]
+    common.set_compare_inputs(first)
 stored = ss[common.COMPARE_VALUES]
 for key in FIELD_BY_KEY:
     if key not in ss:
@@ -48,6 +59,8 @@ def number(key: str, step: float, fmt: str, help: str | None = None, integer: bo
 # The answer on top (filled later), then inputs (left) beside the two main charts (right).
 
 st.title("Self-host Llama or pay per token?", anchor=False)
+if ss.get(SHARE_ERROR):
+    common.show_problems(ss.pop(SHARE_ERROR), title="The shared link could not be opened; showing the default scenario:")
 st.caption("Monthly cost of hosted APIs and of self-hosted Llama on rented or owned GPUs over your horizon. "
            "Cash basis unless stated: money out of the bank each month (servers paid when bought).")
 answer_area = st.container()  # filled once the inputs below are read and evaluated
@@ -296,6 +309,58 @@ if notes:
             st.markdown(f"- **{name}**: {n}")
 with st.expander("Assumptions used, with source and as-of date"):
     st.dataframe(pd.DataFrame(export.assumptions_rows(result)).astype(str), hide_index=True, width="stretch")
+
+MAX_UPLOAD_BYTES = 1024 * 1024  # [B] largest scenario file accepted from the browser
+
+
+def _load_upload() -> None:
+    """Callback (runs before the widgets): an uploaded YAML replaces the inputs, or says what is wrong."""
+    f = ss.get("compare_upload")
+    if f is None:
+        return
+    data = f.getvalue()
+    try:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ProblemsError([common.Problem(f.name, None, None, f"file is {len(data):,} bytes; the limit is "
+                                                                    f"{MAX_UPLOAD_BYTES:,}")])
+        common.set_compare_inputs(load_scenario_text(data, f.name))
+        ss[LOAD_MESSAGE] = ("ok", f"Loaded {f.name}.")
+    except ProblemsError as exc:
+        ss[LOAD_MESSAGE] = ("error", [str(p) for p in exc.problems])
+
+
+def _load_example() -> None:
+    path = ss.get("compare_example")
+    if path:
+        try:
+            common.set_compare_inputs(load_scenario(path))
+            ss[LOAD_MESSAGE] = ("ok", "Loaded the example.")
+        except ProblemsError as exc:
+            ss[LOAD_MESSAGE] = ("error", [str(p) for p in exc.problems])
+
+
+st.subheader("Save, load and share", anchor=False)
+s1, s2, s3 = st.columns(3)
+with s1:
+    if st.button("Share link", key="share_link", icon=":material/link:",
+                 help="Puts the whole scenario in the address bar (?s=...): the link reproduces these numbers."):
+        ss["compare_share_url"] = share_link.share_query(result.scenario)
+        st.query_params[share_link.PARAM] = share_link.encode_scenario(result.scenario)
+    if ss.get("compare_share_url"):
+        base = str(getattr(st.context, "url", "") or "").split("?", 1)[0]
+        st.code(f"{base}?{ss['compare_share_url']}", language=None, wrap_lines=True)
+with s2:
+    st.file_uploader("Load a scenario (YAML)", type=["yaml", "yml"], key="compare_upload", on_change=_load_upload,
+                     help="A scenario file as written by the YAML download or `python -m tco`; at most 1 MB.")
+with s3:
+    examples = {str(x.path): x.label for x in list_scenarios() if x.name is not None}
+    st.selectbox("Examples and saved scenarios", list(examples), format_func=examples.get, index=None,
+                 key="compare_example", on_change=_load_example, placeholder="choose one to open")
+msg = ss.pop(LOAD_MESSAGE, None)
+if msg and msg[0] == "ok":
+    st.success(msg[1], icon=":material/check:")
+elif msg:
+    common.show_problems(msg[1], title="That file is not a scenario this tool can read; nothing was changed:")
 
 st.subheader("Downloads", anchor=False)
 d1, d2, d3 = st.columns(3)
