@@ -214,8 +214,8 @@ if dirty:
                    "session computes with it until you save or reset.", icon=":material/edit_note:")
 
 if check.problems:
-    st.error(f"{len(check.problems)} problem(s): saving is disabled until they are fixed "
-             "(the session keeps using the last valid data).", icon=":material/error:")
+    common.show_problems(check.problems, title=f"{len(check.problems)} problem(s): saving is disabled until they "
+                                               "are fixed (the session keeps using the last valid data).")
     st.dataframe(pd.DataFrame([{"row": p.row + 1 if p.row is not None else None, "id": p.entry, "field": p.field,
                                 "reason": p.message} for p in check.problems]),
                  hide_index=True, width="stretch", key="data_problems")
@@ -228,6 +228,7 @@ if diff.empty:
 else:
     st.caption(f"Against {file.path.name}: {diff.summary()}.")
     st.dataframe(pd.DataFrame(diff.rows()), hide_index=True, width="stretch", key="data_diff")
+    st.code(diff.text(), language=None)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.button("Save", key="data_save", type="primary", on_click=save, args=(name,),
