@@ -32,6 +32,8 @@ def parse(data: bytes, name: str) -> Parsed:
              "request_throughput_rps": None if per_min is None else per_min / 60.0,
              "output_tokens_per_s": num(d.get("results_mean_output_throughput_token_per_s")),
              "ttft_ms": _stats_ms(d, "ttft_s"), "tpot_ms": _stats_ms(d, "inter_token_latency_s")}
+    if not (point["ttft_ms"] or point["tpot_ms"] or point["output_tokens_per_s"] or point["request_throughput_rps"]):
+        raise fail(name, f"no finite latency or throughput numbers (NaN, infinite or missing): expected {EXPECTED}")
     isl = num(d.get("results_number_input_tokens_mean")) or num(d.get("mean_input_tokens"))
     osl = num(d.get("results_number_output_tokens_mean")) or num(d.get("mean_output_tokens"))
     as_of = None
