@@ -32,6 +32,7 @@ METRIC_LABELS = {
 
 FRONTIER_COLOR = "#555555"
 BELOW_COLOR = "#BBBBBB"
+FLOOR_COLOR = "#D55E00"
 
 
 def _fmt_cost(v: float, metric: str) -> str:
@@ -98,9 +99,10 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
             textfont={"size": 11, "color": BELOW_COLOR if below else "#333333"},
             hovertemplate=hover, showlegend=False))
     if floor_elo is not None:
-        fig.add_vline(x=floor_elo, line={"color": "#D55E00", "width": 1.5, "dash": "dash"},
-                      annotation_text=floor_label or f"floor: Elo {floor_elo:.0f}",
-                      annotation_position="top left", annotation_font={"color": "#D55E00", "size": 11})
+        # The floor is named in the legend (an in-plot label would cover the option names near it).
+        fig.add_vline(x=floor_elo, line={"color": FLOOR_COLOR, "width": 1.5, "dash": "dash"})
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"Floor: {floor_label or f'Elo >= {floor_elo:.0f}'}",
+                                 line={"color": FLOOR_COLOR, "width": 1.5, "dash": "dash"}, hoverinfo="skip"))
     if missing:
         names = ", ".join(r.name for r in missing)
         fig.add_annotation(text=f"Not plotted ({NO_FIGURE}): {names}", xref="paper", yref="paper",
@@ -119,6 +121,10 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
         hovermode="closest",
     )
     fig.update_yaxes(type="log" if log_y else "linear", tickprefix="$", separatethousands=True)
+    xs = [r.elo for r in plotted] + ([floor_elo] if floor_elo is not None else [])
+    if xs:  # room for the option names at both ends
+        pad = max(10.0, 0.12 * (max(xs) - min(xs)))
+        fig.update_xaxes(range=[min(xs) - pad, max(xs) + pad])
     if not plotted:
         fig.add_annotation(text=f"No option has a comparable quality figure ({elo_label}).",
                            xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)

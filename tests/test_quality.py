@@ -353,7 +353,7 @@ def test_chart_frontier_floor_and_unplotted():
             OptionQuality("S", "api", "x/s", "x/s", "offer", 1240.0, cost={"usd_per_million_tokens": 3.0}),
             OptionQuality("U", "api", "inline", None, "", None, cost={"usd_per_million_tokens": 0.1})]
     fig = cost_quality_figure(rows, floor_elo=1245, floor_label="Elo >= 1245")
-    frontier = [t for t in fig.data if t.mode == "lines"]
+    frontier = [t for t in fig.data if t.mode == "lines" and t.name.startswith("Frontier")]
     assert len(frontier) == 1
     assert list(frontier[0].x) == [1240.0, 1250.0, 1300.0] and list(frontier[0].y) == [2.0, 2.0, 10.0]
     assert frontier[0].line.shape == "vh"
@@ -363,7 +363,7 @@ def test_chart_frontier_floor_and_unplotted():
     assert s.marker.color == "rgba(0,0,0,0)"  # below the floor: hollow
     notes = [a.text for a in fig.layout.annotations]
     assert any("Not plotted (no comparable figure): U" in t for t in notes)
-    assert any("Elo >= 1245" in t for t in notes)
+    assert any(t.name == "Floor: Elo >= 1245" for t in fig.data)
     assert any(sh.x0 == 1245 for sh in fig.layout.shapes)
 
 
