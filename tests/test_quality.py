@@ -374,3 +374,18 @@ def test_chart_with_nothing_scored():
     assert any("No option has a comparable quality figure" in a.text for a in fig.layout.annotations)
     with pytest.raises(ValueError):
         cost_quality_figure(rows, metric="elo")
+
+
+def test_optimizer_candidates_are_linked(catalog, quality):
+    """The optimizer passes its Candidate objects (kind, model, api; no ref_id) to apply_floor."""
+    from types import SimpleNamespace as C
+
+    cands = [C(name="sh", kind="self_host", model="llama-3.1-70b", api=None, usd_per_million_tokens=1.0),
+             C(name="hosted", kind="api", model="llama-3.1-8b", api="groq/llama-3.1-8b", usd_per_million_tokens=0.1),
+             C(name="closed", kind="api", model="gpt-4o", api="openai/gpt-4o", usd_per_million_tokens=5.0),
+             C(name="none", kind="self_host", model="falcon-7b", api=None, usd_per_million_tokens=0.5)]
+    assert [option_quality(c, catalog, quality).elo for c in cands] == [1264, 1193, 1285, None]
+    res = apply_floor(cands, {"at_least": 1250}, catalog, quality)
+    assert [c.name for c in res.kept] == ["sh", "closed"]
+    assert [c.name for c in res.below] == ["hosted"] and [c.name for c in res.unknown] == ["none"]
+    assert res.kept[0] is cands[0]  # identity kept: the caller can filter its own list
