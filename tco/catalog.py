@@ -459,6 +459,7 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
     loaded: dict[str, dict[str, Entry]] = {}
     files: dict[str, str] = {}
     rejected: dict[str, set] = {}
+    origins: dict[str, dict[str, str]] = {}  # catalog -> id -> file it came from (profiles/*.yaml too)
     for name, (fname, schema) in CATALOGS.items():
         path = data_dir / fname
         shown = _display_path(path, data_dir)
@@ -482,23 +483,26 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
                 problems.append(Problem(shown_file, e.id, "id", "duplicate id"))
                 continue
             by_id[e.id] = e
+            origins.setdefault(name, {})[e.id] = shown_file
         loaded[name] = by_id
-    _cross_check(loaded, files, problems, rejected)
+    _cross_check(loaded, files, problems, rejected, origins)
     if problems:
         raise CatalogError(problems)
     return Catalog(**loaded, data_dir=str(data_dir), files=files)
 
 
 def _cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems: list[Problem],
-                 rejected: dict[str, set] | None = None) -> None:
+                 rejected: dict[str, set] | None = None, origins: dict[str, dict[str, str]] | None = None) -> None:
     gpus, models = c.get("gpus", {}), c.get("models", {})
+    origins = origins or {}
     rejected = rejected or {}
 
     def ref(cat: str, e: Entry, fieldname: str, target: dict, target_name: str) -> None:
         val = getattr(e, fieldname)
         bad = rejected.get(target_name + "s", set())
         if val is not None and val not in target and "*" not in bad and val not in bad:
-            problems.append(Problem(files[cat], e.id, fieldname, f"unknown {target_name} id '{val}'"))
+            problems.append(Problem(origins.get(cat, {}).get(e.id, files[cat]), e.id, fieldname,
+                                    f"unknown {target_name} id '{val}'"))
 
     for e in c.get("offers", {}).values():
         ref("offers", e, "gpu", gpus, "gpu")
