@@ -37,7 +37,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(str(p))
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return EXIT_FAIL
+    from .quality import load_quality, validate_quality
+
+    problems = validate_quality(cat)
+    if problems:
+        for p in problems:
+            print(str(p))
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return EXIT_FAIL
     counts = ", ".join(f"{len(cat.get(name))} {name}" for name in CATALOGS)
+    try:
+        n_quality = len(load_quality(cat).entries)
+        counts += f", {n_quality} quality scores"
+    except Exception:  # noqa: BLE001 - the count is informative only
+        pass
     print(f"ok: {counts} ({cat.data_dir})")
     return EXIT_OK
 
