@@ -87,13 +87,13 @@ def running_app(env: Optional[dict] = None, timeout_s: float = 60.0) -> Iterator
             log.close()
 
 
-def wait_idle(page, timeout_ms: int = 60_000) -> None:
+def wait_idle(page, timeout_ms: int = 180_000) -> None:
     """Wait until the app's script run has finished (after load or any interaction)."""
     page.wait_for_timeout(300)  # let a rerun start before asking whether it finished
     page.wait_for_selector(IDLE, timeout=timeout_ms)
 
 
-def wait_charts(page, count: int = 4, timeout_ms: int = 60_000) -> None:
+def wait_charts(page, count: int = 4, timeout_ms: int = 180_000) -> None:
     page.wait_for_function(f"document.querySelectorAll(\"{CHART}\").length >= {count}", timeout=timeout_ms)
 
 
