@@ -69,7 +69,7 @@ def decode_scenario(text: str) -> Scenario:
         raise _error("the link is damaged: not valid compressed data") from None
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[... nested too deep
         raise _error("the link is damaged: the scenario is not valid JSON") from None
     return parse_scenario(doc, WHERE)
 
