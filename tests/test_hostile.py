@@ -14,7 +14,7 @@ genai-perf
 litellm     ``python -m tco import litellm FILE ARGS``
 upload      the pure parser a view calls on an uploaded file, after ``check_upload_size``; ARGS
             names it: ``scenario``, ``vllm``/``llmperf``/``genai-perf``, ``litellm``,
-            ``catalog-csv:<catalog>``, ``catalog-yaml:<catalog>``; exit code as the CLI would
+            ``catalog-csv:<catalog>``, ``catalog-yaml:<catalog>``, ``traffic-csv``; exit code as the CLI would
             map the error (0 accepted, 1 catalog problems, 2 invalid input)
 share       ``tco.share.decode(text)`` (skipped while tco.share does not exist)
 ==========  =====================================================================================
@@ -129,6 +129,13 @@ def run_upload(kind: str, data: bytes, name: str) -> tuple[int, str]:
                                           precision="bf16"), name)
         elif kind == "litellm":
             litellm.parse(data, name)
+        elif kind == "traffic-csv":  # views/traffic.py shows f"{upload.name}: {exc}"
+            from tco.traffic import SeriesCsvError, parse_series_csv
+
+            try:
+                parse_series_csv(data)
+            except SeriesCsvError as exc:
+                return EXIT_INVALID, f"{name}: {exc}"
         elif kind.startswith(("catalog-csv:", "catalog-yaml:")):
             how, cat = kind.split(":", 1)
             if how == "catalog-csv":
