@@ -415,6 +415,11 @@ def _traffic_param(p: dict[str, np.ndarray], key: str, like: np.ndarray, neutral
     return p[key] if key in p else np.full(np.shape(like), neutral)
 
 
+def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The stacked parameters of a subset of options (axis 0)."""
+    return {k: np.asarray(v)[rows] for k, v in p.items()}
+
+
 def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus) -> dict[str, np.ndarray]:
     """Rental bill over slots of a month (the last axis): 1 slot of H = 730 h for a fixed fleet, 24 slots of
     D = 730 / 24 h for an autoscaled one. Reserved GPUs are billed every hour at the reserved price, the GPUs
@@ -465,33 +470,44 @@ def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, mo
     n = np.shape(is_rent)[0]
     autoscale = _traffic_param(p, "autoscale", is_rent, 0.0)
     is_hybrid = _traffic_param(p, "is_hybrid", is_rent, 0.0)
-    overflow_rps_mh = None
-    if hourly_rps_mh is not None and np.any(is_hybrid > 0):
-        # hybrid: a fixed serving fleet (base_replicas, or sized for an hour percentile); the excess goes to the API
-        q = _traffic_param(p, "hybrid_percentile", is_rent, 1.0)
-        q_rps = workload.hour_percentile(np.broadcast_to(hourly_rps_mh, (n,) + np.shape(hourly_rps_mh)), q)  # (n, M)
-        sized = costs.replicas_needed(q_rps, cap, util, 0.0)
-        base = _traffic_param(p, "base_replicas", is_rent, 0.0)
+    hyb = np.flatnonzero(np.reshape(is_hybrid, (n, -1))[:, 0] > 0) if hourly_rps_mh is not None else np.zeros(0, int)
+    if hyb.size:
+        # hybrid rows only: a fixed serving fleet (base_replicas, or sized for an hour percentile of the
+        # day's load); the excess of each hour goes to the API
+        sub = _rows(p, hyb)
+        c_h, u_h = sub["capacity_rps"], sub["target_utilization"]
+        q_rps = workload.hour_percentile(hourly_rps_mh, _traffic_param(sub, "hybrid_percentile", c_h, 1.0))  # (h, M)
+        sized = costs.replicas_needed(q_rps, c_h, u_h, 0.0)
+        base = _traffic_param(sub, "base_replicas", c_h, 0.0)
         serving = np.where(base > 0, np.broadcast_to(base, sized.shape), sized)
-        fleet = costs.fleet_rps(serving, cap, util)  # [req/s]
-        overflow_rps_mh = costs.overflow_rps(hourly_rps_mh, fleet) * (is_hybrid[..., None] > 0)
-        replicas = np.where(is_hybrid > 0, serving + spare, replicas)
-        out["fleet_rps"] = np.where(is_hybrid > 0, fleet, costs.fleet_rps(replicas - spare, cap, util))
-        out["overflow_requests"] = costs.overflow_requests(overflow_rps_mh)
+        fleet = costs.fleet_rps(serving, c_h, u_h)  # [req/s]
+        replicas = np.array(np.broadcast_to(replicas, (n, months)), dtype=float)
+        replicas[hyb] = serving + sub["spare_replicas"]
+        out["fleet_rps"] = costs.fleet_rps(replicas - spare, cap, util)
+        out["fleet_rps"][hyb] = fleet
+        out["overflow_requests"] = np.zeros((n, months))
+        out["overflow_requests"][hyb] = costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet))
     gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
     out["replicas"], out["gpus"] = replicas, gpus
     # rent: the core always-on fleet (one slot of H hours); autoscaled options follow the 24 hours of the day
     reserved = _traffic_param(p, "reserved_gpus", is_rent, 0.0)
     bill = _rent_bill(gpus[..., None], HOURS_PER_MONTH, p, reserved)
-    if hourly_rps_mh is not None and np.any(autoscale > 0):
-        min_rep = _traffic_param(p, "min_replicas", is_rent, 1.0)
-        replicas_mh = costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], spare[..., None], min_rep[..., None])
-        gpus_mh = costs.gpus_from_replicas(replicas_mh, p["gpus_per_replica"][..., None])
-        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, p, reserved)
-        bill = {k: np.where(autoscale > 0, auto[k], v) for k, v in bill.items()}
-        out["replicas_mh"] = np.where(autoscale[..., None] > 0, replicas_mh, replicas[..., None])
+    auto_rows = np.flatnonzero(np.reshape(autoscale, (n, -1))[:, 0] > 0) if hourly_rps_mh is not None else np.zeros(0, int)
+    if auto_rows.size:
+        # autoscaled rows only: replicas for each hour of the typical day, (a, M, 24)
+        sub = _rows(p, auto_rows)
+        replicas_mh = costs.replicas_needed(hourly_rps_mh, sub["capacity_rps"][..., None], sub["target_utilization"][..., None],
+                                            sub["spare_replicas"][..., None],
+                                            _traffic_param(sub, "min_replicas", sub["capacity_rps"], 1.0)[..., None])
+        gpus_mh = costs.gpus_from_replicas(replicas_mh, sub["gpus_per_replica"][..., None])
+        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, sub, _traffic_param(sub, "reserved_gpus", sub["capacity_rps"], 0.0))
+        bill = {k: np.array(np.broadcast_to(v, (n, months)), dtype=float) for k, v in bill.items()}
+        for k in bill:
+            bill[k][auto_rows] = auto[k]
+        out["auto_rows"], out["replicas_mh"] = auto_rows, replicas_mh  # (a, M, 24) for the rows in auto_rows
         # the month's peak-hour fleet is what the JSON reports as replicas/gpus for autoscaled options
-        out["replicas"] = np.where(autoscale > 0, replicas_mh.max(axis=-1), replicas)
+        out["replicas"] = np.array(np.broadcast_to(replicas, (n, months)), dtype=float)
+        out["replicas"][auto_rows] = replicas_mh.max(axis=-1)
         out["gpus"] = costs.gpus_from_replicas(out["replicas"], p["gpus_per_replica"])
     for k in ("rent", "rent_qty", "reserved_unused", "reserved_unused_qty", "gpu_hours"):
         out[k] = is_rent * bill[k]
@@ -514,8 +530,6 @@ def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, mo
     retired_qty = retired.copy()
     retired_qty[..., -1] += owned[..., -1]
     out["residual_qty"] = has_residual * retired_qty
-    if overflow_rps_mh is not None:
-        out["overflow_rps_mh"] = overflow_rps_mh
     out["depreciation"] = costs.depreciation(dep_servers, p["server_price_usd"], life)
     out["depreciation_qty"] = dep_servers
     out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
@@ -666,7 +680,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                 extra["overflow_requests"] = k["overflow_requests"][j]
                 p["fleet_rps_m"] = k["fleet_rps"][j]
             if "replicas_mh" in k and p.get("autoscale"):
-                p["replicas_mh"] = k["replicas_mh"][j]
+                p["replicas_mh"] = k["replicas_mh"][list(k["auto_rows"]).index(j)]
             per_option[i] = items
             fleet[i] = {"replicas": k["replicas"][j], "gpus": k["gpus"][j],
                         "servers": k["servers"][j] if p["payment"] == "own" else None, "extra": extra}
