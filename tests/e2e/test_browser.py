@@ -68,7 +68,7 @@ def test_changing_a_number_input_changes_a_chart(app_page):
 
 def _download(page, label: str, path):
     with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name=label).click()
+        page.get_by_role("button", name=label, exact=True).click()
     info.value.save_as(str(path))
     return path
 
