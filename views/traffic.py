@@ -106,6 +106,7 @@ events_df = st.data_editor(
 events = [{"month": str(r["month"]).strip(), "multiply": float(r["multiply"])}
           for r in events_df.to_dict("records")
           if str(r.get("month") or "").strip() and r.get("multiply") is not None and r.get("multiply") == r.get("multiply")]
+forecast_slot = st.container()  # the forecast chart, drawn once the inputs below are validated
 
 # ----------------------------------------------------------------------------------------------
 # Daily profile
@@ -155,8 +156,10 @@ hybrid = v2.toggle("Add a hybrid variant (fleet for the base, overflow to an API
                    key="traffic_hybrid", disabled=not api_options)
 percentile = v3.slider("Hybrid fleet sized for this hour percentile", min_value=0.05, max_value=1.0, value=0.75,
                        step=0.05, key="traffic_percentile", disabled=not hybrid)
-overflow_api = v2.selectbox("Overflow API", [o.name for o in api_options], key="traffic_overflow_api",
-                            disabled=not (hybrid and api_options)) if api_options else None
+# default overflow: the first API option hosting an open model (the same family as the fleet), else the first
+hosted = [i for i, o in enumerate(api_options) if o.api and getattr(catalog.apis.get(o.api), "serves_model", None)]
+overflow_api = v2.selectbox("Overflow API", [o.name for o in api_options], index=hosted[0] if hosted else 0,
+                            key="traffic_overflow_api", disabled=not (hybrid and api_options)) if api_options else None
 
 doc = base.to_dict()
 doc["months"] = months
@@ -197,8 +200,8 @@ except ScenarioError as exc:
     st.stop()
 
 labels, rpd = traffic.forecast(scenario)
-st.plotly_chart(forecast_figure(labels, rpd, traffic.event_month_indices(scenario)), theme=None,
-                key="traffic_forecast_chart")
+forecast_slot.plotly_chart(forecast_figure(labels, rpd, traffic.event_month_indices(scenario)), theme=None,
+                           key="traffic_forecast_chart")
 
 result, problems_found = common.evaluate_yaml(scenario.to_yaml())
 if result is None:
