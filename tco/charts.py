@@ -189,7 +189,7 @@ def unit_cost_figure(result: Result, basis: Basis = "accrual") -> go.Figure:
 
 
 def fleet_figure(result: Result) -> go.Figure:
-    """GPUs (solid) and owned servers (dashed) over time for self-host options [count]."""
+    """GPUs over time for self-host options [count] (rented: solid, owned: dotted) and owned servers (dashed)."""
     title = "GPUs and servers over time (self-host options)"
     sh = [o for o in result.options if o.gpus is not None]
     if not sh:
@@ -199,7 +199,7 @@ def fleet_figure(result: Result) -> go.Figure:
     for o in sh:
         fig.add_trace(go.Scatter(
             x=result.months, y=o.gpus, name=f"{o.name}: GPUs", mode="lines", line_shape="hv",
-            line={"color": colors[o.name], "width": 2},
+            line={"color": colors[o.name], "width": 2, "dash": "dot" if o.servers is not None else "solid"},
             hovertemplate="%{y:,.0f} GPUs<extra>" + o.name.replace("%", "%%") + "</extra>",
         ))
         if o.servers is not None:

@@ -244,7 +244,7 @@ with answer_area:
         if head["reference"]:
             share = head["saving_share"]
             m[1].metric("Saving vs reference", common.money(head["saving_usd"]),
-                        delta=f"{share:.0%} less" if share else None, delta_color="normal" if share else "off",
+                        delta=f"-{share:.0%} vs reference" if share else None, delta_color="inverse",
                         help=f"{head['reference']} total - cheapest total [USD, cash].", border=True)
             m[2].metric("Reference API total", common.money(head["reference_total_usd"]),
                         help=f"{head['reference']}: cash over the horizon [USD].", border=True)
