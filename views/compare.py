@@ -160,8 +160,8 @@ with st.container(border=True):
     with tab_sh:
         sh_rows = editor(common.SELF_HOST_ROWS, common.SELF_HOST_EDITOR, SELF_HOST_COLUMNS,
                          ("gpus_per_replica", "usd_per_gpu_hour", "capacity_rps_per_replica"), {
-            "name": st.column_config.TextColumn("Option name", width="medium"),
-            "model": st.column_config.SelectboxColumn("Model", options=sorted(catalog.models), width="small"),
+            "name": st.column_config.TextColumn("Option name", width=185),
+            "model": st.column_config.SelectboxColumn("Model", options=sorted(catalog.models), width=125),
             "gpu": st.column_config.SelectboxColumn("GPU", options=sorted(catalog.gpus), width="small"),
             "gpus_per_replica": st.column_config.NumberColumn("GPUs/replica", min_value=1, step=1, format="%d",
                                                               width="small"),
