@@ -162,8 +162,15 @@ def summary_rows(result: Result) -> list[dict]:
 def to_table(result: Result) -> str:
     """A readable summary per option for the terminal."""
     s = result.scenario
-    lines = [f"{s.name}: {s.start} + {s.months} months, {s.workload.requests_per_day:,.0f} requests/day "
-             f"(growth {s.workload.growth_per_month:.1%}/month), reference: {result.reference or 'none (no API option)'}", ""]
+    g = s.workload.growth
+    if g is None or g.kind == "compound":
+        rate = g.rate_per_month if g is not None else s.workload.growth_per_month
+        growth = f"growth {rate:.1%}/month"
+    else:
+        growth = f"{g.kind.replace('_', '-')} forecast"
+    rpd0 = float(result.requests_per_day[0]) if len(result.requests_per_day) else 0.0
+    lines = [f"{s.name}: {s.start} + {s.months} months, {rpd0:,.0f} requests/day in the first month "
+             f"({growth}), reference: {result.reference or 'none (no API option)'}", ""]
     header = f"{'option':<40} {'total cash':>12} {'accrual':>12} {'NPV':>12} {'$/1M tok':>9} {'break-even':>11}"
     lines += [header, "-" * len(header)]
     for r in summary_rows(result):
