@@ -12,10 +12,12 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
 
 catalog = common.get_catalog()
 
-st.title("Methodology")
-if DOC.is_file():
+text = DOC.read_text(encoding="utf-8") if DOC.is_file() else None
+if text is None or not text.lstrip().startswith("# "):  # the document brings its own title
+    st.title("Methodology")
+if text is not None:
     # The document is ours (in the repository), not user input, so plain markdown is safe.
-    st.markdown(DOC.read_text(encoding="utf-8"))
+    st.markdown(text)
 else:
     st.info("docs/methodology.md is not written yet: it will describe every formula and convention here.",
             icon=":material/info:")
