@@ -253,3 +253,33 @@ def test_builder_ignores_blank_rows_and_locates_problems(catalog):
     assert ("field", "growth_pct") in where and ("self_host", 2) in where
     with pytest.raises(ScenarioError):
         build_scenario(values, api_rows, sh_rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# other data directories
+
+
+def test_broken_catalog_lists_every_problem_instead_of_crashing(tmp_path, monkeypatch):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "mini_data", data)
+    gpus = (data / "gpus.yaml").read_text().replace("memory_gb: 80", "memory_gb: -80")
+    (data / "gpus.yaml").write_text(gpus)
+    (data / "servers.yaml").unlink()
+    monkeypatch.setenv("TCO_DATA_DIR", str(data))
+    at = _app()
+    assert not at.exception
+    errors = _errors(at)
+    assert "gpus.yaml: h100-sxm: memory_gb: must be > 0" in errors
+    assert "servers.yaml: catalog file is missing" in errors
+    assert not at.metric  # the page stopped after the message
+
+
+def test_options_that_cannot_meet_the_slo_are_listed_with_their_reason():
+    at = _app()
+    at.number_input(key="ttft_p95_ms").set_value(1.0).run()  # 1 ms to the first token: no GPU can
+    assert not at.exception and not at.error, _errors(at)
+    skipped = [w.value for w in at.warning if "left out" in w.value]
+    assert len(skipped) == 4, [w.value for w in at.warning]
+    assert "GPT-4o mini API" in at.markdown[0].value  # the APIs still answer
