@@ -1,0 +1,114 @@
+"""The floor for benchmarks/ui_latency.py: the Compare page's widgets and charts with no computation.
+
+Same layout, input labels, editors, metrics, table and four plotly charts of the same shape
+(7 options x 36 months: 8 scatter traces, 7 bars, 5 stacked bars, 6 fleet lines) as views/compare.py,
+but every number is a line of numpy on the inputs: no catalog, no engine, no tco import. What this
+page costs to rerun and draw is what Streamlit + plotly + the browser impose on any page like ours.
+
+    streamlit run benchmarks/floor_app.py
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+pio.templates.default = "plotly_white"  # the cheapest way to get the app's template (no per-figure copy)
+OPTIONS = ["GPT-4o API", "GPT-4o mini API", "Llama 3.1 70B API (Together AI)", "Llama 3.1 70B rent 4x H100",
+           "Llama 3.1 70B own 4x H100", "Llama 3.1 8B rent 1x H100", "Llama 3.1 8B own 1x H100"]
+COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
+RATE = np.array([5.0, 0.3, 0.9, 1.2, 0.8, 0.4, 0.3])  # [USD per request x 1e-3] fixed shape factors
+LINES = ["rent", "capex", "power", "colocation", "staff"]
+
+st.set_page_config(page_title="floor", layout="wide")
+ss = st.session_state
+for key, value in {"requests_per_day": 50_000.0, "input_tokens": 1_000.0, "output_tokens": 300.0, "growth_pct": 3.0,
+                   "peak_to_average": 2.5, "cached_input_pct": 20.0, "batch_pct": 0.0, "months": 36,
+                   "start": "2026-01", "ttft_p95_ms": 2000.0, "tpot_p95_ms": 60.0, "scenario_name": "floor"}.items():
+    ss.setdefault(key, value)
+
+
+def layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}}, height=height,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 11}})
+    fig.update_yaxes(rangemode="tozero", tickprefix="$", tickformat="~s")
+    return fig
+
+
+st.title("Self-host Llama or pay per token?", anchor=False)
+st.caption("Floor page: the same widgets and charts as the Compare page, no computation.")
+answer = st.container()
+inputs_col, charts_col = st.columns([1.15, 2.5], gap="medium")
+with inputs_col.container(border=True):
+    st.subheader("Workload", anchor=False)
+    st.number_input("Requests per day [req/day]", step=50_000.0, format="%.0f", key="requests_per_day")
+    c1, c2 = st.columns(2)
+    c1.number_input("Input [tokens/request]", step=50.0, format="%.0f", key="input_tokens")
+    c2.number_input("Output [tokens/request]", step=50.0, format="%.0f", key="output_tokens")
+    c1, c2 = st.columns(2)
+    c1.number_input("Growth [%/month]", step=0.5, format="%.1f", key="growth_pct")
+    c2.number_input("Peak / average [ratio]", step=0.1, format="%.2f", key="peak_to_average")
+    c1, c2 = st.columns(2)
+    c1.number_input("Cached input [% of input]", step=5.0, format="%.0f", key="cached_input_pct")
+    c2.number_input("Batch [% of requests]", step=5.0, format="%.0f", key="batch_pct")
+    c1, c2 = st.columns(2)
+    c1.number_input("Horizon [months]", step=1, format="%d", key="months")
+    c2.text_input("Start [YYYY-MM]", key="start")
+    st.subheader("Latency SLO", anchor=False)
+    c1, c2 = st.columns(2)
+    c1.number_input("TTFT p95 [ms]", step=100.0, format="%.0f", key="ttft_p95_ms")
+    c2.number_input("TPOT p95 [ms]", step=5.0, format="%.0f", key="tpot_p95_ms")
+    st.text_input("Scenario name", key="scenario_name")
+
+with st.container(border=True):
+    st.subheader("Options to compare", anchor=False)
+    tab_api, tab_sh = st.tabs(["Hosted APIs", "Self-hosted (rent or own GPUs)"])
+    with tab_api:
+        st.data_editor(pd.DataFrame({"name": OPTIONS[:3], "api": ["openai/gpt-4o", "openai/gpt-4o-mini",
+                                                                  "together/llama-3.1-70b"]}),
+                       key="floor_api", num_rows="dynamic", hide_index=True, width="stretch")
+    with tab_sh:
+        st.data_editor(pd.DataFrame({"name": OPTIONS[3:], "model": ["llama-3.1-70b"] * 2 + ["llama-3.1-8b"] * 2,
+                                     "gpu": ["h100-sxm"] * 4, "gpus_per_replica": [4.0, 4.0, 1.0, 1.0]}),
+                       key="floor_sh", num_rows="dynamic", hide_index=True, width="stretch")
+
+months = int(max(1, min(240, ss.months or 36)))
+growth = (1 + (ss.growth_pct or 0.0) / 100.0) ** np.arange(months)
+monthly = np.outer(RATE, growth) * (ss.requests_per_day or 0.0) * 30.4 / 1000.0  # [USD] per option x month
+cumulative = monthly.cumsum(axis=1)
+labels = [f"m{m + 1}" for m in range(months)]
+
+with answer:
+    st.markdown(f"**{OPTIONS[int(cumulative[:, -1].argmin())]}** is cheapest over {months} months.")
+    m = st.columns(4)
+    for col, (label, value) in zip(m, [("Cheapest", cumulative[:, -1].min()), ("Saving", cumulative[0, -1]),
+                                       ("Reference", cumulative[0, -1]), ("Per 1M tokens", RATE.min())]):
+        col.metric(label, f"${value:,.0f}", border=True)
+
+fig = go.Figure([go.Scatter(x=labels, y=cumulative[i], name=n, mode="lines", line={"color": COLORS[i]})
+                 for i, n in enumerate(OPTIONS)])
+fig.add_trace(go.Scatter(x=labels[:4], y=cumulative[3:, -1], mode="markers", name="break-even"))
+with charts_col:
+    st.plotly_chart(layout(fig, "Cumulative cost (cash)", 440), theme=None, key="chart_cumulative")
+    st.plotly_chart(layout(go.Figure([go.Bar(x=OPTIONS, y=cumulative[:, -1] / 1e3, marker={"color": COLORS})]),
+                           "Cost per 1M tokens"), theme=None, key="chart_unit_cost")
+c1, c2 = st.columns(2)
+with c1:
+    st.selectbox("Option for the monthly breakdown", OPTIONS, index=3, key="stack_option")
+    st.plotly_chart(layout(go.Figure([go.Bar(x=labels, y=monthly[3] * (k + 1) / 15, name=li)
+                                      for k, li in enumerate(LINES)]).update_layout(barmode="stack"),
+                           "Monthly cost breakdown"), theme=None, key="chart_stack")
+with c2:
+    st.plotly_chart(layout(go.Figure([go.Scatter(x=labels, y=np.ceil(monthly[i] / 5e3), name=OPTIONS[i], mode="lines")
+                                      for i in range(1, 7)]), "GPUs in service"), theme=None, key="chart_fleet")
+
+st.subheader("Totals per option", anchor=False)
+st.dataframe(pd.DataFrame({"Option": OPTIONS, "Cash [USD]": [f"${v:,.0f}" for v in cumulative[:, -1]]}),
+             hide_index=True, width="stretch")
+d1, d2, d3 = st.columns(3)
+d1.download_button("Monthly costs (long CSV)", b"a,b\n", "floor.csv", "text/csv", on_click="ignore")
+d2.download_button("Scenario (YAML)", b"name: floor\n", "floor.yaml", on_click="ignore")
+d3.download_button("Assumptions used (CSV)", b"a\n", "floor-assumptions.csv", on_click="ignore")
