@@ -162,9 +162,9 @@ with st.container(border=True):
                          ("gpus_per_replica", "usd_per_gpu_hour", "capacity_rps_per_replica"), {
             "name": st.column_config.TextColumn("Option name", width=185),
             "model": st.column_config.SelectboxColumn("Model", options=sorted(catalog.models), width=125),
-            "gpu": st.column_config.SelectboxColumn("GPU", options=sorted(catalog.gpus), width="small"),
+            "gpu": st.column_config.SelectboxColumn("GPU", options=sorted(catalog.gpus), width=80),
             "gpus_per_replica": st.column_config.NumberColumn("GPUs/replica", min_value=1, step=1, format="%d",
-                                                              width="small"),
+                                                              width=80),
             "precision": st.column_config.SelectboxColumn("Precision", options=list(PRECISIONS), width="small"),
             "payment": st.column_config.SelectboxColumn("Pay by", options=list(PAYMENTS), width="medium"),
             "offer": st.column_config.SelectboxColumn("Rental offer", options=sorted(catalog.offers),

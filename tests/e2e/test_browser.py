@@ -107,3 +107,32 @@ def test_downloads_agree_with_the_cli(app_page, tmp_path):
     arows = list(csv.DictReader(io.StringIO(assumptions_path.read_text(encoding="utf-8"))))
     assert {"source", "as_of", "origin"} <= set(arows[0])
     assert any(r["origin"] == "catalog" and r["source"] and r["as_of"] for r in arows)
+
+
+def test_editing_a_self_host_row_in_the_table_changes_the_answer(app_page):
+    """The options editor is a canvas: double-click the cell by its coordinates (column widths are set
+    in views/compare.py: row markers ~34 px, name 185, model 125, GPU 80, GPUs/replica 80; header 36 px,
+    rows 35 px)."""
+    page = app_page
+    label = "Llama 3.1 70B own 4x H100"
+    before = _metric(page, label)
+    page.get_by_role("tab", name="Self-hosted (rent or own GPUs)").click()
+    grid = page.locator("[data-testid='stDataFrame']").nth(1)  # 0: API editor, 1: self-host editor
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # let the grid lay out after the tab switch
+    box = grid.bounding_box()
+    page.mouse.dblclick(box["x"] + 34 + 185 + 125 + 80 + 40, box["y"] + 36 + 35 + 17)  # row 2, GPUs/replica
+    try:
+        page.wait_for_selector(".gdg-input", timeout=20_000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "e2e-editor-failure.png"))
+        raise
+    page.locator(".gdg-input").fill("8")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    wait_charts(page)
+    page.wait_for_function(
+        "([l, v]) => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some(m => m.innerText.includes(l)"
+        " && !m.innerText.includes(v))", arg=[label, before], timeout=120_000)
+    assert _metric(page, label) != before
+    assert page.get_by_test_id("stException").count() == 0
