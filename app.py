@@ -9,6 +9,7 @@ HERE = Path(__file__).resolve().parent
 #: does not exist yet are left out, so the router never breaks while pages are being written.
 PAGES = (
     ("views/compare.py", "Compare", ":material/compare_arrows:"),
+    ("views/traffic.py", "Traffic", ":material/show_chart:"),
     ("views/capacity.py", "Capacity", ":material/speed:"),
     ("views/finance.py", "Finance", ":material/account_balance:"),
     ("views/scenarios.py", "Scenarios", ":material/folder_open:"),

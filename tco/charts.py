@@ -44,6 +44,9 @@ LINE_ITEM_COLORS = {
     "colo": "#76B7B2",
     "maintenance": "#B07AA1",
     "staff": "#59A14F",
+    "reserved_unused": "#9C755F",
+    "api_overflow": "#86BCB6",
+    "residual": "#BAB0AC",
 }
 
 _BASIS_LABEL = {"cash": "cash", "accrual": "accrual"}
@@ -152,7 +155,7 @@ def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Ba
             x=result.months, y=y, name=li.name, marker_color=LINE_ITEM_COLORS.get(li.name, "#888"),
             hovertemplate="%{y:$,.0f}<extra>" + li.name + "</extra>",
         ))
-    fig.update_layout(barmode="stack", bargap=0.1)
+    fig.update_layout(barmode="relative", bargap=0.1)  # relative: a negative residual stacks below 0
     return _layout(fig, f"Monthly {basis} cost by line item: {o.name}", "Month", f"{basis.capitalize()} cost [USD/month]")
 
 

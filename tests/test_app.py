@@ -85,7 +85,7 @@ def test_first_page_answers_with_metrics_charts_and_downloads():
     metrics = _metrics(at)
     assert any(label.startswith("Cheapest") for label in metrics)
     assert "Saving vs reference" in metrics and metrics["Saving vs reference"].startswith("$")
-    assert len(_chart_specs(at)) == 4
+    assert len(_chart_specs(at)) == 5  # cumulative, unit cost, monthly stack, fleet, cost vs quality
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Monthly costs (long CSV)", "Scenario (YAML)", "Assumptions used (CSV)"]
     assert "cheapest option over 36 months" in at.markdown[0].value
@@ -283,3 +283,23 @@ def test_options_that_cannot_meet_the_slo_are_listed_with_their_reason():
     skipped = [w.value for w in at.warning if "left out" in w.value]
     assert len(skipped) == 4, [w.value for w in at.warning]
     assert "GPT-4o mini API" in at.markdown[0].value  # the APIs still answer
+
+
+def test_compare_basis_toggle_switches_cost_charts_to_accrual():
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    before = [s for s in _chart_specs(at) if "Cumulative" in s]
+    at.session_state["basis"] = "accrual"
+    at.run()
+    assert not at.exception
+    after = [s for s in _chart_specs(at) if "Cumulative" in s]
+    assert before and after and before != after
+    assert "accrual" in after[0]
+
+
+def test_compare_shows_quality_next_to_cost():
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("Quality next to cost" in h.value for h in at.subheader)
+    assert any("Elo" in s for s in _chart_specs(at))

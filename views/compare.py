@@ -8,7 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tco import charts, export
+from tco import charts, charts_traffic, export, traffic
+from tco.catalog_edit import DEFAULT_MAX_AGE_DAYS as STALE_AFTER_DAYS
+from tco.catalog_edit import is_stale
 from tco import share as share_link
 from tco.exceptions import ProblemsError
 from tco.scenario import load_scenario, load_scenario_text
@@ -17,6 +19,9 @@ from tco.defaults import default_scenario
 from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISIONS, PRICINGS, SELF_HOST_COLUMNS,
                                   describe, locate, validate_inputs)
 from views import common
+from views.quality_section import render_quality_section
+
+_SPOT_HINT = "does not suit a strict latency SLO"
 
 LAST_GOOD = "compare_last_good_yaml"
 
@@ -229,7 +234,11 @@ else:
 # ----------------------------------------------------------------------------------------------
 # The answer: words, metrics, break-even months; then the cumulative cost and unit cost charts
 
-basis = ss.get("basis", "cash")  # the Finance work adds a cash/accrual toggle with this key
+with charts_col:
+    basis = st.segmented_control(
+        "Cost basis", ["cash", "accrual"], default="cash", key="basis",
+        help="cash: server purchases count when paid (capex); accrual: they are spread as straight-line "
+             "depreciation. Applies to the cost charts; the totals table shows both.") or "cash"
 months = len(result.months)
 head = charts.headline(result)
 with answer_area:
@@ -309,6 +318,39 @@ if notes:
             st.markdown(f"- **{name}**: {n}")
 with st.expander("Assumptions used, with source and as-of date"):
     st.dataframe(pd.DataFrame(export.assumptions_rows(result)).astype(str), hide_index=True, width="stretch")
+
+# ----------------------------------------------------------------------------------------------
+# Provenance: stale inputs; fleet vs API; typical day for hybrid options; quality next to cost
+
+stale = [a for a in result.assumptions if a.origin in ("catalog", "default", "measured", "adjusted") and a.as_of
+         and is_stale(a.as_of, STALE_AFTER_DAYS)]
+if stale:
+    st.info(f"{len(stale)} input(s) come from catalog figures older than {STALE_AFTER_DAYS} days (or with no "
+            "date): check them before relying on the numbers (Data page: update the catalogs).",
+            icon=":material/history:")
+    with st.expander("Inputs older than the staleness limit"):
+        st.dataframe(pd.DataFrame([{"option": a.option or "(all)", "input": a.name, "value": str(a.value),
+                                    "as of": a.as_of, "source": a.source} for a in stale]),
+                     hide_index=True, width="stretch")
+if any(_SPOT_HINT in n for o in result.options for n in o.notes):
+    st.warning("Spot options: spot capacity can be interrupted at short notice and does not suit a strict latency "
+               "SLO.", icon=":material/bolt:")
+
+shares = traffic.served_shares(result)
+hybrids = [o.name for o in result.options if o.kind == "self_host" and o.params.get("is_hybrid")]
+if hybrids:
+    st.subheader("Fleet vs API overflow", anchor=False)
+    st.dataframe(pd.DataFrame([{"Option": x.option, "Served by the fleet": f"{x.fleet_share:.1%}",
+                                "Sent to the API": f"{x.api_share:.1%}"} for x in shares if x.kind == "self_host"]),
+                 hide_index=True, width="stretch")
+    h1, h2 = st.columns(2)
+    hy = h1.selectbox("Hybrid option", hybrids, key="typical_day_option")
+    month = h2.selectbox("Month", result.months, key="typical_day_month")
+    st.plotly_chart(charts_traffic.typical_day_figure(traffic.typical_day(result, hy, result.months.index(month))),
+                    theme=None, key="chart_typical_day")
+
+st.subheader("Quality next to cost", anchor=False)
+render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # [B] largest scenario file accepted from the browser
 
