@@ -303,3 +303,17 @@ def test_compare_shows_quality_next_to_cost():
     assert not at.exception
     assert any("Quality next to cost" in h.value for h in at.subheader)
     assert any("Elo" in s for s in _chart_specs(at))
+
+
+def test_methodology_page_renders_every_doc_with_links_resolved():
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("views/methodology.py")
+    at.run()
+    assert not at.exception
+    labels = [t.label for t in at.tabs]
+    for title in ("Methodology", "Capacity at the SLO", "Finance", "Quality", "Default assumptions"):
+        assert title in labels
+    text = "\n".join(m.value for m in at.markdown)
+    assert "replicas_m = max(1, ceil(peak_rps_m / (capacity x target_utilization))) + spare_replicas" in text
+    assert "](capacity.md)" not in text  # links to other docs name their tab instead
