@@ -103,7 +103,7 @@ def test_monthly_stack_sums_to_the_option_series(result, basis):
     names = {t.name for t in fig.data}
     assert names <= set(o.line_items)
     assert ("capex" in names) == (basis == "cash") and ("depreciation" in names) == (basis == "accrual")
-    assert fig.layout.barmode == "stack"
+    assert fig.layout.barmode == "relative"  # stacks, with a negative residual below zero
     assert "Own 4x H100" in fig.layout.title.text and "[USD/month]" in fig.layout.yaxis.title.text
     for t in fig.data:
         assert t.marker.color == charts.LINE_ITEM_COLORS[t.name]
