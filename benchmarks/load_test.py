@@ -46,7 +46,7 @@ def cpu_s(pid: int) -> float:
 async def open_session(browser, url: str):
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
-    await page.goto(url)
+    await page.goto(url, timeout=WAIT_MS)
     await page.wait_for_function(f"({SIGNATURE_JS})() !== null", timeout=WAIT_MS, polling="raf")
     await page.wait_for_selector(IDLE, timeout=WAIT_MS)
     return ctx, page
@@ -67,11 +67,20 @@ async def rerun(page, value: float) -> float:
     return ms
 
 
+failures: list[str] = []
+
+
 async def phase(browser, url: str, n: int, reruns: int, base: float) -> list[float]:
     sessions = await asyncio.gather(*(open_session(browser, url) for _ in range(n)))
 
     async def user(i: int, page) -> list[float]:
-        return [await rerun(page, base + i * 10_007 + k * 131) for k in range(reruns)]
+        out = []
+        for k in range(reruns):
+            try:
+                out.append(await rerun(page, base + i * 10_007 + k * 131))
+            except Exception as exc:  # a timed-out rerun counts as a failure, the others go on
+                failures.append(f"session {i} rerun {k}: {exc.__class__.__name__}")
+        return out
 
     times = [t for ts in await asyncio.gather(*(user(i, pg) for i, (_, pg) in enumerate(sessions))) for t in ts]
     await asyncio.gather(*(ctx.close() for ctx, _ in sessions))
@@ -119,6 +128,7 @@ async def run(args) -> dict:
                 done += len(times)
             await asyncio.sleep(5)
             out["reruns_total"] = done
+            out["failures"] = failures
             out["rss_mb_after_total"] = rss_tree_mb(proc.pid)
             if soak:
                 out["soak"] = {"reruns": len(soak), "p50_ms": statistics.median(soak), "p95_ms": pct(soak, 0.95)}
@@ -150,6 +160,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         growth = out["rss_mb_after_total"] - out["rss_mb_warm"]
         print(f"server RSS: {out['rss_mb_started']:.0f} MB at start, {out['rss_mb_warm']:.0f} MB after warm-up, "
               f"{out['rss_mb_after_total']:.0f} MB after {out['reruns_total']} reruns ({growth:+.0f} MB)")
+    if out.get("failures"):
+        print(f"{len(out['failures'])} rerun(s) timed out: {out['failures'][:5]}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
     return 0
