@@ -36,7 +36,7 @@ def _set_number(page, label: str, value: str) -> None:
 
 def test_first_page_loads_and_draws_its_charts(app_page):
     page = app_page
-    assert page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").count() == 4
+    assert page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").count() == 5  # + cost vs quality
     titles = _titles(page)
     assert "Cumulative cash cost per option over 36 months" in titles
     assert any(t.startswith("Cost per 1M tokens") for t in titles)

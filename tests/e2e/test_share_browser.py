@@ -37,6 +37,8 @@ def test_shared_link_reproduces_cli_totals(app_browser, app_url, capsys):
         wait_idle(page)
         wait_charts(page, 1)
         assert page.get_by_label("Scenario name").input_value() == doc["scenario"]
+        page.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
+        wait_idle(page)
         values = [v.inner_text() for v in page.get_by_test_id("stMetricValue").all()]
         assert values[0] == _fmt_usd(totals[cheapest])  # cheapest total
         assert _fmt_usd(totals["GPT-4o"]) in values  # the reference API total
