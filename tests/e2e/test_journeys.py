@@ -253,7 +253,7 @@ months: 12
 workload: {{requests_per_day: 20000, input_tokens: 213, output_tokens: 214}}
 options:
   - {{name: Llama 3.3 70B API, api: together/llama-3.3-70b}}
-  - name: Llama 3.3 70B on 8x A100 40GB (measured)
+  - name: Llama 3.3 70B on 8x A100 40GB
     self_host: {{model: llama-3.3-70b, gpu: a100-40gb, gpus_per_replica: 8, precision: bf16,
                 rent: {{usd_per_gpu_hour: 1.2}}}}
 """)
@@ -264,7 +264,13 @@ options:
         _no_exception(page)
         page.get_by_text("Notes (").first.click()
         notes = page.get_by_test_id("stExpander").filter(has_text="Notes (").first.inner_text()
-        assert profile_id in notes or "measured" in notes.lower(), notes[:2000]
+        assert "estimated by the physics model" not in notes, notes[:2000]  # not the estimator fallback
+        assert "highest measured load" in notes or "stand-in for p95" in notes, notes[:2000]  # a measured profile
+        with page.expect_download(timeout=120_000) as dl:
+            page.get_by_role("button", name="Assumptions used (CSV)").click()
+        used = tmp_path / "assumptions.csv"
+        dl.value.save_as(used)
+        assert profile_id in used.read_text(), "the self-host option does not use the uploaded profile"
         _shot(page, "3-engineer-uses-profile")
     finally:
         ctx.close()
