@@ -1,0 +1,52 @@
+"""The Traffic page in a real browser: forecast chart, daily-profile editor, typical-day chart."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import wait_charts, wait_idle
+
+pytestmark = pytest.mark.e2e
+CHART = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+
+
+def _profile_bars(page) -> list[float]:
+    """The y values of the 24-bar daily profile chart (read from plotly's own data)."""
+    return page.evaluate("""() => {
+        for (const el of document.querySelectorAll('.js-plotly-plot')) {
+            const t = (el.layout && el.layout.title && (el.layout.title.text || el.layout.title)) || '';
+            if (String(t).toLowerCase().includes('profile')) return Array.from(el.data[0].y);
+        }
+        return null; }""")
+
+
+def test_traffic_page_forecast_profile_and_typical_day(app_browser, app_url):
+    context = app_browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        wait_idle(page)
+        page.get_by_role("link", name="Traffic").click()
+        wait_idle(page)
+        wait_charts(page, 3)  # forecast, daily profile, typical day
+        titles = " | ".join((t.text_content() or "") for t in page.locator(f"{CHART} .gtitle").all())
+        assert "orecast" in titles and "rofile" in titles
+        before = _profile_bars(page)
+        assert before is not None and len(before) == 24
+        # choose another preset: the profile chart must change
+        preset = page.locator(".st-key-traffic_preset input")  # the selectbox's combobox input
+        preset.click()
+        options = page.get_by_role("option")
+        current = max(before)
+        for i in range(options.count()):
+            options.nth(i).click()
+            wait_idle(page)
+            after = _profile_bars(page)
+            if after != before:
+                break
+            preset.click()
+            options = page.get_by_role("option")
+        assert after is not None and after != before, (before, after, current)
+        assert not page.get_by_test_id("stException").count()
+        page.screenshot(path="test-artifacts/traffic_page.png", full_page=True)
+    finally:
+        context.close()
