@@ -71,7 +71,9 @@ failures: list[str] = []
 
 
 async def phase(browser, url: str, n: int, reruns: int, base: float) -> list[float]:
-    sessions = await asyncio.gather(*(open_session(browser, url) for _ in range(n)))
+    opened = await asyncio.gather(*(open_session(browser, url) for _ in range(n)), return_exceptions=True)
+    sessions = [s for s in opened if not isinstance(s, BaseException)]
+    failures.extend(f"session load: {s.__class__.__name__}" for s in opened if isinstance(s, BaseException))
 
     async def user(i: int, page) -> list[float]:
         out = []
