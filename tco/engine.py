@@ -693,19 +693,21 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     npvs = finance.npv(cash, discount_rate) if order else np.zeros(0)
     ref_pos = next((n for n, (_, o, _) in enumerate(resolved) if o.kind == "api"), None)
     be = finance.break_even_index(cash, cash[ref_pos]) if ref_pos is not None else np.full(len(order), -1)
+    tot_cash_all, tot_acc_all = cash.sum(axis=-1), accrual.sum(axis=-1)
+    unit_all = finance.usd_per_million_tokens(tot_acc_all, total_tokens)  # one call for every option
 
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
         is_ref = n == ref_pos
         be_idx = -1 if (o.kind == "api" or is_ref) else int(be[n])
-        tot_acc = float(accrual[n].sum())
+        tot_acc = float(tot_acc_all[n])
         f = fleet.get(i, {})
         options.append(OptionResult(
             name=o.name, kind=o.kind, payment=p.get("payment", "api"), line_items=per_option[i],
             requests=requests, input_tokens=input_m, output_tokens=output_m, peak_rps=peak,
-            cash_usd=cash[n], accrual_usd=accrual[n], total_cash_usd=float(cash[n].sum()),
+            cash_usd=cash[n], accrual_usd=accrual[n], total_cash_usd=float(tot_cash_all[n]),
             total_accrual_usd=tot_acc, npv_usd=float(npvs[n]),
-            usd_per_million_tokens=float(finance.usd_per_million_tokens(tot_acc, total_tokens)),
+            usd_per_million_tokens=float(unit_all[n]),
             break_even_month=finance.index_to_month(be_idx, labels), break_even_index=be_idx,
             replicas=f.get("replicas"), gpus=f.get("gpus"), servers=f.get("servers"),
             capacity=p.get("capacity"), notes=tuple(p.get("notes", ())), ref_id=p.get("ref_id", ""),
