@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .constants import BYTES_PER_PARAM, PRECISIONS
 from .exceptions import CatalogError, Problem
@@ -57,7 +57,11 @@ class Entry(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nan(cls, v: Any) -> Any:
+    def _no_nan(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, bool):
+            f = cls.model_fields.get(info.field_name or "")
+            if f is not None and not (f.annotation is bool or bool in getattr(f.annotation, "__args__", ())):
+                raise ValueError(f"must be a number or text, got {v!r}")  # YAML `true` is not 1
         return _finite(v)
 
     @field_validator("as_of", mode="before")

@@ -6,10 +6,13 @@ from typing import Optional, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from .capacity import profile_sweep
 from .perf import MemoryFit, config_arrays, estimate_arrays, request_rate_grid
+
+pio.templates.default = "plotly_white"  # once: a per-figure template= costs ~25 ms to validate (tco/charts.py)
 
 MEASURED, ESTIMATED, SLO, OP = "#1f77b4", "#ff7f0e", "#d62728", "#2ca02c"
 
@@ -57,7 +60,7 @@ def latency_curve_figure(measured: Optional[pd.DataFrame], estimated: Optional[p
                           row=1, col=col)
         fig.update_xaxes(title_text="request throughput [req/s]", row=1, col=col)
         fig.update_yaxes(title_text="[ms]", type="log", row=1, col=col)
-    fig.update_layout(title=title, template="plotly_white", height=420, legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(title=title, height=420, legend=dict(orientation="h", y=-0.25))
     return fig
 
 
@@ -72,7 +75,7 @@ def memory_figure(fit: MemoryFit, title: str = "Memory per GPU") -> go.Figure:
     fig.add_vline(x=fit.usable_gb, line=dict(color=SLO, dash="dash"), annotation_text=f"usable {fit.usable_gb:.1f} GB")
     fig.add_vline(x=fit.memory_gb, line=dict(color="#444"), annotation_text=f"device {fit.memory_gb:.1f} GB",
                   annotation_position="bottom right")
-    fig.update_layout(barmode="stack", title=title, template="plotly_white", height=260,
+    fig.update_layout(barmode="stack", title=title, height=260,
                       xaxis_title="[GB]", legend=dict(orientation="h", y=-0.4))
     return fig
 

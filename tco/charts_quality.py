@@ -112,7 +112,7 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
     if log_y is None:
         log_y = bool(costs) and min(costs) > 0 and max(costs) / min(costs) > 20
     fig.update_layout(
-        template=TEMPLATE, height=height,
+        height=height,
         title={"text": "Cost against quality", "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         xaxis_title=f"{elo_label} [Elo points], higher is better",
         yaxis_title=METRIC_LABELS[metric],

@@ -11,7 +11,7 @@ import datetime as _dt
 import math
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .catalog import format_validation_error
 from .exceptions import Problem, ScenarioError
@@ -21,14 +21,25 @@ Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4"]
 MAX_MONTHS = 240
 
 
+def _accepts_bool(model: type, field_name: Optional[str]) -> bool:
+    f = model.model_fields.get(field_name or "")
+    if f is None:
+        return True
+    ann = f.annotation
+    return ann is bool or bool in getattr(ann, "__args__", ())
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _finite(cls, v: Any) -> Any:
+    def _finite(cls, v: Any, info: ValidationInfo) -> Any:
         if isinstance(v, float) and not math.isfinite(v):
             raise ValueError(f"must be a finite number, got {v}")
+        if isinstance(v, bool) and not _accepts_bool(cls, info.field_name):
+            # YAML `true` would otherwise become 1 for a number field
+            raise ValueError(f"must be a number, got {v!r}")
         return v
 
 

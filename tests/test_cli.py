@@ -142,3 +142,10 @@ def test_module_entry_point(good):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["options"][0]["name"] == "GPT-4o"
+
+
+def test_yaml_true_is_not_a_number(tmp_path, capsys):
+    p = tmp_path / "s.yaml"
+    p.write_text(GOOD.replace("requests_per_day: 2400", "requests_per_day: true"))
+    code, out, err = run(["evaluate", str(p), "--data", str(MINI)], capsys)
+    assert code == 2 and "workload.requests_per_day: must be a number, got True" in err

@@ -349,7 +349,6 @@ if hybrids:
     st.plotly_chart(charts_traffic.typical_day_figure(traffic.typical_day(result, hy, result.months.index(month))),
                     theme=None, key="chart_typical_day")
 
-st.subheader("Quality next to cost", anchor=False)
 render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # [B] largest scenario file accepted from the browser
