@@ -582,7 +582,15 @@ def _csv_cell(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, float):
         return repr(v)
-    return str(v)
+    text = str(v)
+    # A spreadsheet would run text starting with = + - @ tab CR as a formula: prefix ' (and a text that
+    # already starts with ' gets one more), so from_csv can strip exactly one ' and round-trip exactly.
+    if text.startswith(_FORMULA_START + ("'",)):
+        return "'" + text
+    return text
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def from_csv(name: str, text: str | bytes) -> list[dict]:
@@ -601,7 +609,8 @@ def from_csv(name: str, text: str | bytes) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not reader.fieldnames or "id" not in reader.fieldnames:
         raise CatalogError([Problem(f"{name}.csv", None, None, "expected a header line with an 'id' column")])
-    return rows_to_entries(name, [dict(r) for r in reader])
+    rows = [{k: (v[1:] if isinstance(v, str) and v.startswith("'") else v) for k, v in r.items()} for r in reader]
+    return rows_to_entries(name, rows)
 
 
 # ----------------------------------------------------------------------------------------------

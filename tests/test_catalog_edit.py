@@ -189,3 +189,15 @@ def test_sources_of_a_result(catalog):
     row = next(r for r in rows if r["source"] == gpt.source)
     assert row["as_of"] == gpt.as_of and "GPT-4o" in row["inputs"] and "openai/gpt-4o" in row["entries"]
     assert set(rows[0]) == {"source", "as_of", "origin", "entries", "inputs", "stale"}
+
+
+def test_catalog_csv_neutralises_formulas_and_still_round_trips():
+    from tco.catalog import load_catalog
+    from tco.catalog_edit import from_csv, to_csv
+
+    rows = [e.model_dump(mode="json", exclude_none=True) for e in list(load_catalog().apis.values())[:3]]
+    rows[0]["notes"], rows[1]["notes"], rows[2]["notes"] = '=HYPERLINK("http://x","y")', "'quoted", "-2+3"
+    text = to_csv("apis", rows)
+    assert "'=HYPERLINK" in text and "''quoted" in text and "'-2+3" in text
+    back = from_csv("apis", text)
+    assert [b["notes"] for b in back] == ['=HYPERLINK("http://x","y")', "'quoted", "-2+3"]
