@@ -59,9 +59,32 @@ def latency_curve_figure(measured: Optional[pd.DataFrame], estimated: Optional[p
             fig.add_vline(x=operating_rps, line=dict(color=OP), annotation_text=f"{operating_rps:.2f} req/s",
                           row=1, col=col)
         fig.update_xaxes(title_text="request throughput [req/s]", row=1, col=col)
-        fig.update_yaxes(title_text="[ms]", type="log", row=1, col=col)
+        fig.update_yaxes(title_text="[ms]", type="log", row=1, col=col, range=_log_range(measured, estimated, key, slo))
     fig.update_layout(title=title, height=420, legend=dict(orientation="h", y=-0.25))
     return fig
+
+
+def _log_range(measured, estimated, key: str, slo: Optional[float]) -> Optional[list[float]]:
+    """y range [log10 ms] that keeps the interesting part in view: queueing near saturation sends the
+    estimated latency towards infinity, so cap the axis at 5x the larger of the SLO, the measured maximum
+    and the estimate at 80 % of its rate grid."""
+    vals, refs = [], []
+    for df in (measured, estimated):
+        if df is not None and len(df):
+            v = np.asarray(df[key], dtype=float)
+            vals += [x for x in v if np.isfinite(x) and x > 0]
+    if measured is not None and len(measured):
+        refs += [float(np.nanmax(np.asarray(measured[key], dtype=float)))]
+    if estimated is not None and len(estimated):
+        v = np.asarray(estimated[key], dtype=float)
+        refs.append(float(v[int(0.8 * (len(v) - 1))]))
+    if slo:
+        refs.append(float(slo))
+    refs = [r for r in refs if np.isfinite(r) and r > 0]
+    if not vals or not refs:
+        return None
+    lo, hi = min(vals + refs), 5 * max(refs)
+    return [float(np.log10(lo * 0.8)), float(np.log10(max(hi, lo * 2)))]
 
 
 def memory_figure(fit: MemoryFit, title: str = "Memory per GPU") -> go.Figure:
