@@ -41,7 +41,7 @@ from tco.exceptions import CatalogError
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs" / "data.md"
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "reference", Path("/work/shared/reference")) if p.is_dir()), Path("/work/shared/reference"))
 
 REQUIRED_IDS = {
     "models": ["llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b",

@@ -18,7 +18,7 @@ from tco.scenario import parse_scenario
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 MINI = ROOT / "tests" / "fixtures" / "mini_data"
-REFERENCE_CSV = Path("/work/shared/reference/quality.csv")
+REFERENCE_CSV = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "reference" / "quality.csv", Path("/work/shared/reference/quality.csv")) if p.is_file()), Path("/work/shared/reference/quality.csv"))
 
 
 @pytest.fixture(scope="module")
