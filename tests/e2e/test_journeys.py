@@ -36,6 +36,12 @@ def _shot(page, name: str) -> Path:
     return path
 
 
+def _wait_metrics(page) -> None:
+    """The headline metrics are drawn (and the run that drew them has finished)."""
+    page.get_by_test_id("stMetricValue").first.wait_for(timeout=120_000)
+    wait_idle(page)
+
+
 def _metrics(page) -> dict[str, str]:
     out = {}
     for box in page.get_by_test_id("stMetric").all():
@@ -66,12 +72,14 @@ def test_journey_decision_maker_moves_break_even_and_shares(app_browser, app_url
         page.goto(app_url)
         wait_idle(page)
         wait_charts(page, 1)
+        _wait_metrics(page)
         before = _metrics(page)
         assert any(v == "never" or v[:4].isdigit() for v in before.values()), before
         volume = float(page.get_by_role("spinbutton", name=REQUESTS, exact=True).input_value())
 
         _set_number(page, REQUESTS, volume * 8)  # a much busier product
         wait_charts(page, 1)
+        _wait_metrics(page)
         after = _metrics(page)
         _no_exception(page)
         moved = {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
