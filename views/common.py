@@ -104,6 +104,22 @@ def evaluate_cached(scenario_yaml: str, catalog_version: str) -> Result:
     return evaluate(scenario, catalog, skip_infeasible=True, file="inputs")
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(builder: str, result_key: str, catalog_version: str, args: tuple, _result: Result):
+    # cache_resource (not cache_data): a plotly Figure unpickled from cache_data is re-validated, which is
+    # what costs the time. The figure is only read by st.plotly_chart, never mutated, so sharing is safe.
+    return getattr(charts, builder)(_result, *args)
+
+
+def figure(builder: str, result: Result, *args):
+    """A tco.charts figure for ``result``, built once per (scenario, catalog, arguments) for all sessions.
+
+    Building a plotly figure validates every property (~20-50 ms each); a rerun that changes nothing
+    the chart depends on reuses the figure.
+    """
+    return _figure(builder, result.scenario.to_yaml(), catalog_version(), tuple(args), result)
+
+
 def evaluate_yaml(scenario_yaml: str) -> tuple[Optional[Result], list[Problem]]:
     """(result, []) or (None, located problems): the page decides where to show them."""
     try:

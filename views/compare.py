@@ -271,8 +271,8 @@ with answer_area:
                 col.metric(name, month or "never", help="never = not within the horizon" if month is None else
                            f"{name}: month {result.option(name).break_even_index + 1} of {months}.", border=True)
 with charts_col:
-    st.plotly_chart(charts.cumulative_cost_figure(result, basis), theme=None, key="chart_cumulative")
-    st.plotly_chart(charts.unit_cost_figure(result, "accrual"), theme=None, key="chart_unit_cost")
+    st.plotly_chart(common.figure("cumulative_cost_figure", result, basis), theme=None, key="chart_cumulative")
+    st.plotly_chart(common.figure("unit_cost_figure", result, "accrual"), theme=None, key="chart_unit_cost")
 
 # ----------------------------------------------------------------------------------------------
 # Details: monthly breakdown, unit cost, fleet
@@ -284,9 +284,9 @@ with c1:
     if ss.get("stack_option") not in names:
         ss.pop("stack_option", None)
     chosen = st.selectbox("Option for the monthly breakdown", names, index=default, key="stack_option")
-    st.plotly_chart(charts.monthly_stack_figure(result, chosen, basis), theme=None, key="chart_stack")
+    st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis), theme=None, key="chart_stack")
 with c2:
-    st.plotly_chart(charts.fleet_figure(result), theme=None, key="chart_fleet")
+    st.plotly_chart(common.figure("fleet_figure", result), theme=None, key="chart_fleet")
 
 # ----------------------------------------------------------------------------------------------
 # Table and downloads
