@@ -736,7 +736,7 @@ class MonteCarlo:
 
 
 def monte_carlo(result: Result, uncertainties: Sequence[Uncertain], draws: int = 10_000, seed: Optional[int] = 0,
-                basis: str = "cash", chunk: int = 2_500, progress: Optional[Callable[[float], None]] = None) -> MonteCarlo:
+                basis: str = "cash", chunk: int = 5_000, progress: Optional[Callable[[float], None]] = None) -> MonteCarlo:
     """Sample every uncertain input (seeded numpy Generator), evaluate all draws with evaluate_batch.
 
     Draws are processed in vectorised blocks of ``chunk`` (bounded memory, progress reporting); the
