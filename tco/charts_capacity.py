@@ -1,7 +1,7 @@
 """Figures and tables of the Capacity page (pure: data in, plotly Figure / DataFrame out)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import pandas as pd

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .charts import PALETTE, TEMPLATE, _layout
+from .charts import PALETTE, _layout
 from .optimizer import OptimizerResult, pareto_front
 
 SOURCE_COLORS = {"measured": PALETTE[0], "adjusted": PALETTE[2], "estimated": PALETTE[1]}

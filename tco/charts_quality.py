@@ -19,7 +19,7 @@ from typing import Literal, Optional, Sequence
 
 import plotly.graph_objects as go
 
-from .charts import TEMPLATE, option_colors
+from .charts import option_colors
 from .quality import NO_FIGURE, OptionQuality, floor_status, pareto_frontier
 
 Metric = Literal["usd_per_million_tokens", "total_cash_usd", "total_accrual_usd"]

@@ -9,7 +9,7 @@ from typing import Mapping, Optional
 import numpy as np
 import plotly.graph_objects as go
 
-from .charts import PALETTE, TEMPLATE, _layout, headline
+from .charts import PALETTE, _layout, headline
 from .engine import Result
 
 #: Line dash per option within one scenario (colour = scenario).

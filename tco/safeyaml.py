@@ -98,7 +98,7 @@ def load_yaml_text(data: str | bytes, max_bytes: int = MAX_YAML_BYTES) -> Any:
     except yaml.YAMLError as exc:
         raise YamlLoadError(f"YAML error: {exc}") from None
     except RecursionError:
-        raise YamlLoadError(f"document is nested too deeply") from None
+        raise YamlLoadError("document is nested too deeply") from None
 
 
 def load_yaml_file(path: str | Path, max_bytes: int = MAX_YAML_BYTES) -> Any:

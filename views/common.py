@@ -120,6 +120,24 @@ def figure(builder: str, result: Result, *args):
     return _figure(builder, result.scenario.to_yaml(), catalog_version(), tuple(args), result)
 
 
+#: Session key where the Compare page keeps its last valid scenario as YAML (views/compare.py).
+COMPARE_YAML = "compare_last_good_yaml"
+
+
+def compare_scenario(catalog: Catalog):
+    """The Compare page's current scenario (other pages build on it), else the default scenario."""
+    from tco.defaults import default_scenario
+
+    text = st.session_state.get(COMPARE_YAML)
+    if not text:
+        return default_scenario(catalog)
+    try:
+        return load_scenario_text(text, "inputs")
+    except ProblemsError as exc:  # a stale YAML from an older version: fall back to the default scenario
+        st.warning(f"Could not read the Compare page's scenario ({exc}); showing the default scenario.")
+        return default_scenario(catalog)
+
+
 def evaluate_yaml(scenario_yaml: str) -> tuple[Optional[Result], list[Problem]]:
     """(result, []) or (None, located problems): the page decides where to show them."""
     try:

@@ -11,23 +11,16 @@ import pandas as pd
 import streamlit as st
 
 from tco import analysis, charts_finance
-from tco.defaults import default_scenario
 from tco.focus import to_focus_csv
-from tco.scenario import load_scenario_text, parse_scenario
+from tco.scenario import parse_scenario
 from tco.xlsx import to_xlsx
 from views import common
 
-COMPARE_YAML = "compare_last_good_yaml"  # set by views/compare.py
 MC_RESULT = "finance_mc_result"
 
 catalog = common.get_catalog()
 ss = st.session_state
-base_yaml = ss.get(COMPARE_YAML) or default_scenario(catalog).to_yaml()
-try:
-    base = load_scenario_text(base_yaml, "inputs")
-except Exception as exc:  # a stale YAML from an older version: fall back to the default scenario
-    st.warning(f"Could not read the Compare page's scenario ({exc}); showing the default scenario.")
-    base = default_scenario(catalog)
+base = common.compare_scenario(catalog)
 
 st.title("Finance")
 st.caption(f"Scenario: {base.name} ({base.start}, {base.months} months). Edit the workload and options on the "

@@ -15,12 +15,10 @@ import streamlit as st
 
 from tco import traffic
 from tco.charts_traffic import daily_profile_figure, forecast_figure, typical_day_figure
-from tco.defaults import default_scenario
 from tco.exceptions import ScenarioError
-from tco.scenario import load_scenario_text, parse_scenario
+from tco.scenario import parse_scenario
 from views import common
 
-COMPARE_YAML = "compare_last_good_yaml"  # set by views/compare.py
 WEIGHTS = "traffic_weights"  # the 24 weights the profile editor starts from (list of floats)
 EDITOR_VERSION = "traffic_editor_version"  # bumped when a preset replaces the weights (fresh editor)
 SERIES = "traffic_series"  # (first month, values) of the last valid uploaded CSV
@@ -30,12 +28,7 @@ KIND_LABELS = {"compound": "Compound (% per month)", "linear": "Linear (requests
 
 catalog = common.get_catalog()
 ss = st.session_state
-base_yaml = ss.get(COMPARE_YAML) or default_scenario(catalog).to_yaml()
-try:
-    base = load_scenario_text(base_yaml, "inputs")
-except ScenarioError as exc:  # a stale YAML from an older version: fall back to the default scenario
-    st.warning(f"Could not read the Compare page's scenario ({exc}); showing the default scenario.")
-    base = default_scenario(catalog)
+base = common.compare_scenario(catalog)
 w0 = base.workload
 
 st.title("Traffic")
