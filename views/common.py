@@ -111,13 +111,14 @@ def _figure(builder: str, result_key: str, catalog_version: str, args: tuple, _r
     return getattr(charts, builder)(_result, *args)
 
 
-def figure(builder: str, result: Result, *args):
+def figure(builder: str, result: Result, *args, key: Optional[str] = None):
     """A tco.charts figure for ``result``, built once per (scenario, catalog, arguments) for all sessions.
 
     Building a plotly figure validates every property (~20-50 ms each); a rerun that changes nothing
-    the chart depends on reuses the figure.
+    the chart depends on reuses the figure. ``key`` is the scenario YAML the result was evaluated from
+    (when the page has it; otherwise it is rebuilt from the result, ~20 ms).
     """
-    return _figure(builder, result.scenario.to_yaml(), catalog_version(), tuple(args), result)
+    return _figure(builder, key or result.scenario.to_yaml(), catalog_version(), tuple(args), result)
 
 
 #: Session key where the Compare page keeps its last valid scenario as YAML (views/compare.py).

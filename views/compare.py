@@ -196,7 +196,8 @@ with st.container(border=True):
 scenario, problems, origins = validate_inputs(values, api_rows, sh_rows)
 result = None
 if scenario is not None:
-    result, problems = common.evaluate_yaml(scenario.to_yaml())
+    scenario_yaml = scenario.to_yaml()
+    result, problems = common.evaluate_yaml(scenario_yaml)
 
 
 def _row_label(table: str, row: int) -> str:
@@ -229,7 +230,7 @@ if problems:
         answer_area.info("Fix the inputs marked in red to see the comparison.", icon=":material/info:")
         st.stop()
 else:
-    ss[LAST_GOOD] = scenario.to_yaml()
+    ss[LAST_GOOD] = scenario_yaml
 
 # ----------------------------------------------------------------------------------------------
 # The answer: words, metrics, break-even months; then the cumulative cost and unit cost charts
@@ -271,8 +272,8 @@ with answer_area:
                 col.metric(name, month or "never", help="never = not within the horizon" if month is None else
                            f"{name}: month {result.option(name).break_even_index + 1} of {months}.", border=True)
 with charts_col:
-    st.plotly_chart(common.figure("cumulative_cost_figure", result, basis), theme=None, key="chart_cumulative")
-    st.plotly_chart(common.figure("unit_cost_figure", result, "accrual"), theme=None, key="chart_unit_cost")
+    st.plotly_chart(common.figure("cumulative_cost_figure", result, basis, key=ss[LAST_GOOD]), theme=None, key="chart_cumulative")
+    st.plotly_chart(common.figure("unit_cost_figure", result, "accrual", key=ss[LAST_GOOD]), theme=None, key="chart_unit_cost")
 
 # ----------------------------------------------------------------------------------------------
 # Details: monthly breakdown, unit cost, fleet
@@ -284,9 +285,9 @@ with c1:
     if ss.get("stack_option") not in names:
         ss.pop("stack_option", None)
     chosen = st.selectbox("Option for the monthly breakdown", names, index=default, key="stack_option")
-    st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis), theme=None, key="chart_stack")
+    st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis, key=ss[LAST_GOOD]), theme=None, key="chart_stack")
 with c2:
-    st.plotly_chart(common.figure("fleet_figure", result), theme=None, key="chart_fleet")
+    st.plotly_chart(common.figure("fleet_figure", result, key=ss[LAST_GOOD]), theme=None, key="chart_fleet")
 
 # ----------------------------------------------------------------------------------------------
 # Table and downloads
