@@ -198,6 +198,21 @@ def _resolve_api_prices(r: _Resolver, path: str, name: str, api_id: Optional[str
                 provider=entry.provider if entry is not None else "", service=entry.model_name if entry is not None else "")
 
 
+def _entry_for_gpu(r: _Resolver, path: str, catalog: str, entry_id: Optional[str], gpu: str):
+    """The rental offer or server ``entry_id`` of ``catalog`` (None when not given); False, with the problem
+    recorded, when the id is unknown or the entry is for another GPU than the option's."""
+    if not entry_id:
+        return None
+    entry = r.lookup(path, catalog, entry_id)
+    if entry is None:
+        return False
+    if entry.gpu != gpu:
+        r.problems.append(Problem(r.file, path, None,
+                                  f"{catalog[:-1]} '{entry.id}' has gpu '{entry.gpu}', option uses '{gpu}'"))
+        return False
+    return entry
+
+
 def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
     sh = o.self_host
     path = f"options[{i}].self_host"
@@ -235,12 +250,8 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
     if sh.rent is not None:
         p["payment"] = "rent"
         rent = sh.rent
-        offer = r.lookup(f"{path}.rent.offer", "offers", rent.offer) if rent.offer else None
-        if rent.offer and offer is None:
-            return None
-        if offer is not None and offer.gpu != sh.gpu:
-            r.problems.append(Problem(r.file, f"{path}.rent.offer", None,
-                                      f"offer '{offer.id}' has gpu '{offer.gpu}', option uses '{sh.gpu}'"))
+        offer = _entry_for_gpu(r, f"{path}.rent.offer", "offers", rent.offer, sh.gpu)
+        if offer is False:
             return None
         if rent.usd_per_gpu_hour is not None:
             p.update(rent_mode="gpu", usd_per_gpu_hour=float(rent.usd_per_gpu_hour))
@@ -260,12 +271,8 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
     else:
         p["payment"] = "own"
         own = sh.own
-        server = r.lookup(f"{path}.own.server", "servers", own.server) if own.server else None
-        if own.server and server is None:
-            return None
-        if server is not None and server.gpu != sh.gpu:
-            r.problems.append(Problem(r.file, f"{path}.own.server", None,
-                                      f"server '{server.id}' has gpu '{server.gpu}', option uses '{sh.gpu}'"))
+        server = _entry_for_gpu(r, f"{path}.own.server", "servers", own.server, sh.gpu)
+        if server is False:
             return None
         p["gpus_per_server"] = r.from_entry(name, "gpus_per_server", own.gpus_per_server, server, "gpus_per_server", "servers", "GPUs")
         p["server_price_usd"] = r.from_entry(name, "server_price_usd", own.server_price_usd, server, "price_usd", "servers", "USD")

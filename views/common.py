@@ -72,12 +72,7 @@ def get_catalog() -> Catalog:
     if edited is not None:
         _edited_banner()
         return edited[0]
-    try:
-        return _load_catalog(data_dir())[0]
-    except CatalogError as exc:
-        show_problems(exc.problems, title="The catalogs in the data directory have problems; fix them and reload:")
-        st.stop()
-        raise  # unreachable: st.stop() raises
+    return get_saved_catalog()
 
 
 def catalog_version() -> str:
