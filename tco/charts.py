@@ -14,6 +14,7 @@ Conventions
 """
 from __future__ import annotations
 
+import os
 from typing import Iterable, Literal, Optional
 
 import numpy as np
@@ -78,31 +79,114 @@ def _series(o: OptionResult, basis: Basis) -> np.ndarray:
     return o.cash_usd if basis == "cash" else o.accrual_usd
 
 
+#: Validate every figure's properties (plotly's checks, ~30-40 ms per figure). Off in the app; the test
+#: suite turns it on (tests/conftest.py, or TCO_VALIDATE_FIGURES=1), so every figure any test builds is
+#: checked and a misspelt property fails a test instead of costing time on every rerun.
+VALIDATE_FIGURES = os.environ.get("TCO_VALIDATE_FIGURES") == "1"
+
+
+def make_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A Figure from plain trace and layout dicts, without plotly's per-property validation.
+
+    Validating costs ~30-40 ms per figure (most of an app rerun's server time with several charts);
+    building from dicts costs ~2 ms. The dicts are written by this package only and validated in the
+    test suite (:data:`VALIDATE_FIGURES`). The template (plotly_white) is set in the layout unless
+    ``layout`` names one.
+    """
+    if "template" not in layout:
+        layout = {**layout, "template": _template()}
+    return go.Figure({"data": data, "layout": layout}, _validate=VALIDATE_FIGURES)
+
+
+_TEMPLATE_JSON: Optional[dict] = None
+
+
+def _template() -> dict:
+    """The plotly_white template as a dict, given explicitly in every figure: the process-wide
+    default can be changed by other code (importing Streamlit sets it to its own theme)."""
+    global _TEMPLATE_JSON
+    if _TEMPLATE_JSON is None:
+        _TEMPLATE_JSON = pio.templates[TEMPLATE].to_plotly_json()
+    return _TEMPLATE_JSON
+
+
+def axis(title: Optional[str], **props) -> dict:
+    """An axis dict with a title (None: no title)."""
+    return {"title": {"text": title}, **props} if title is not None else dict(props)
+
+
+def base_layout(title: str, x_title: Optional[str], y_title: Optional[str], *, money: bool = True,
+                height: int = 380, **extra) -> dict:
+    """The shared layout: title top left, legend under the plot, unified hover, y from zero.
+
+    ``money``: the y axis shows $ with SI suffixes. ``extra`` entries override or add layout keys
+    (``xaxis``/``yaxis`` dicts are merged into the defaults).
+    """
+    yaxis = axis(y_title, rangemode="tozero", **({"tickprefix": "$", "tickformat": "~s"} if money else {}))
+    layout = {
+        "title": {"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 11}},
+        "hovermode": "x unified",
+        "xaxis": axis(x_title),
+        "yaxis": yaxis,
+    }
+    for key, value in extra.items():
+        if key in ("xaxis", "yaxis") and isinstance(value, dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
+    return layout
+
+
+def add_axis_line(layout: dict, line: dict, *, x: Optional[float] = None, y: Optional[float] = None,
+                  text: Optional[str] = None, position: str = "top right", xaxis: str = "x",
+                  yaxis: str = "y") -> dict:
+    """Append to ``layout`` a line across the plot at data ``x`` (vertical) or ``y`` (horizontal), labelled
+    ``text``: the shape and annotation ``fig.add_vline`` / ``fig.add_hline`` would add, without validation.
+
+    ``position`` of the label: "top right" (default), "top left", "bottom right" or "bottom left".
+    ``xaxis``/``yaxis``: the axes of the subplot ("x2", "y2", ...). Returns ``layout``.
+    """
+    if (x is None) == (y is None) or position not in ("top right", "top left", "bottom right", "bottom left"):
+        raise ValueError(f"give exactly one of x, y and a corner position, got x={x!r}, y={y!r}, {position!r}")
+    top, right = position.startswith("top"), position.endswith("right")
+    if x is not None:  # vertical: spans the y axis's domain, label beside the line
+        refs = {"xref": xaxis, "yref": f"{yaxis} domain"}
+        shape = {"x0": x, "x1": x, "y0": 0, "y1": 1}
+        label = {"x": x, "y": 1 if top else 0, "xanchor": "left" if right else "right",
+                 "yanchor": "top" if top else "bottom"}
+    else:  # horizontal: spans the x axis's domain, label above or below the line
+        refs = {"xref": f"{xaxis} domain", "yref": yaxis}
+        shape = {"x0": 0, "x1": 1, "y0": y, "y1": y}
+        label = {"x": 1 if right else 0, "y": y, "xanchor": "right" if right else "left",
+                 "yanchor": "bottom" if top else "top"}
+    layout.setdefault("shapes", []).append({"type": "line", **refs, **shape, "line": line})
+    if text is not None:
+        layout.setdefault("annotations", []).append({"text": text, "showarrow": False, **refs, **label})
+    return layout
+
+
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, money: bool = True,
             height: int = 380) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 11}},
-        hovermode="x unified",
-    )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    if money:
-        fig.update_yaxes(tickprefix="$", tickformat="~s")
+    """Apply :func:`base_layout` to an existing figure (for figures built trace by trace)."""
+    fig.update_layout(base_layout(title, x_title, y_title, money=money, height=height))
     return fig
 
 
-def _empty(title: str, message: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-                       font={"size": 14, "color": "#666"})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(title={"text": title, "x": 0.0, "font": {"size": 15}}, height=380,
-                      margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
+def empty_figure(title: str, message: str) -> go.Figure:
+    """A figure with no data and ``message`` in the middle (nothing to draw)."""
+    return make_figure([], {
+        "annotations": [{"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                         "font": {"size": 14, "color": "#666"}}],
+        "xaxis": {"visible": False}, "yaxis": {"visible": False},
+        "title": {"text": title, "x": 0.0, "font": {"size": 15}}, "height": 380,
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+    })
+
+
+_empty = empty_figure
 
 
 def cumulative_cost_figure(result: Result, basis: Basis = "cash") -> go.Figure:
@@ -115,31 +199,32 @@ def cumulative_cost_figure(result: Result, basis: Basis = "cash") -> go.Figure:
     if not result.options:
         return _empty(title, "No option could be evaluated")
     colors = result_colors(result)
-    fig = go.Figure()
+    months = list(result.months)
+    data = []
     for o in result.options:
         cum = np.cumsum(_series(o, basis))
         dash = "dot" if o.kind == "api" and o.name != result.reference else "solid"
-        fig.add_trace(go.Scatter(
-            x=result.months, y=cum, name=o.name, mode="lines",
-            line={"color": colors[o.name], "width": 3 if o.name == result.reference else 2, "dash": dash},
-            hovertemplate="%{y:$,.0f}<extra>" + o.name.replace("%", "%%") + "</extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": months, "y": cum, "name": o.name, "mode": "lines",
+            "line": {"color": colors[o.name], "width": 3 if o.name == result.reference else 2, "dash": dash},
+            "hovertemplate": "%{y:$,.0f}<extra>" + o.name.replace("%", "%%") + "</extra>",
+        })
     if basis == "cash":
         xs, ys, texts, cols = [], [], [], []
         for o in result.options:
             if o.kind != "api" and o.break_even_index is not None and o.break_even_index >= 0:
                 i = int(o.break_even_index)
-                xs.append(result.months[i])
+                xs.append(months[i])
                 ys.append(float(np.cumsum(o.cash_usd)[i]))
-                texts.append(f"{o.name}: break-even {result.months[i]}")
+                texts.append(f"{o.name}: break-even {months[i]}")
                 cols.append(colors[o.name])
         if xs:
-            fig.add_trace(go.Scatter(
-                x=xs, y=ys, name="break-even vs reference", mode="markers",
-                marker={"symbol": "star", "size": 14, "color": cols, "line": {"width": 1, "color": "#222"}},
-                text=texts, hovertemplate="%{text}<extra></extra>",
-            ))
-    return _layout(fig, title, "Month", f"Cumulative {basis} cost [USD]", height=440)
+            data.append({
+                "type": "scatter", "x": xs, "y": ys, "name": "break-even vs reference", "mode": "markers",
+                "marker": {"symbol": "star", "size": 14, "color": cols, "line": {"width": 1, "color": "#222"}},
+                "text": texts, "hovertemplate": "%{text}<extra></extra>",
+            })
+    return make_figure(data, base_layout(title, "Month", f"Cumulative {basis} cost [USD]", height=440))
 
 
 def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Basis = "cash") -> go.Figure:
@@ -148,17 +233,20 @@ def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Ba
     if not result.options:
         return _empty("Monthly cost by line item", "No option could be evaluated")
     o = result.option(option) if option else result.options[0]
-    fig = go.Figure()
+    months = list(result.months)
+    data = []
     for li in o.line_items.values():
         y = li.cash_usd if basis == "cash" else li.accrual_usd
         if not np.any(y):
             continue
-        fig.add_trace(go.Bar(
-            x=result.months, y=y, name=li.name, marker_color=LINE_ITEM_COLORS.get(li.name, "#888"),
-            hovertemplate="%{y:$,.0f}<extra>" + li.name + "</extra>",
-        ))
-    fig.update_layout(barmode="relative", bargap=0.1)  # relative: a negative residual stacks below 0
-    return _layout(fig, f"Monthly {basis} cost by line item: {o.name}", "Month", f"{basis.capitalize()} cost [USD/month]")
+        data.append({
+            "type": "bar", "x": months, "y": y, "name": li.name,
+            "marker": {"color": LINE_ITEM_COLORS.get(li.name, "#888")},
+            "hovertemplate": "%{y:$,.0f}<extra>" + li.name + "</extra>",
+        })
+    # relative: a negative residual stacks below 0
+    return make_figure(data, base_layout(f"Monthly {basis} cost by line item: {o.name}", "Month",
+                                         f"{basis.capitalize()} cost [USD/month]", barmode="relative", bargap=0.1))
 
 
 def unit_cost_values(result: Result, basis: Basis = "accrual") -> dict[str, float]:
@@ -181,16 +269,17 @@ def unit_cost_figure(result: Result, basis: Basis = "accrual") -> go.Figure:
     colors = result_colors(result)
     names = list(values)[::-1]  # first option on top
     xs = [values[n] for n in names]
-    fig = go.Figure(go.Bar(
-        y=names, x=xs, orientation="h", marker_color=[colors[n] for n in names],
-        text=[f"${v:,.2f}" if np.isfinite(v) else "n/a" for v in xs], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:$,.3f} per 1M tokens<extra></extra>", showlegend=False,
-    ))
-    fig = _layout(fig, title, "Cost [USD / 1M tokens]", "", money=False)
-    fig.update_xaxes(tickprefix="$", tickformat=",.2f", rangemode="tozero", tickangle=0, nticks=6)
-    fig.update_yaxes(title_text=None, automargin=True)
-    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 40, "t": 50, "b": 10})
-    return fig
+    data = [{
+        "type": "bar", "y": names, "x": xs, "orientation": "h", "marker": {"color": [colors[n] for n in names]},
+        "text": [f"${v:,.2f}" if np.isfinite(v) else "n/a" for v in xs], "textposition": "outside",
+        "cliponaxis": False, "hovertemplate": "%{y}: %{x:$,.3f} per 1M tokens<extra></extra>", "showlegend": False,
+    }]
+    layout = base_layout(title, "Cost [USD / 1M tokens]", None, money=False, hovermode="closest",
+                         margin={"l": 10, "r": 40, "t": 50, "b": 10},
+                         xaxis={"tickprefix": "$", "tickformat": ",.2f", "rangemode": "tozero", "tickangle": 0,
+                                "nticks": 6},
+                         yaxis={"automargin": True})
+    return make_figure(data, layout)
 
 
 def fleet_figure(result: Result) -> go.Figure:
@@ -200,20 +289,22 @@ def fleet_figure(result: Result) -> go.Figure:
     if not sh:
         return _empty(title, "No self-host option in this comparison")
     colors = result_colors(result)
-    fig = go.Figure()
+    months = list(result.months)
+    data = []
     for o in sh:
-        fig.add_trace(go.Scatter(
-            x=result.months, y=o.gpus, name=f"{o.name}: GPUs", mode="lines", line_shape="hv",
-            line={"color": colors[o.name], "width": 2, "dash": "dot" if o.servers is not None else "solid"},
-            hovertemplate="%{y:,.0f} GPUs<extra>" + o.name.replace("%", "%%") + "</extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": months, "y": o.gpus, "name": f"{o.name}: GPUs", "mode": "lines",
+            "line": {"color": colors[o.name], "width": 2, "dash": "dot" if o.servers is not None else "solid",
+                     "shape": "hv"},
+            "hovertemplate": "%{y:,.0f} GPUs<extra>" + o.name.replace("%", "%%") + "</extra>",
+        })
         if o.servers is not None:
-            fig.add_trace(go.Scatter(
-                x=result.months, y=o.servers, name=f"{o.name}: servers owned", mode="lines", line_shape="hv",
-                line={"color": colors[o.name], "width": 2, "dash": "dash"},
-                hovertemplate="%{y:,.0f} servers<extra>" + o.name.replace("%", "%%") + "</extra>",
-            ))
-    return _layout(fig, title, "Month", "Count [GPUs or servers]", money=False)
+            data.append({
+                "type": "scatter", "x": months, "y": o.servers, "name": f"{o.name}: servers owned", "mode": "lines",
+                "line": {"color": colors[o.name], "width": 2, "dash": "dash", "shape": "hv"},
+                "hovertemplate": "%{y:,.0f} servers<extra>" + o.name.replace("%", "%%") + "</extra>",
+            })
+    return make_figure(data, base_layout(title, "Month", "Count [GPUs or servers]", money=False))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -253,5 +344,5 @@ def headline(result: Result) -> dict:
             "saving_share": share, "break_even": be, "sentence": words}
 
 
-__all__ = ["TEMPLATE", "PALETTE", "LINE_ITEM_COLORS", "option_colors", "result_colors", "cumulative_cost_figure",
+__all__ = ["TEMPLATE", "make_figure", "axis", "base_layout", "add_axis_line", "empty_figure", "PALETTE", "LINE_ITEM_COLORS", "option_colors", "result_colors", "cumulative_cost_figure",
            "monthly_stack_figure", "unit_cost_values", "unit_cost_figure", "fleet_figure", "headline"]

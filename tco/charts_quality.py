@@ -19,7 +19,7 @@ from typing import Literal, Optional, Sequence
 
 import plotly.graph_objects as go
 
-from .charts import option_colors
+from .charts import axis, make_figure, option_colors
 from .quality import NO_FIGURE, OptionQuality, floor_status, pareto_frontier
 
 Metric = Literal["usd_per_million_tokens", "total_cash_usd", "total_accrual_usd"]
@@ -64,7 +64,9 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
     frontier = pareto_frontier(cost_quality_points(plotted, metric))
     on_frontier = set(frontier)
 
-    fig = go.Figure()
+    data: list[dict] = []
+    shapes: list[dict] = []
+    annotations: list[dict] = []
     by_name = {r.name: r for r in plotted}
     if len(frontier) >= 1:
         fx = [by_name[n].elo for n in frontier]
@@ -72,10 +74,10 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
         lowest = min(r.elo for r in plotted)
         if lowest < fx[0]:  # below the first frontier point its option is still the cheapest
             fx, fy = [lowest] + fx, [fy[0]] + fy
-        fig.add_trace(go.Scatter(
-            x=fx, y=fy, mode="lines", name="Frontier: cheapest at each quality level",
-            line={"color": FRONTIER_COLOR, "width": 1.5, "shape": "vh", "dash": "dot"},
-            hoverinfo="skip"))
+        data.append({"type": "scatter", "x": fx, "y": fy, "mode": "lines",
+                     "name": "Frontier: cheapest at each quality level",
+                     "line": {"color": FRONTIER_COLOR, "width": 1.5, "shape": "vh", "dash": "dot"},
+                     "hoverinfo": "skip"})
     for r in plotted:
         status = floor_status(r.elo, floor_elo)
         below = status == "below"
@@ -93,42 +95,49 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
             tags.append("meets the floor" if status == "meets" else "below the floor")
         hover = (f"<b>{r.name}</b><br>Elo {ci}<br>{_fmt_cost(cost, metric)}"
                  + (f"<br>{', '.join(tags)}" if tags else "") + "<extra></extra>")
-        fig.add_trace(go.Scatter(
-            x=[r.elo], y=[cost], mode="markers+text", name=r.name, marker=marker,
-            text=[r.name], textposition="top center",
-            textfont={"size": 11, "color": BELOW_COLOR if below else "#333333"},
-            hovertemplate=hover, showlegend=False))
+        data.append({"type": "scatter", "x": [r.elo], "y": [cost], "mode": "markers+text", "name": r.name,
+                     "marker": marker, "text": [r.name], "textposition": "top center",
+                     "textfont": {"size": 11, "color": BELOW_COLOR if below else "#333333"},
+                     "hovertemplate": hover, "showlegend": False})
     if floor_elo is not None:
         # The floor is named in the legend (an in-plot label would cover the option names near it).
-        fig.add_vline(x=floor_elo, line={"color": FLOOR_COLOR, "width": 1.5, "dash": "dash"})
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"Floor: {floor_label or f'Elo >= {floor_elo:.0f}'}",
-                                 line={"color": FLOOR_COLOR, "width": 1.5, "dash": "dash"}, hoverinfo="skip"))
+        floor_line = {"color": FLOOR_COLOR, "width": 1.5, "dash": "dash"}
+        shapes.append({"type": "line", "xref": "x", "yref": "y domain", "x0": floor_elo, "x1": floor_elo,
+                       "y0": 0, "y1": 1, "line": floor_line})
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines",
+                     "name": f"Floor: {floor_label or f'Elo >= {floor_elo:.0f}'}", "line": floor_line,
+                     "hoverinfo": "skip"})
     if missing:
         names = ", ".join(r.name for r in missing)
-        fig.add_annotation(text=f"Not plotted ({NO_FIGURE}): {names}", xref="paper", yref="paper",
-                           x=0.0, y=-0.2, xanchor="left", yanchor="top", showarrow=False,
-                           font={"size": 11, "color": "#555555"}, align="left")
+        annotations.append({"text": f"Not plotted ({NO_FIGURE}): {names}", "xref": "paper", "yref": "paper",
+                            "x": 0.0, "y": -0.2, "xanchor": "left", "yanchor": "top", "showarrow": False,
+                            "font": {"size": 11, "color": "#555555"}, "align": "left"})
     costs = [r.cost[metric] for r in plotted if r.cost[metric] > 0]
     if log_y is None:
         log_y = bool(costs) and min(costs) > 0 and max(costs) / min(costs) > 20
-    fig.update_layout(
-        height=height,
-        title={"text": "Cost against quality", "x": 0.0, "xanchor": "left", "font": {"size": 15}},
-        xaxis_title=f"{elo_label} [Elo points], higher is better",
-        yaxis_title=METRIC_LABELS[metric],
-        margin={"l": 60, "r": 20, "t": 50, "b": 110 if missing else 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1.0, "xanchor": "right"},
-        hovermode="closest",
-    )
-    fig.update_yaxes(type="log" if log_y else "linear", tickprefix="$", separatethousands=True)
+    xaxis = axis(f"{elo_label} [Elo points], higher is better")
     xs = [r.elo for r in plotted] + ([floor_elo] if floor_elo is not None else [])
     if xs:  # room for the option names at both ends
         pad = max(10.0, 0.12 * (max(xs) - min(xs)))
-        fig.update_xaxes(range=[min(xs) - pad, max(xs) + pad])
+        xaxis["range"] = [min(xs) - pad, max(xs) + pad]
     if not plotted:
-        fig.add_annotation(text=f"No option has a comparable quality figure ({elo_label}).",
-                           xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
-    return fig
+        annotations.append({"text": f"No option has a comparable quality figure ({elo_label}).",
+                            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False})
+    layout = {
+        "height": height,
+        "title": {"text": "Cost against quality", "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        "xaxis": xaxis,
+        "yaxis": axis(METRIC_LABELS[metric], type="log" if log_y else "linear", tickprefix="$",
+                      separatethousands=True),
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 110 if missing else 60},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1.0, "xanchor": "right"},
+        "hovermode": "closest",
+    }
+    if shapes:
+        layout["shapes"] = shapes
+    if annotations:
+        layout["annotations"] = annotations
+    return make_figure(data, layout)
 
 
 __all__ = ["cost_quality_figure", "cost_quality_points", "METRIC_LABELS"]

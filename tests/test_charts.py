@@ -167,3 +167,23 @@ def test_nothing_evaluated_gives_empty_figures(catalog):
 def test_bad_basis_is_refused(result):
     with pytest.raises(ValueError, match="basis"):
         charts.cumulative_cost_figure(result, "bank")
+
+
+def test_figures_are_validated_in_the_suite_and_equal_unvalidated(result, monkeypatch):
+    """make_figure skips plotly's validation in the app; the suite turns it on (tests/conftest.py), so a
+    misspelt property fails here; unvalidated figures serialise to the same JSON as validated ones."""
+    import json
+
+    import plotly.io as pio
+
+    assert charts.VALIDATE_FIGURES
+    with pytest.raises(ValueError, match="colour"):
+        charts.make_figure([{"type": "scatter", "x": [1], "y": [1], "line": {"colour": "red"}}], {})
+    builders = [lambda: charts.cumulative_cost_figure(result, "cash"), lambda: charts.unit_cost_figure(result),
+                lambda: charts.monthly_stack_figure(result, "Own 4x H100", "accrual"),
+                lambda: charts.fleet_figure(result)]
+    validated = [json.loads(pio.to_json(b(), validate=False)) for b in builders]
+    monkeypatch.setattr(charts, "VALIDATE_FIGURES", False)
+    assert [json.loads(pio.to_json(b(), validate=False)) for b in builders] == validated
+    fig = charts.cumulative_cost_figure(result, "cash")
+    assert fig.layout.template.layout.plot_bgcolor == "white"  # plotly_white whatever the process default
