@@ -6,13 +6,10 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.subplots import make_subplots
 
 from .capacity import profile_sweep
+from .charts import add_axis_line, axis, make_figure
 from .perf import MemoryFit, config_arrays, estimate_arrays, request_rate_grid
-
-pio.templates.default = "plotly_white"  # once: a per-figure template= costs ~25 ms to validate (tco/charts.py)
 
 MEASURED, ESTIMATED, SLO, OP = "#1f77b4", "#ff7f0e", "#d62728", "#2ca02c"
 
@@ -41,27 +38,32 @@ def latency_curve_figure(measured: Optional[pd.DataFrame], estimated: Optional[p
                          ttft_slo_ms: Optional[float], tpot_slo_ms: Optional[float],
                          operating_rps: Optional[float], title: str = "Throughput vs latency") -> go.Figure:
     """Two panels (TTFT, TPOT vs request throughput) with SLO lines and the operating point."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("TTFT", "TPOT"), horizontal_spacing=0.1)
-    for col, key, slo in ((1, "ttft_ms", ttft_slo_ms), (2, "tpot_ms", tpot_slo_ms)):
+    # the layout make_subplots(rows=1, cols=2, subplot_titles=("TTFT", "TPOT"), horizontal_spacing=0.1) builds
+    layout = {"title": {"text": title}, "height": 420, "legend": {"orientation": "h", "y": -0.25},
+              "annotations": [{"text": text, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
+                               "yanchor": "bottom", "showarrow": False, "font": {"size": 16}}
+                              for text, x in (("TTFT", 0.225), ("TPOT", 0.775))]}
+    data = []
+    for n, key, slo, domain in (("", "ttft_ms", ttft_slo_ms, [0.0, 0.45]), ("2", "tpot_ms", tpot_slo_ms, [0.55, 1.0])):
+        xa, ya = "x" + n, "y" + n
         if measured is not None and len(measured):
             stat = measured[key.replace("_ms", "_stat")].iloc[0] if key.replace("_ms", "_stat") in measured else ""
-            fig.add_trace(go.Scatter(x=measured["rps"], y=measured[key], mode="lines+markers",
-                                     name=f"measured ({stat})" if stat else "measured", legendgroup="m",
-                                     showlegend=col == 1, line=dict(color=MEASURED)), row=1, col=col)
+            data.append({"type": "scatter", "x": measured["rps"].to_numpy(), "y": measured[key].to_numpy(),
+                         "mode": "lines+markers", "name": f"measured ({stat})" if stat else "measured",
+                         "legendgroup": "m", "showlegend": not n, "line": {"color": MEASURED}, "xaxis": xa, "yaxis": ya})
         if estimated is not None and len(estimated):
-            fig.add_trace(go.Scatter(x=estimated["rps"], y=estimated[key], mode="lines", name="estimated (mean)",
-                                     legendgroup="e", showlegend=col == 1, line=dict(color=ESTIMATED, dash="dash")),
-                          row=1, col=col)
+            data.append({"type": "scatter", "x": estimated["rps"].to_numpy(), "y": estimated[key].to_numpy(),
+                         "mode": "lines", "name": "estimated (mean)", "legendgroup": "e", "showlegend": not n,
+                         "line": {"color": ESTIMATED, "dash": "dash"}, "xaxis": xa, "yaxis": ya})
         if slo is not None:
-            fig.add_hline(y=slo, line=dict(color=SLO, dash="dot"), annotation_text=f"SLO p95 {slo:g} ms",
-                          row=1, col=col)
+            add_axis_line(layout, {"color": SLO, "dash": "dot"}, y=slo, text=f"SLO p95 {slo:g} ms", xaxis=xa, yaxis=ya)
         if operating_rps is not None:
-            fig.add_vline(x=operating_rps, line=dict(color=OP), annotation_text=f"{operating_rps:.2f} req/s",
-                          row=1, col=col)
-        fig.update_xaxes(title_text="request throughput [req/s]", row=1, col=col)
-        fig.update_yaxes(title_text="[ms]", type="log", row=1, col=col, range=_log_range(measured, estimated, key, slo))
-    fig.update_layout(title=title, height=420, legend=dict(orientation="h", y=-0.25))
-    return fig
+            add_axis_line(layout, {"color": OP}, x=operating_rps, text=f"{operating_rps:.2f} req/s", xaxis=xa, yaxis=ya)
+        layout["xaxis" + n] = axis("request throughput [req/s]", anchor=ya, domain=domain)
+        y_range = _log_range(measured, estimated, key, slo)
+        layout["yaxis" + n] = axis("[ms]", anchor=xa, domain=[0.0, 1.0], type="log",
+                                   **({"range": y_range} if y_range is not None else {}))
+    return make_figure(data, layout)
 
 
 def _log_range(measured, estimated, key: str, slo: Optional[float]) -> Optional[list[float]]:
@@ -91,16 +93,14 @@ def memory_figure(fit: MemoryFit, title: str = "Memory per GPU") -> go.Figure:
     """Stacked bar of weights, KV cache (at the chosen concurrency) and overhead vs usable memory [GB]."""
     parts = [("weights", fit.weights_gb, "#636efa"), ("KV cache", fit.kv_gb, "#00cc96"),
              ("runtime overhead", fit.overhead_gb, "#ab63fa")]
-    fig = go.Figure()
-    for name, gb, color in parts:
-        fig.add_trace(go.Bar(y=["per GPU"], x=[gb], name=f"{name} {gb:.1f} GB", orientation="h",
-                             marker_color=color))
-    fig.add_vline(x=fit.usable_gb, line=dict(color=SLO, dash="dash"), annotation_text=f"usable {fit.usable_gb:.1f} GB")
-    fig.add_vline(x=fit.memory_gb, line=dict(color="#444"), annotation_text=f"device {fit.memory_gb:.1f} GB",
-                  annotation_position="bottom right")
-    fig.update_layout(barmode="stack", title=title, height=260,
-                      xaxis_title="[GB]", legend=dict(orientation="h", y=-0.4))
-    return fig
+    data = [{"type": "bar", "y": ["per GPU"], "x": [gb], "name": f"{name} {gb:.1f} GB", "orientation": "h",
+             "marker": {"color": color}} for name, gb, color in parts]
+    layout = {"barmode": "stack", "title": {"text": title}, "height": 260, "xaxis": axis("[GB]"),
+              "legend": {"orientation": "h", "y": -0.4}}
+    add_axis_line(layout, {"color": SLO, "dash": "dash"}, x=fit.usable_gb, text=f"usable {fit.usable_gb:.1f} GB")
+    add_axis_line(layout, {"color": "#444"}, x=fit.memory_gb, text=f"device {fit.memory_gb:.1f} GB",
+                  position="bottom right")
+    return make_figure(data, layout)
 
 
 def comparison_table(profile, model, gpu_entry) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Mapping, Optional
 import numpy as np
 import plotly.graph_objects as go
 
-from .charts import PALETTE, _layout, headline
+from .charts import PALETTE, base_layout, headline, make_figure
 from .engine import Result
 
 #: Line dash per option within one scenario (colour = scenario).
@@ -53,17 +53,18 @@ def cumulative_curves_figure(results: Mapping[str, Result], options: Optional[st
 
     ``options="cheapest"`` draws only each scenario's cheapest option.
     """
-    fig = go.Figure()
+    data = []
     for k, (label, r) in enumerate(results.items()):
         color = PALETTE[k % len(PALETTE)]
         opts = r.options if options == "all" else [r.cheapest] if r.cheapest else []
         for j, o in enumerate(opts):
-            fig.add_trace(go.Scatter(
-                x=r.months, y=np.cumsum(o.cash_usd), mode="lines", name=f"{label}: {o.name}",
-                legendgroup=label, line={"color": color, "dash": DASHES[j % len(DASHES)], "width": 2},
-                hovertemplate="%{y:$,.0f}<extra>" + f"{label}: {o.name}".replace("%", "%%") + "</extra>"))
-    return _layout(fig, "Cumulative cost per scenario and option (cash)", "Month", "Cumulative cost [USD]",
-                   height=460)
+            data.append({
+                "type": "scatter", "x": list(r.months), "y": np.cumsum(o.cash_usd), "mode": "lines",
+                "name": f"{label}: {o.name}", "legendgroup": label,
+                "line": {"color": color, "dash": DASHES[j % len(DASHES)], "width": 2},
+                "hovertemplate": "%{y:$,.0f}<extra>" + f"{label}: {o.name}".replace("%", "%%") + "</extra>"})
+    return make_figure(data, base_layout("Cumulative cost per scenario and option (cash)", "Month",
+                                         "Cumulative cost [USD]", height=460))
 
 
 __all__ = ["compare_rows", "cumulative_curves_figure"]
