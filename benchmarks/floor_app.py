@@ -1,8 +1,9 @@
 """The floor for benchmarks/ui_latency.py: the Compare page's widgets and charts with no computation.
 
 Same layout, input labels, editors, metrics, table and four plotly charts of the same shape
-(7 options x 36 months: 8 scatter traces, 7 bars, 5 stacked bars, 6 fleet lines) as views/compare.py,
-but every number is a line of numpy on the inputs: no catalog, no engine, no tco import. What this
+(7 options x 36 months: 8 scatter traces, 7 bars, 5 stacked bars, 6 fleet lines, the quality scatter) as
+views/compare.py, built the cheapest way the stack allows (plain dicts, no plotly validation, the same
+trimmed template), but every number is a line of numpy on the inputs: no catalog, no engine, no tco import. What this
 page costs to rerun and draw is what Streamlit + plotly + the browser impose on any page like ours.
 
     streamlit run benchmarks/floor_app.py
@@ -15,7 +16,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-pio.templates.default = "plotly_white"  # the cheapest way to get the app's template (no per-figure copy)
+_FULL = pio.templates["plotly_white"].to_plotly_json()
+#: the app's template, trimmed the same way (scatter and bar defaults; no polar/3-D/map defaults)
+TEMPLATE = {"data": {k: v for k, v in _FULL["data"].items() if k in ("scatter", "bar")},
+            "layout": {k: v for k, v in _FULL["layout"].items()
+                       if k not in ("polar", "ternary", "scene", "geo", "mapbox", "map", "smith")}}
 OPTIONS = ["GPT-4o API", "GPT-4o mini API", "Llama 3.1 70B API (Together AI)", "Llama 3.1 70B rent 4x H100",
            "Llama 3.1 70B own 4x H100", "Llama 3.1 8B rent 1x H100", "Llama 3.1 8B own 1x H100"]
 COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
@@ -30,12 +35,13 @@ for key, value in {"requests_per_day": 50_000.0, "input_tokens": 1_000.0, "outpu
     ss.setdefault(key, value)
 
 
-def layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}}, height=height,
-                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="x unified",
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 11}})
-    fig.update_yaxes(rangemode="tozero", tickprefix="$", tickformat="~s")
-    return fig
+def figure(data: list[dict], title: str, height: int = 380, **extra) -> go.Figure:
+    """The cheapest figure this stack allows: plain dicts, no plotly validation (as the app builds them)."""
+    layout = {"title": {"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}}, "height": height,
+              "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "hovermode": "x unified",
+              "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 11}},
+              "yaxis": {"rangemode": "tozero", "tickprefix": "$", "tickformat": "~s"}, "template": TEMPLATE, **extra}
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 st.title("Self-host Llama or pay per token?", anchor=False)
@@ -88,22 +94,23 @@ with answer:
                                        ("Reference", cumulative[0, -1]), ("Per 1M tokens", RATE.min())]):
         col.metric(label, f"${value:,.0f}", border=True)
 
-fig = go.Figure([go.Scatter(x=labels, y=cumulative[i], name=n, mode="lines", line={"color": COLORS[i]})
-                 for i, n in enumerate(OPTIONS)])
-fig.add_trace(go.Scatter(x=labels[:4], y=cumulative[3:, -1], mode="markers", name="break-even"))
+cum_traces = [{"type": "scatter", "x": labels, "y": cumulative[i], "name": n, "mode": "lines",
+               "line": {"color": COLORS[i]}} for i, n in enumerate(OPTIONS)]
+cum_traces.append({"type": "scatter", "x": labels[:4], "y": cumulative[3:, -1], "mode": "markers", "name": "break-even"})
 with charts_col:
-    st.plotly_chart(layout(fig, "Cumulative cost (cash)", 440), theme=None, key="chart_cumulative")
-    st.plotly_chart(layout(go.Figure([go.Bar(x=OPTIONS, y=cumulative[:, -1] / 1e3, marker={"color": COLORS})]),
-                           "Cost per 1M tokens"), theme=None, key="chart_unit_cost")
+    st.segmented_control("Cost basis", ["cash", "accrual"], default="cash", key="basis")
+    st.plotly_chart(figure(cum_traces, "Cumulative cost (cash)", 440), theme=None, key="chart_cumulative")
+    st.plotly_chart(figure([{"type": "bar", "y": OPTIONS, "x": cumulative[:, -1] / 1e3, "orientation": "h",
+                             "marker": {"color": COLORS}}], "Cost per 1M tokens"), theme=None, key="chart_unit_cost")
 c1, c2 = st.columns(2)
 with c1:
     st.selectbox("Option for the monthly breakdown", OPTIONS, index=3, key="stack_option")
-    st.plotly_chart(layout(go.Figure([go.Bar(x=labels, y=monthly[3] * (k + 1) / 15, name=li)
-                                      for k, li in enumerate(LINES)]).update_layout(barmode="stack"),
-                           "Monthly cost breakdown"), theme=None, key="chart_stack")
+    st.plotly_chart(figure([{"type": "bar", "x": labels, "y": monthly[3] * (k + 1) / 15, "name": li}
+                            for k, li in enumerate(LINES)], "Monthly cost breakdown", barmode="relative"),
+                    theme=None, key="chart_stack")
 with c2:
-    st.plotly_chart(layout(go.Figure([go.Scatter(x=labels, y=np.ceil(monthly[i] / 5e3), name=OPTIONS[i], mode="lines")
-                                      for i in range(1, 7)]), "GPUs in service"), theme=None, key="chart_fleet")
+    st.plotly_chart(figure([{"type": "scatter", "x": labels, "y": np.ceil(monthly[i] / 5e3), "name": OPTIONS[i],
+                             "mode": "lines"} for i in range(1, 7)], "GPUs in service"), theme=None, key="chart_fleet")
 
 st.subheader("Totals per option", anchor=False)
 st.dataframe(pd.DataFrame({"Option": OPTIONS, "Cash [USD]": [f"${v:,.0f}" for v in cumulative[:, -1]]}),
@@ -112,3 +119,19 @@ d1, d2, d3 = st.columns(3)
 d1.download_button("Monthly costs (long CSV)", b"a,b\n", "floor.csv", "text/csv", on_click="ignore")
 d2.download_button("Scenario (YAML)", b"name: floor\n", "floor.yaml", on_click="ignore")
 d3.download_button("Assumptions used (CSV)", b"a\n", "floor-assumptions.csv", on_click="ignore")
+
+st.subheader("Quality next to cost", anchor=False)
+st.radio("Floor", ["No floor", "Elo at least", "At least as good as"], horizontal=True, key="floor_mode")
+elo = 1200.0 + 15.0 * np.arange(len(OPTIONS))
+st.dataframe(pd.DataFrame({"option": OPTIONS, "Elo": elo, "USD / 1M tokens": cumulative[:, -1] / 1e3}),
+             hide_index=True, width="stretch")
+st.radio("Cost axis", ["USD / 1M tokens", "total cash"], horizontal=True, key="cost_axis")
+st.plotly_chart(figure([{"type": "scatter", "x": [e], "y": [c], "mode": "markers+text", "text": [n],
+                         "marker": {"size": 10, "color": COLORS[i]}, "showlegend": False}
+                        for i, (n, e, c) in enumerate(zip(OPTIONS, elo, cumulative[:, -1] / 1e3))],
+                       "Cost against quality", 420, hovermode="closest"), theme=None, key="chart_quality")
+st.subheader("Save, load and share", anchor=False)
+s1, s2, s3 = st.columns(3)
+s1.button("Share link", key="share_link")
+s2.file_uploader("Load a scenario (YAML)", type=["yaml", "yml"], key="floor_upload")
+s3.selectbox("Examples and saved scenarios", ["chat assistant", "batch summarisation"], index=None, key="example")

@@ -1,26 +1,38 @@
 """Many users at once: N concurrent browser sessions on the Compare page, and the server's memory.
 
-    .venv/bin/python benchmarks/load_test.py [--sessions 1 5 10 20] [--reruns 5] [--total 500] [--json out.json]
+    .venv/bin/python benchmarks/load_test.py [--sessions 1 5 10 20] [--reruns 4] [--think 15 45] [--total 500]
+                                             [--app app|floor] [--json out.json]
 
-Starts the app on loopback (127.0.0.1, a free port) and one headless Chromium. For each N, opens N
-browser contexts (N separate Streamlit sessions) on the Compare page, then every session at the same
-time types ``--reruns`` new "Requests per day" values (never repeated across sessions, so each is an
-evaluation-cache miss) and times input -> updated chart (the first chart's drawn trace and y range
-change). Reports p50/p95 per N and the server's CPU time per rerun (page loads included), which
-tells the server's share from the browser's. Memory: the resident set (VmRSS) of the streamlit process and its
-children after warm-up (the N = 1 phase) and after ``--total`` reruns in all (a soak phase of 5
-sessions makes up the rest), with the sessions closed and 5 s to settle.
+Starts the app on loopback (127.0.0.1, a free port) and one headless Chromium. For each N it opens N
+browser contexts (N separate Streamlit sessions) on the Compare page; once all have drawn their first
+chart, every session, as a user would, repeatedly types a new "Requests per day" value (never repeated
+across sessions, so each is an evaluation-cache miss), waits for the redrawn chart, and reads it for a
+*think time* drawn uniformly from ``--think MIN MAX`` seconds (default 15-45 s: a page of metrics, five
+charts and a table) before the next change. Sessions start at random offsets within the first think
+time, so they are not in step. ``--think 0 0`` is the stress case instead: every session changes its
+input again the moment its chart is redrawn.
+
+Reports per N: p50/p95 of input -> redrawn chart (the first chart's drawn trace and y range change)
+and of input -> the server's "script finished" message reaching the page (the server's share,
+queueing behind other sessions included, before the browser draws); CPU time per rerun of the server
+and of the browser (Chromium and the Playwright driver, which draw every page on the same cores); and
+the share of the machine's cores busy. Memory: the resident set (VmRSS) of the streamlit process and
+its children after warm-up (the first phase) and after ``--total`` reruns in all (a soak phase of 5
+sessions with a short think time makes up the rest), with the sessions closed and 5 s to settle.
+
+``--app floor`` runs the same load against benchmarks/floor_app.py (the page's widgets and charts with
+no computation): what Streamlit and the browser alone do under the same load.
 
 Targets (issue 9): p95 at 20 sessions within 2x of one session; memory flat after warm-up.
-Bounded: each wait times out at 180 s and the run stops at ``--budget`` seconds. Browser and
-server share this machine's cores, so on a small machine the browser's own rendering is part of
-what is measured (the report says how many cores).
+Bounded: each wait times out at 180 s and the run stops starting new work at ``--budget`` seconds.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
+import random
 import statistics
 import sys
 import time
@@ -33,69 +45,151 @@ from ui_latency import (INPUT_LABEL, LAUNCH_ARGS, ROOT, SIGNATURE_JS, find_chrom
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 WAIT_MS = 180_000
+SCRIPTS = {"app": ROOT / "app.py", "floor": ROOT / "benchmarks" / "floor_app.py"}
+TICK = os.sysconf("SC_CLK_TCK")
+#: [ms] how often a page checks for its redrawn chart. A timer, not every animation frame: polling on
+#: requestAnimationFrame makes an idle page render 60 frames a second, which with 20 pages on 2 cores is
+#: itself a load (~0.5 s of browser CPU per rerun). The timing error it adds is < POLL_MS, alike for every N.
+POLL_MS = 25
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, user + system CPU [s]) for every process."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                out[int(d.name)] = (int(f[1]), (int(f[11]) + int(f[12])) / TICK)
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def tree_cpu_s(root: int, exclude: int = -1) -> float:
+    """CPU time [s] of ``root`` and its live descendants, leaving out the subtree of ``exclude``."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid == exclude or pid not in table:
+            continue
+        total += table[pid][1]
+        todo += children.get(pid, [])
+    return total
 
 
 def cpu_s(pid: int) -> float:
     """User + system CPU time [s] of ``pid`` (the streamlit server: sessions run as its threads)."""
-    import os
-
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return tree_cpu_s(pid)
 
 
-async def open_session(browser, url: str):
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await ctx.new_page()
-    await page.goto(url, timeout=WAIT_MS)
-    await page.wait_for_function(f"({SIGNATURE_JS})() !== null", timeout=WAIT_MS, polling="raf")
-    await page.wait_for_selector(IDLE, timeout=WAIT_MS)
-    return ctx, page
+#: page -> times (perf_counter) at which the server's "script finished" message reached the page
+FINISHED: dict = {}
 
 
-async def rerun(page, value: float) -> float:
-    """Type ``value``, press Enter, wait for the redrawn chart and the end of the run; ms to the chart."""
+def _watch_script_runs(page) -> None:
+    """Record when each "script finished" message arrives over the page's websocket: input -> that moment
+    is the server's share of a rerun (queueing behind other sessions included), before any drawing."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    times = FINISHED.setdefault(page, [])
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, (bytes, bytearray)) and len(payload) < 512:  # the message is a few bytes
+            msg = ForwardMsg()
+            try:
+                msg.ParseFromString(bytes(payload))
+            except Exception:  # not a ForwardMsg: ignore
+                return
+            if msg.WhichOneof("type") == "script_finished":
+                times.append(time.perf_counter())
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+
+
+async def open_session(browser, url: str, gate: asyncio.Semaphore):
+    async with gate:  # a few page loads at a time: 20 at once would only queue in the same 2 cores
+        ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await ctx.new_page()
+        _watch_script_runs(page)
+        await page.goto(url, timeout=WAIT_MS)
+        await page.wait_for_function(f"({SIGNATURE_JS})() !== null", timeout=WAIT_MS, polling="raf")
+        await page.wait_for_selector(IDLE, timeout=WAIT_MS)
+        return ctx, page
+
+
+async def rerun(page, value: float) -> tuple[float, Optional[float]]:
+    """Type ``value``, press Enter, wait for the redrawn chart and the end of the run.
+
+    Returns (ms to the redrawn chart, ms to the server's "script finished" message or None)."""
     before = await page.evaluate(SIGNATURE_JS)
     box = page.get_by_role("spinbutton", name=INPUT_LABEL, exact=True)
     await box.fill(f"{value:.0f}")
     t0 = time.perf_counter()
     await box.press("Enter")
     await page.wait_for_function(f"(b) => ({SIGNATURE_JS})() !== b && ({SIGNATURE_JS})() !== null", arg=before,
-                                 timeout=WAIT_MS, polling="raf")
+                                 timeout=WAIT_MS, polling=POLL_MS)
     ms = (time.perf_counter() - t0) * 1000
-    await page.wait_for_timeout(100)
     await page.wait_for_selector(IDLE, timeout=WAIT_MS)
-    return ms
+    done = [t for t in FINISHED.get(page, ()) if t > t0]
+    return ms, ((done[0] - t0) * 1000 if done else None)
 
 
 failures: list[str] = []
 
 
-async def phase(browser, url: str, n: int, reruns: int, base: float) -> list[float]:
-    opened = await asyncio.gather(*(open_session(browser, url) for _ in range(n)), return_exceptions=True)
+async def phase(browser, url: str, n: int, reruns: int, base: float, think: tuple[float, float],
+                rng: random.Random, server_pid: int) -> dict:
+    gate = asyncio.Semaphore(4)
+    opened = await asyncio.gather(*(open_session(browser, url, gate) for _ in range(n)), return_exceptions=True)
     sessions = [s for s in opened if not isinstance(s, BaseException)]
     failures.extend(f"session load: {s.__class__.__name__}" for s in opened if isinstance(s, BaseException))
+    await asyncio.sleep(2)  # the last page loads' trailing work settles
+    me = os.getpid()
+    s0, b0, t0 = cpu_s(server_pid), tree_cpu_s(me, exclude=server_pid), time.monotonic()
 
-    async def user(i: int, page) -> list[float]:
+    async def user(i: int, page) -> list[tuple[float, Optional[float]]]:
         out = []
+        await asyncio.sleep(rng.uniform(0, think[1]))  # users do not start in step
         for k in range(reruns):
             try:
                 out.append(await rerun(page, base + i * 10_007 + k * 131))
             except Exception as exc:  # a timed-out rerun counts as a failure, the others go on
                 failures.append(f"session {i} rerun {k}: {exc.__class__.__name__}")
+            if k < reruns - 1:
+                await asyncio.sleep(rng.uniform(*think))  # reading the result
         return out
 
-    times = [t for ts in await asyncio.gather(*(user(i, pg) for i, (_, pg) in enumerate(sessions))) for t in ts]
+    pairs = [t for ts in await asyncio.gather(*(user(i, pg) for i, (_, pg) in enumerate(sessions))) for t in ts]
+    times = [c for c, _ in pairs]
+    server_times = [s for _, s in pairs if s is not None]
+    wall = time.monotonic() - t0
+    server = cpu_s(server_pid) - s0
+    browser_cpu = tree_cpu_s(me, exclude=server_pid) - b0  # before the contexts close (their renderers exit)
     await asyncio.gather(*(ctx.close() for ctx, _ in sessions))
-    return times
+    for _, pg in sessions:
+        FINISHED.pop(pg, None)
+    k = max(1, len(times))
+    return {"sessions": n, "reruns": len(times), "times": times, "server_times": server_times, "wall_s": wall,
+            "server_cpu_ms_per_rerun": server * 1000 / k, "browser_cpu_ms_per_rerun": browser_cpu * 1000 / k,
+            "cores_busy": (server + browser_cpu) / wall / (os.cpu_count() or 1) if wall > 0 else 0.0}
 
 
 async def run(args) -> dict:
     from playwright.async_api import async_playwright
 
+    rng = random.Random(args.seed)
+    think = (args.think[0], args.think[1])
+    soak_think = (args.soak_think[0], args.soak_think[1])
     t_start = time.monotonic()
-    out: dict = {"machine": machine(), "reruns_per_session": args.reruns, "phases": []}
+    out: dict = {"machine": machine(), "app": args.app, "reruns_per_session": args.reruns, "think_s": list(think),
+                 "phases": []}
     done = 0
-    with serve(ROOT / "app.py") as (url, proc):
+    with serve(SCRIPTS[args.app]) as (url, proc):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=args.chromium, args=LAUNCH_ARGS)
             out["rss_mb_started"] = rss_tree_mb(proc.pid)
@@ -104,30 +198,36 @@ async def run(args) -> dict:
                 if time.monotonic() - t_start > args.budget:
                     print(f"budget of {args.budget:.0f} s reached before N = {n}", file=sys.stderr)
                     break
-                t0, c0 = time.monotonic(), cpu_s(proc.pid)
-                times = await phase(browser, url, n, args.reruns, base)
-                server_cpu_ms = (cpu_s(proc.pid) - c0) * 1000 / len(times)
+                row = await phase(browser, url, n, args.reruns, base, think, rng, proc.pid)
+                times, server_times = row.pop("times"), row.pop("server_times")
                 base += 1_000_000
                 done += len(times)
                 await asyncio.sleep(5)
-                rss = rss_tree_mb(proc.pid)
-                row = {"sessions": n, "reruns": len(times), "p50_ms": statistics.median(times),
-                       "p95_ms": pct(times, 0.95), "max_ms": max(times), "wall_s": time.monotonic() - t0,
-                       "server_cpu_ms_per_rerun": server_cpu_ms, "rss_mb_after": rss}
+                if not times:
+                    print(f"N={n:>3}: no rerun finished", flush=True)
+                    continue
+                row.update({"p50_ms": statistics.median(times), "p95_ms": pct(times, 0.95), "max_ms": max(times),
+                            "rss_mb_after": rss_tree_mb(proc.pid)})
+                if server_times:
+                    row.update({"server_p50_ms": statistics.median(server_times),
+                                "server_p95_ms": pct(server_times, 0.95)})
                 out["phases"].append(row)
-                print(f"N={n:>3}: {len(times):>4} reruns  p50 {row['p50_ms']:7.0f} ms  p95 {row['p95_ms']:7.0f} ms  "
-                      f"max {row['max_ms']:7.0f} ms  ({row['wall_s']:.0f} s)  server CPU {server_cpu_ms:.0f} ms/rerun  "
-                      f"RSS {rss:.0f} MB", flush=True)
-                if n == args.sessions[0]:
-                    out["rss_mb_warm"] = rss
+                server_part = (f"server done p50 {row['server_p50_ms']:5.0f} / p95 {row['server_p95_ms']:5.0f} ms  "
+                               if server_times else "")
+                print(f"N={n:>3}: {len(times):>4} reruns  chart p50 {row['p50_ms']:6.0f} ms  p95 {row['p95_ms']:6.0f} ms  "
+                      f"max {row['max_ms']:6.0f} ms  {server_part}({row['wall_s']:.0f} s)  CPU per rerun: server "
+                      f"{row['server_cpu_ms_per_rerun']:.0f} ms, browser {row['browser_cpu_ms_per_rerun']:.0f} ms; "
+                      f"cores busy {row['cores_busy']:.0%}  RSS {row['rss_mb_after']:.0f} MB", flush=True)
+                if "rss_mb_warm" not in out:
+                    out["rss_mb_warm"] = row["rss_mb_after"]
             soak = []
             while done < args.total and time.monotonic() - t_start < args.budget:
                 k = min(5, args.total - done)
                 per = max(1, min(20, (args.total - done) // k))
-                times = await phase(browser, url, k, per, base)
+                row = await phase(browser, url, k, per, base, soak_think, rng, proc.pid)
                 base += 1_000_000
-                soak += times
-                done += len(times)
+                soak += row["times"]
+                done += len(row["times"])
             await asyncio.sleep(5)
             out["reruns_total"] = done
             out["failures"] = failures
@@ -141,23 +241,37 @@ async def run(args) -> dict:
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
-    ap.add_argument("--reruns", type=int, default=5, help="input changes per session and phase")
+    ap.add_argument("--reruns", type=int, default=4, help="input changes per session and phase")
+    ap.add_argument("--think", type=float, nargs=2, default=[15.0, 45.0], metavar=("MIN", "MAX"),
+                    help="seconds a user reads the result before the next change (uniform); 0 0 = no pause")
+    ap.add_argument("--soak-think", type=float, nargs=2, default=[0.5, 1.5], metavar=("MIN", "MAX"),
+                    help="think time in the memory soak (short: it only has to add reruns)")
     ap.add_argument("--total", type=int, default=500, help="reruns in all before the last memory reading")
+    ap.add_argument("--app", choices=sorted(SCRIPTS), default="app", help="floor: benchmarks/floor_app.py")
+    ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--budget", type=float, default=1500, help="stop starting new work after this many seconds")
     ap.add_argument("--json", help="also write the numbers here")
     args = ap.parse_args(argv)
+    if args.think[0] < 0 or args.think[1] < args.think[0]:
+        ap.error("--think MIN MAX needs 0 <= MIN <= MAX")
     args.chromium = find_chromium()
     if args.chromium is None:
         print("no Chromium (set TCO_CHROMIUM or apt-get install chromium; never `playwright install`)", file=sys.stderr)
         return 1
-    print(f"load_test: {machine()}; app on 127.0.0.1; {args.reruns} reruns per session per phase", flush=True)
+    print(f"load_test: {machine()}; {args.app} on 127.0.0.1; {args.reruns} reruns per session per phase, "
+          f"think time {args.think[0]:g}-{args.think[1]:g} s", flush=True)
     out = asyncio.run(run(args))
     ph = {r["sessions"]: r for r in out["phases"]}
     if 1 in ph and max(ph) > 1:
         n = max(ph)
         ratio = ph[n]["p95_ms"] / ph[1]["p95_ms"]
         out["p95_ratio"] = {"sessions": n, "ratio": ratio}
-        print(f"p95 at {n} sessions / p95 at 1 session: {ratio:.2f}x (target <= 2x: {'ok' if ratio <= 2 else 'MISSED'})")
+        print(f"p95 input -> chart at {n} sessions / at 1 session: {ratio:.2f}x "
+              f"(target <= 2x: {'ok' if ratio <= 2 else 'MISSED'})")
+        if "server_p95_ms" in ph[n] and "server_p95_ms" in ph[1]:
+            sratio = ph[n]["server_p95_ms"] / ph[1]["server_p95_ms"]
+            out["server_p95_ratio"] = {"sessions": n, "ratio": sratio}
+            print(f"p95 input -> server done at {n} sessions / at 1 session: {sratio:.2f}x")
     if "rss_mb_warm" in out:
         growth = out["rss_mb_after_total"] - out["rss_mb_warm"]
         print(f"server RSS: {out['rss_mb_started']:.0f} MB at start, {out['rss_mb_warm']:.0f} MB after warm-up, "

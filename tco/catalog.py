@@ -335,14 +335,19 @@ class Catalog:
                                         "required assumption is missing")]) from exc
 
     def version(self) -> str:
-        """A short hash of the content, for cache keys."""
-        import hashlib
+        """A short hash of the content, for cache keys (computed once: the catalog is read-only; an edit
+        makes a new Catalog with ``dataclasses.replace``)."""
+        cached = self.__dict__.get("_version")
+        if cached is None:
+            import hashlib
 
-        h = hashlib.sha256()
-        for name in CATALOGS:
-            for key in sorted(self.get(name)):
-                h.update(self.get(name)[key].model_dump_json().encode())
-        return h.hexdigest()[:16]
+            h = hashlib.sha256()
+            for name in CATALOGS:
+                for key in sorted(self.get(name)):
+                    h.update(self.get(name)[key].model_dump_json().encode())
+            cached = h.hexdigest()[:16]
+            object.__setattr__(self, "_version", cached)  # frozen dataclass: a memo, not a field
+        return cached
 
 
 def format_validation_error(exc: ValidationError, prefix: tuple = ()) -> list[tuple[str, str]]:

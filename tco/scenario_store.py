@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -66,10 +67,22 @@ def list_scenarios(folders: Optional[list[tuple[str, Path]]] = None) -> list[Sto
             continue
         for p in sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml"))):
             try:
-                out.append(StoredScenario(p, label, load_scenario(str(p)).name))
-            except ScenarioError as exc:
-                out.append(StoredScenario(p, label, None, "; ".join(str(x) for x in exc.problems)))
+                st = p.stat()
+            except OSError:  # removed while listing
+                continue
+            name, problem = _read_name(str(p), st.st_mtime_ns, st.st_size)
+            out.append(StoredScenario(p, label, name, problem))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _read_name(path: str, mtime_ns: int, size: int) -> tuple[Optional[str], Optional[str]]:
+    """(scenario name, None) or (None, problems) for a file; memoised on its modification time and size,
+    so listing the folders on every page rerun reads only new or changed files."""
+    try:
+        return load_scenario(path).name, None
+    except ScenarioError as exc:
+        return None, "; ".join(str(x) for x in exc.problems)
 
 
 def path_for(name: str, folder: Optional[Path] = None) -> Path:

@@ -179,6 +179,8 @@ def test_figures_are_validated_in_the_suite_and_equal_unvalidated(result, monkey
     assert charts.VALIDATE_FIGURES
     with pytest.raises(ValueError, match="colour"):
         charts.make_figure([{"type": "scatter", "x": [1], "y": [1], "line": {"colour": "red"}}], {})
+    with pytest.raises(ValueError, match="TEMPLATE_TRACE_TYPES"):  # the trimmed template has no heatmap defaults
+        charts.make_figure([{"type": "heatmap", "z": [[1]]}], {})
     builders = [lambda: charts.cumulative_cost_figure(result, "cash"), lambda: charts.unit_cost_figure(result),
                 lambda: charts.monthly_stack_figure(result, "Own 4x H100", "accrual"),
                 lambda: charts.fleet_figure(result)]

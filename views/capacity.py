@@ -104,5 +104,5 @@ if upload is not None:
     if prof is not None:
         st.success(f"Imported {len(prof['points'])} point(s) as profile `{prof['id']}`.")
         st.dataframe(pd.json_normalize(prof["points"]), hide_index=True, width="stretch")
-        st.download_button("Download profile YAML", profile_text(prof, "yaml").encode("utf-8"),
+        st.download_button("Download profile YAML", lambda p=prof: profile_text(p, "yaml").encode("utf-8"),
                            file_name=f"{prof['id']}.yaml", mime="application/x-yaml", on_click="ignore")

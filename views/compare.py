@@ -407,14 +407,14 @@ elif msg:
 st.subheader("Downloads", anchor=False)
 d1, d2, d3 = st.columns(3)
 slug = "".join(ch if ch.isalnum() else "-" for ch in result.scenario.name.lower()).strip("-") or "scenario"
-d1.download_button("Monthly costs (long CSV)", export.to_long_csv(result), f"{slug}.csv", "text/csv",
+d1.download_button("Monthly costs (long CSV)", lambda r=result: export.to_long_csv(r), f"{slug}.csv", "text/csv",
                    on_click="ignore", key="download_csv", icon=":material/download:",
                    help="scenario,option,month,line_item,cash_usd,accrual_usd,quantity,unit: the same bytes as "
                         "`python -m tco evaluate scenario.yaml --format csv`.")
-d2.download_button("Scenario (YAML)", result.scenario.to_yaml().encode("utf-8"), f"{slug}.yaml",
+d2.download_button("Scenario (YAML)", lambda r=result: r.scenario.to_yaml().encode("utf-8"), f"{slug}.yaml",
                    "application/x-yaml", on_click="ignore", key="download_yaml", icon=":material/download:",
                    help="Loads back with `python -m tco evaluate <file>`.")
-d3.download_button("Assumptions used (CSV)", export.assumptions_csv(result), f"{slug}-assumptions.csv", "text/csv",
+d3.download_button("Assumptions used (CSV)", lambda r=result: export.assumptions_csv(r), f"{slug}-assumptions.csv", "text/csv",
                    on_click="ignore", key="download_assumptions", icon=":material/download:",
                    help="Every input behind the numbers with its origin, source and as-of date.")
 if result.skipped:

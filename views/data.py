@@ -235,10 +235,10 @@ c1.button("Save", key="data_save", type="primary", on_click=save, args=(name,),
           disabled=not (writable() and check.ok and not diff.empty),
           help="Atomic write with a backup" if writable() else f"Read-only: set {WRITABLE_ENV}=1 to save")
 c2.button("Reset", key="data_reset", on_click=reset, args=(name,), disabled=diff.empty and base_key(name) not in ss)
-c3.download_button("Download YAML", ce.catalog_text(name, entries, file.header).encode("utf-8"),
+c3.download_button("Download YAML", lambda n=name, e=entries, h=file.header: ce.catalog_text(n, e, h).encode("utf-8"),
                    file_name=file.path.name, mime="application/x-yaml", on_click="ignore",
                    disabled=not check.ok, key="data_dl_yaml")
-c4.download_button("Download CSV", ce.to_csv(name, entries).encode("utf-8"), file_name=f"{file.path.stem}.csv",
+c4.download_button("Download CSV", lambda n=name, e=entries: ce.to_csv(n, e).encode("utf-8"), file_name=f"{file.path.stem}.csv",
                    mime="text/csv", on_click="ignore", key="data_dl_csv")
 
 # ----------------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ with st.expander("Upload a throughput profile (vLLM, LLMPerf, GenAI-Perf)"):
             else:
                 st.caption(f"Profile `{prof['id']}`: {len(prof['points'])} point(s), ISL {prof.get('isl')}, "
                            f"OSL {prof.get('osl')}, as of {prof['as_of']}.")
-                st.download_button("Download profile YAML", dump_yaml(prof).encode("utf-8"),
+                st.download_button("Download profile YAML", lambda p=prof: dump_yaml(p).encode("utf-8"),
                                    file_name=f"{prof['id']}.yaml", on_click="ignore", key="data_prof_dl")
                 prof_base = ss.get(base_key("profiles"), read_file("profiles").entries)
                 st.button("Add to the throughput profiles table", key="data_prof_add", on_click=set_base,

@@ -183,9 +183,9 @@ else:
 # ----------------------------------------------------------------------------------------------
 st.subheader("Downloads")
 c1, c2 = st.columns(2)
-c1.download_button("FOCUS-aligned CSV", data=to_focus_csv(result), file_name="tco_focus.csv", mime="text/csv",
+c1.download_button("FOCUS-aligned CSV", data=lambda r=result: to_focus_csv(r), file_name="tco_focus.csv", mime="text/csv",
                    on_click="ignore", key="fin_dl_focus", icon=":material/download:")
-c2.download_button("XLSX workbook", data=to_xlsx(result, tor, mc), file_name="tco_report.xlsx",
+c2.download_button("XLSX workbook", data=lambda r=result, t=tor, m=mc: to_xlsx(r, t, m), file_name="tco_report.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
                    key="fin_dl_xlsx", icon=":material/download:")
 st.caption(f"Both in {cur}. The CSV follows FOCUS 1.2 column names (a forecast: FOCUS-aligned, not a conformant "

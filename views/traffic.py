@@ -241,5 +241,5 @@ if sh_names:
 else:
     st.info("The scenario has no self-host option: add one on the Compare page to see its typical day.")
 
-st.download_button("Scenario with these traffic settings (YAML)", scenario.to_yaml().encode("utf-8"),
+st.download_button("Scenario with these traffic settings (YAML)", lambda s=scenario: s.to_yaml().encode("utf-8"),
                    "traffic_scenario.yaml", "application/x-yaml", on_click="ignore", key="traffic_download")
