@@ -20,6 +20,12 @@ the share of the machine's cores busy. Memory: the resident set (VmRSS) of the s
 its children after warm-up (the first phase) and after ``--total`` reruns in all (a soak phase of 5
 sessions with a short think time makes up the rest), with the sessions closed and 5 s to settle.
 
+The load generator shares the machine with the server; it runs at ``--client-nice`` (default 10), so the
+server under test gets the CPU first, as it would with users on their own machines (the browsers'
+drawing still competes with each other: that part of input -> chart grows with N on a small machine).
+The single-session baseline (N = 1) makes ``--baseline-reruns`` changes with the soak's short think
+time: alone, its pauses change nothing but the run time.
+
 ``--app floor`` runs the same load against benchmarks/floor_app.py (the page's widgets and charts with
 no computation): what Streamlit and the browser alone do under the same load.
 
@@ -190,6 +196,10 @@ async def run(args) -> dict:
                  "phases": []}
     done = 0
     with serve(SCRIPTS[args.app]) as (url, proc):
+        if args.client_nice:
+            # The load generator (this process, and the Playwright driver and Chromium it starts, which
+            # inherit it) yields the CPU to the server under test: real users draw on their own machines.
+            os.nice(args.client_nice)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=args.chromium, args=LAUNCH_ARGS)
             out["rss_mb_started"] = rss_tree_mb(proc.pid)
@@ -198,7 +208,10 @@ async def run(args) -> dict:
                 if time.monotonic() - t_start > args.budget:
                     print(f"budget of {args.budget:.0f} s reached before N = {n}", file=sys.stderr)
                     break
-                row = await phase(browser, url, n, args.reruns, base, think, rng, proc.pid)
+                if n == 1:  # the baseline: one user interferes with nobody, so more reruns, shorter pauses
+                    row = await phase(browser, url, n, args.baseline_reruns, base, soak_think, rng, proc.pid)
+                else:
+                    row = await phase(browser, url, n, args.reruns, base, think, rng, proc.pid)
                 times, server_times = row.pop("times"), row.pop("server_times")
                 base += 1_000_000
                 done += len(times)
@@ -246,10 +259,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="seconds a user reads the result before the next change (uniform); 0 0 = no pause")
     ap.add_argument("--soak-think", type=float, nargs=2, default=[0.5, 1.5], metavar=("MIN", "MAX"),
                     help="think time in the memory soak (short: it only has to add reruns)")
+    ap.add_argument("--baseline-reruns", type=int, default=12,
+                    help="reruns of the single session (N = 1), with the soak's think time")
+    ap.add_argument("--client-nice", type=int, default=10,
+                    help="nice value of the load generator and its browser (0: same priority as the server)")
     ap.add_argument("--total", type=int, default=500, help="reruns in all before the last memory reading")
     ap.add_argument("--app", choices=sorted(SCRIPTS), default="app", help="floor: benchmarks/floor_app.py")
     ap.add_argument("--seed", type=int, default=9)
-    ap.add_argument("--budget", type=float, default=1500, help="stop starting new work after this many seconds")
+    ap.add_argument("--budget", type=float, default=2700, help="stop starting new work after this many seconds")
     ap.add_argument("--json", help="also write the numbers here")
     args = ap.parse_args(argv)
     if args.think[0] < 0 or args.think[1] < args.think[0]:

@@ -101,3 +101,13 @@ def test_invalid_compare_yaml_falls_back(monkeypatch):
     # but the page must show a message, never a traceback
     assert not at.exception
     assert at.warning or at.error
+
+
+def test_stale_catalog_inputs_are_flagged():
+    """The fixture catalog's figures are dated 2025 (older than the 180-day limit): the page says so and
+    lists them, as the Compare page does."""
+    at = page()
+    assert not at.exception
+    notes = [i.value for i in at.info if "older than 180 days" in i.value]
+    assert len(notes) == 1
+    assert any(e.label == "Inputs older than the staleness limit" for e in at.expander)

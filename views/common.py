@@ -259,3 +259,23 @@ def set_compare_inputs(scenario) -> None:
         st.session_state[key + "_current"] = rows
     for key in [f.key for f in FIELDS] + [API_EDITOR, SELF_HOST_EDITOR]:
         st.session_state.pop(key, None)
+
+
+def stale_inputs_notice(result: Result) -> None:
+    """An info line and a table of the inputs behind ``result`` whose catalog figures are older than the
+    staleness limit (or undated); nothing when all are current. Shown on every page with results."""
+    import pandas as pd
+
+    from tco.catalog_edit import DEFAULT_MAX_AGE_DAYS, is_stale
+
+    stale = [a for a in result.assumptions if a.origin in ("catalog", "default", "measured", "adjusted")
+             and a.as_of and is_stale(a.as_of, DEFAULT_MAX_AGE_DAYS)]
+    if not stale:
+        return
+    st.info(f"{len(stale)} input(s) come from catalog figures older than {DEFAULT_MAX_AGE_DAYS} days (or with no "
+            "date): check them before relying on the numbers (Data page: update the catalogs).",
+            icon=":material/history:")
+    with st.expander("Inputs older than the staleness limit"):
+        st.dataframe(pd.DataFrame([{"option": a.option or "(all)", "input": a.name, "value": str(a.value),
+                                    "as of": a.as_of, "source": a.source} for a in stale]),
+                     hide_index=True, width="stretch")

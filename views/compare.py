@@ -9,8 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from tco import charts, charts_traffic, export, traffic
-from tco.catalog_edit import DEFAULT_MAX_AGE_DAYS as STALE_AFTER_DAYS
-from tco.catalog_edit import is_stale
 from tco import share as share_link
 from tco.exceptions import ProblemsError
 from tco.scenario import load_scenario, load_scenario_text
@@ -323,16 +321,7 @@ with st.expander("Assumptions used, with source and as-of date"):
 # ----------------------------------------------------------------------------------------------
 # Provenance: stale inputs; fleet vs API; typical day for hybrid options; quality next to cost
 
-stale = [a for a in result.assumptions if a.origin in ("catalog", "default", "measured", "adjusted") and a.as_of
-         and is_stale(a.as_of, STALE_AFTER_DAYS)]
-if stale:
-    st.info(f"{len(stale)} input(s) come from catalog figures older than {STALE_AFTER_DAYS} days (or with no "
-            "date): check them before relying on the numbers (Data page: update the catalogs).",
-            icon=":material/history:")
-    with st.expander("Inputs older than the staleness limit"):
-        st.dataframe(pd.DataFrame([{"option": a.option or "(all)", "input": a.name, "value": str(a.value),
-                                    "as of": a.as_of, "source": a.source} for a in stale]),
-                     hide_index=True, width="stretch")
+common.stale_inputs_notice(result)
 if any(_SPOT_HINT in n for o in result.options for n in o.notes):
     st.warning("Spot options: spot capacity can be interrupted at short notice and does not suit a strict latency "
                "SLO.", icon=":material/bolt:")

@@ -181,6 +181,7 @@ else:
     st.caption("Uncertain inputs: the tornado's ranges as distributions; all draws are evaluated at once.")
 
 # ----------------------------------------------------------------------------------------------
+common.stale_inputs_notice(result)  # before the exports that carry these figures
 st.subheader("Downloads")
 c1, c2 = st.columns(2)
 c1.download_button("FOCUS-aligned CSV", data=lambda r=result: to_focus_csv(r), file_name="tco_focus.csv", mime="text/csv",
