@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .charts import TEMPLATE, add_axis_line, axis, make_figure
+from .charts import add_axis_line, axis, make_figure
 from .traffic import TypicalDay, relative_load
 
 LOAD_COLOR = "#0072B2"

@@ -1,7 +1,6 @@
 """Capacity at the SLO from hand-made profiles (values worked out in the comments)."""
 from __future__ import annotations
 
-import pytest
 from numpy.testing import assert_allclose
 
 from tco.capacity import capacity_at_slo, capacity_from_profile, pick_statistic

@@ -45,7 +45,7 @@ from pathlib import Path
 import pytest
 
 import tco.catalog
-from tco.cli import EXIT_FAIL, EXIT_INVALID, EXIT_IO, EXIT_OK, main
+from tco.cli import EXIT_FAIL, EXIT_INVALID, EXIT_OK, main
 from tco.exceptions import CatalogError, Problem, ProblemsError, TcoError
 from tco.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadTooLarge, check_upload_size
 

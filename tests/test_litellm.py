@@ -3,7 +3,6 @@ entries (gpt-4o, groq Llama 4 Scout), the sample_spec, an entry without prices a
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 

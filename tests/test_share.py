@@ -5,7 +5,6 @@ import base64
 import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tco import share
