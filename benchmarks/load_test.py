@@ -53,9 +53,9 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 WAIT_MS = 180_000
 SCRIPTS = {"app": ROOT / "app.py", "floor": ROOT / "benchmarks" / "floor_app.py"}
 TICK = os.sysconf("SC_CLK_TCK")
-#: [ms] how often a page checks for its redrawn chart. A timer, not every animation frame: polling on
-#: requestAnimationFrame makes an idle page render 60 frames a second, which with 20 pages on 2 cores is
-#: itself a load (~0.5 s of browser CPU per rerun). The timing error it adds is < POLL_MS, alike for every N.
+#: [ms] how often a page checks for its redrawn chart: a timer rather than every animation frame, so a
+#: waiting page is not asked for frames (on one page the two measured the same browser CPU). The timing
+#: error it adds is < POLL_MS, alike for every N.
 POLL_MS = 25
 
 

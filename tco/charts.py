@@ -188,13 +188,6 @@ def add_axis_line(layout: dict, line: dict, *, x: Optional[float] = None, y: Opt
     return layout
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, money: bool = True,
-            height: int = 380) -> go.Figure:
-    """Apply :func:`base_layout` to an existing figure (for figures built trace by trace)."""
-    fig.update_layout(base_layout(title, x_title, y_title, money=money, height=height))
-    return fig
-
-
 def empty_figure(title: str, message: str) -> go.Figure:
     """A figure with no data and ``message`` in the middle (nothing to draw)."""
     return make_figure([], {
@@ -206,9 +199,6 @@ def empty_figure(title: str, message: str) -> go.Figure:
     })
 
 
-_empty = empty_figure
-
-
 def cumulative_cost_figure(result: Result, basis: Basis = "cash") -> go.Figure:
     """Cumulative cost per option [USD] over the horizon, break-even months marked (cash basis).
 
@@ -217,7 +207,7 @@ def cumulative_cost_figure(result: Result, basis: Basis = "cash") -> go.Figure:
     _check_basis(basis)
     title = f"Cumulative {_BASIS_LABEL[basis]} cost per option over {len(result.months)} months"
     if not result.options:
-        return _empty(title, "No option could be evaluated")
+        return empty_figure(title, "No option could be evaluated")
     colors = result_colors(result)
     months = list(result.months)
     data = []
@@ -251,7 +241,7 @@ def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Ba
     """Monthly cost of one option [USD/month], stacked by line item (api, rent, capex, power, ...)."""
     _check_basis(basis)
     if not result.options:
-        return _empty("Monthly cost by line item", "No option could be evaluated")
+        return empty_figure("Monthly cost by line item", "No option could be evaluated")
     o = result.option(option) if option else result.options[0]
     months = list(result.months)
     data = []
@@ -284,7 +274,7 @@ def unit_cost_figure(result: Result, basis: Basis = "accrual") -> go.Figure:
     """Horizontal bar per option: cost per 1M tokens [USD / 1M tokens] over the whole horizon."""
     title = f"Cost per 1M tokens over {len(result.months)} months ({basis})"
     if not result.options:
-        return _empty(title, "No option could be evaluated")
+        return empty_figure(title, "No option could be evaluated")
     values = unit_cost_values(result, basis)
     colors = result_colors(result)
     names = list(values)[::-1]  # first option on top
@@ -307,7 +297,7 @@ def fleet_figure(result: Result) -> go.Figure:
     title = "GPUs and servers over time (self-host options)"
     sh = [o for o in result.options if o.gpus is not None]
     if not sh:
-        return _empty(title, "No self-host option in this comparison")
+        return empty_figure(title, "No self-host option in this comparison")
     colors = result_colors(result)
     months = list(result.months)
     data = []
