@@ -5,8 +5,8 @@ import streamlit as st
 
 HERE = Path(__file__).resolve().parent
 
-#: (page file relative to this folder, title, icon); the first is the default page. Pages whose file
-#: does not exist yet are left out, so the router never breaks while pages are being written.
+#: (page file relative to this folder, title, icon); the first is the default page. A missing page file
+#: is an error (st.Page raises), never silently left out.
 PAGES = (
     ("views/compare.py", "Compare", ":material/compare_arrows:"),
     ("views/traffic.py", "Traffic", ":material/show_chart:"),
@@ -23,5 +23,5 @@ st.set_page_config(page_title="TCO: self-host Llama or pay per token", page_icon
                    layout="wide")
 
 pages = [st.Page(str(HERE / file), title=title, icon=icon, default=(i == 0))
-         for i, (file, title, icon) in enumerate(PAGES) if (HERE / file).exists()]
+         for i, (file, title, icon) in enumerate(PAGES)]
 st.navigation(pages, position="top").run()

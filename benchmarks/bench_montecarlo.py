@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tco import analysis  # noqa: E402
+from tco import analysis
 from tco.catalog import load_catalog  # noqa: E402
 from tco.engine import evaluate  # noqa: E402
 from tco.scenario import parse_scenario  # noqa: E402

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tco.catalog import load_catalog  # noqa: E402
-from tco.optimizer import optimize  # noqa: E402
+from tco.analysis.optimizer import optimize  # noqa: E402
 from tco.scenario import load_scenario  # noqa: E402
 
 

@@ -15,7 +15,7 @@ Targets
   (the CSV's mean ITL) at the achieved request rate.
 
 Calibration minimises the mean squared log error over all targets (TTFT weighted 0.5) by
-coordinate descent in log space over the six factors of tco.perf.Calibration.
+coordinate descent in log space over the six factors of tco.model.perf.Calibration.
 Leave-one-GPU-out: calibrate on the rows of the other GPUs, predict the held-out GPU's rows.
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tco.catalog import GpuEntry, ModelEntry  # noqa: E402
-from tco.perf import CALIBRATION, Calibration, config_arrays, estimate_arrays  # noqa: E402
-from tco.safeyaml import load_yaml_file  # noqa: E402
+from tco.model.perf import CALIBRATION, Calibration, config_arrays, estimate_arrays  # noqa: E402
+from tco.io.safeyaml import load_yaml_file  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "throughput_measured_dev.csv"
 DOC = ROOT / "docs" / "estimator.md"
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[{len(recs)} targets, fitted in {time.perf_counter() - t0:.1f} s]\n")
     print(text)
     if args.write:
-        from tco.atomic import atomic_write_text
+        from tco.io.atomic import atomic_write_text
 
         doc = DOC.read_text(encoding="utf-8")
         if BEGIN not in doc or END not in doc:

@@ -14,14 +14,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tco import export
 from tco.catalog import load_catalog
-from tco.defaults import default_scenario
+from tco.core.exceptions import ScenarioError
 from tco.engine import evaluate
-from tco.exceptions import ScenarioError
+from tco.report import export
 from tco.scenario import load_scenario_text, parse_scenario
-from tco.scenario_builder import (PAY_OWN, PAY_RENT_PRICE, build_scenario, locate, scenario_to_inputs,
-                                  validate_inputs)
+from tco.scenario.builder import PAY_OWN, PAY_RENT_PRICE, build_scenario, locate, scenario_to_inputs, validate_inputs
+from tco.scenario.defaults import default_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -6,15 +6,14 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from test_perf import H100, L8B, L70B
 
-from tco import charts_capacity as cc
 from tco.catalog import ProfileEntry
-from tco.cli_capacity import profile_text
+from tco.charts import capacity as cc
+from tco.importers import profile_text
 from tco.importers import import_files
-from tco.perf import memory_fit
-from tco.safeyaml import load_yaml_text
-
-from test_perf import H100, L70B, L8B
+from tco.io.safeyaml import load_yaml_text
+from tco.model.perf import memory_fit
 
 PAGE = Path(__file__).resolve().parents[1] / "views" / "capacity.py"
 FIX = Path(__file__).resolve().parent / "fixtures"

@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tco import catalog_edit as ce
 from tco.catalog import DEFAULT_DATA_DIR, load_catalog
+from tco.catalog import edit as ce
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "views" / "data.py")

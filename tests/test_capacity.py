@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from numpy.testing import assert_allclose
+from test_perf import H100, L8B, L70B
 
-from tco.capacity import capacity_at_slo, capacity_from_profile, pick_statistic
 from tco.catalog import Catalog, ProfileEntry, Stats
-
-from test_perf import H100, L70B, L8B
+from tco.model.capacity import capacity_at_slo, capacity_from_profile, pick_statistic
 
 BASE = dict(source="test", as_of="2025-01-01", kind="measured", model="llama-3.1-8b", gpu="h100-sxm", gpus=1,
             precision="bf16", isl=500, osl=200)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tco import atomic
-from tco import catalog_edit as ce
 from tco.catalog import CATALOGS, DEFAULT_DATA_DIR, load_catalog, parse_as_of
+from tco.catalog import edit as ce
+from tco.core.exceptions import CatalogError
 from tco.engine import evaluate
-from tco.exceptions import CatalogError
+from tco.io import atomic
 from tco.scenario import load_scenario_text
 
 DATA = DEFAULT_DATA_DIR
@@ -193,7 +193,7 @@ def test_sources_of_a_result(catalog):
 
 def test_catalog_csv_neutralises_formulas_and_still_round_trips():
     from tco.catalog import load_catalog
-    from tco.catalog_edit import from_csv, to_csv
+    from tco.catalog.edit import from_csv, to_csv
 
     rows = [e.model_dump(mode="json", exclude_none=True) for e in list(load_catalog().apis.values())[:3]]
     rows[0]["notes"], rows[1]["notes"], rows[2]["notes"] = '=HYPERLINK("http://x","y")', "'quoted", "-2+3"

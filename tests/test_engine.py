@@ -201,7 +201,7 @@ def test_npv_and_break_even(cat):
 
 
 def test_break_even_is_first_month_that_stays_below():
-    from tco.finance import break_even_index, payback_index
+    from tco.model.finance import break_even_index, payback_index
 
     ref = np.array([20.0, 20, 20, 20, 20])
     # cumulative option 50, 50, 50, 50, 50 vs ref 20, 40, 60, 80, 100 -> stays below from m2
@@ -236,7 +236,7 @@ def test_defaults_are_reported_with_sources(cat):
 
 
 def test_unknown_ids_are_located(cat):
-    from tco.exceptions import ScenarioError
+    from tco.core.exceptions import ScenarioError
 
     s = scen({"requests_per_day": 1, "input_tokens": 1, "output_tokens": 1},
              [{"name": "a", "api": "openai/gpt-5o"},
@@ -250,7 +250,7 @@ def test_unknown_ids_are_located(cat):
 
 
 def test_missing_capacity_is_an_error_or_skipped(cat):
-    from tco.exceptions import ScenarioError
+    from tco.core.exceptions import ScenarioError
 
     s = scen({"requests_per_day": 1000, "input_tokens": 100, "output_tokens": 100},
              [{"name": "api", "api": "openai/gpt-4o"},

@@ -17,9 +17,9 @@ from tco import analysis
 from tco.catalog import load_catalog
 from tco.cli import main
 from tco.engine import evaluate
-from tco.focus import FOCUS_COLUMNS, to_focus_csv
+from tco.report.focus import FOCUS_COLUMNS, to_focus_csv
+from tco.report.xlsx import to_xlsx
 from tco.scenario import load_scenario, parse_scenario
-from tco.xlsx import to_xlsx
 
 HERE = Path(__file__).parent
 MINI = HERE / "fixtures" / "mini_data"

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from tco import analysis, finance
+from tco import analysis
 from tco.catalog import load_catalog
 from tco.engine import evaluate, price_trend_factor
+from tco.model import finance
 from tco.scenario import parse_scenario
 
 MINI = Path(__file__).parent / "fixtures" / "mini_data"

@@ -16,7 +16,7 @@ upload      the pure parser a view calls on an uploaded file, after ``check_uplo
             names it: ``scenario``, ``vllm``/``llmperf``/``genai-perf``, ``litellm``,
             ``catalog-csv:<catalog>``, ``catalog-yaml:<catalog>``, ``traffic-csv``; exit code as the CLI would
             map the error (0 accepted, 1 catalog problems, 2 invalid input)
-share       ``tco.share.decode(text)`` (skipped while tco.share does not exist)
+share       ``tco.scenario.share.decode(text)``
 ==========  =====================================================================================
 
 Each case must: exit with ``expect_exit``; print ``expect_substring`` (stdout + stderr); when it
@@ -45,9 +45,11 @@ from pathlib import Path
 import pytest
 
 import tco.catalog
-from tco.cli import EXIT_FAIL, EXIT_INVALID, EXIT_OK, main
-from tco.exceptions import CatalogError, Problem, ProblemsError, TcoError
-from tco.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadTooLarge, check_upload_size
+from tco.cli import main
+from tco.cli.common import EXIT_FAIL, EXIT_INVALID, EXIT_OK
+from tco.core.exceptions import CatalogError, Problem, ProblemsError, TcoError
+from tco.core.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadTooLarge, check_upload_size
+from tco.scenario import share, store
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ROOT / "tests" / "hostile"
@@ -105,7 +107,7 @@ def cached_catalog(monkeypatch):
     def load(data_dir=None):
         return _bundled_catalog() if data_dir is None else real(data_dir)
 
-    for mod in ("tco.cli_core", "tco.cli_capacity"):
+    for mod in ("tco.cli.core", "tco.cli.capacity"):
         monkeypatch.setattr(importlib.import_module(mod), "load_catalog", load)
 
 
@@ -115,9 +117,9 @@ def _problems_text(problems) -> str:
 
 def run_upload(kind: str, data: bytes, name: str) -> tuple[int, str]:
     """What a view does with an uploaded file, mapped to the CLI's exit codes."""
-    from tco import catalog_edit, litellm
-    from tco.cli_capacity import validate_profile
-    from tco.importers import import_bytes
+    from tco.catalog import edit as catalog_edit
+    from tco.cli.capacity import validate_profile
+    from tco.importers import import_bytes, litellm
     from tco.scenario import load_scenario_text
 
     try:
@@ -130,7 +132,7 @@ def run_upload(kind: str, data: bytes, name: str) -> tuple[int, str]:
         elif kind == "litellm":
             litellm.parse(data, name)
         elif kind == "traffic-csv":  # views/traffic.py shows f"{upload.name}: {exc}"
-            from tco.traffic import SeriesCsvError, parse_series_csv
+            from tco.analysis.traffic import SeriesCsvError, parse_series_csv
 
             try:
                 parse_series_csv(data)
@@ -158,14 +160,7 @@ def run_upload(kind: str, data: bytes, name: str) -> tuple[int, str]:
 
 def run_share(text: str) -> tuple[int, str]:
     try:
-        share = importlib.import_module("tco.share")
-    except ModuleNotFoundError:
-        pytest.skip("tco.share does not exist yet (scenario sharing, issue 7)")
-    decode = getattr(share, "decode", None) or getattr(share, "decode_scenario", None)
-    if decode is None:
-        pytest.skip("tco.share has no decode()")
-    try:
-        decode(text)
+        share.decode_scenario(text)
     except ProblemsError as exc:
         return EXIT_INVALID, _problems_text(exc.problems)
     except TcoError as exc:
@@ -411,7 +406,7 @@ def _csv_cells(data: bytes) -> list[str]:
 
 
 def test_formulas_neutralised_in_long_csv(formula_result):
-    from tco import export
+    from tco.report import export
 
     cells = _csv_cells(export.to_long_csv(formula_result))
     _assert_no_formula_cells(cells, "long CSV")
@@ -419,7 +414,7 @@ def test_formulas_neutralised_in_long_csv(formula_result):
 
 
 def test_formulas_neutralised_in_assumptions_csv(formula_result):
-    from tco import export
+    from tco.report import export
 
     cells = _csv_cells(export.assumptions_csv(formula_result))
     _assert_no_formula_cells(cells, "assumptions CSV")
@@ -427,7 +422,7 @@ def test_formulas_neutralised_in_assumptions_csv(formula_result):
 
 
 def test_formulas_neutralised_in_focus_csv(formula_result):
-    from tco.focus import to_focus_csv
+    from tco.report.focus import to_focus_csv
 
     cells = _csv_cells(to_focus_csv(formula_result))
     _assert_no_formula_cells(cells, "FOCUS CSV")
@@ -437,7 +432,7 @@ def test_formulas_neutralised_in_focus_csv(formula_result):
 def test_formulas_neutralised_in_xlsx(formula_result):
     from openpyxl import load_workbook
 
-    from tco.xlsx import to_xlsx
+    from tco.report.xlsx import to_xlsx
 
     wb = load_workbook(io.BytesIO(to_xlsx(formula_result)))
     cells = []
@@ -465,9 +460,8 @@ def test_imported_profile_id_is_a_safe_file_name(capsys, cached_catalog, tmp_pat
 
 
 def test_scenario_save_name_cannot_escape(tmp_path):
-    """A scenario saved under a hostile name stays in the scenarios folder (tco.scenario_store, issue 7)."""
-    store = pytest.importorskip("tco.scenario_store", reason="scenario store (issue 7) not written yet")
-    from tco.defaults import default_scenario
+    """A scenario saved under a hostile name stays in the scenarios folder (tco.scenario.store, issue 7)."""
+    from tco.scenario.defaults import default_scenario
 
     folder = tmp_path / "root" / "scenarios"
     folder.mkdir(parents=True)

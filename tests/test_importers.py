@@ -7,17 +7,15 @@ from pathlib import Path
 
 import pytest
 from numpy.testing import assert_allclose
+from test_perf import H100, L8B, L70B
 
 from tco.catalog import ProfileEntry, load_catalog
 from tco.cli import main
-from tco.exceptions import ImportFormatError
+from tco.core.exceptions import ImportFormatError
 from tco.importers import import_bytes, import_files
-from tco.safeyaml import dump_yaml, load_yaml_file
-
-from test_perf import H100, L70B, L8B
+from tco.io.safeyaml import dump_yaml, load_yaml_file
 
 FIX = Path(__file__).resolve().parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "samples"
 VLLM = [FIX / "vllm" / "qps_01.json", FIX / "vllm" / "qps_inf.json"]
 META = dict(model="llama-3.3-70b", gpu="a100-40gb", gpus=8, precision="bf16")
 
@@ -33,13 +31,6 @@ def test_vllm_real_files_import_to_their_own_figures():
     # ISL = (42659 + 42659) / 400 requests; OSL = (42722 + 42398) / 400
     assert_allclose([prof["isl"], prof["osl"]], [42659 / 200, (42722 + 42398) / 400], atol=1e-3)
     ProfileEntry.model_validate(prof)
-
-
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/reference/samples not present")
-def test_fixture_copies_match_shared_samples():
-    for name, fix in (("qps_01", VLLM[0]), ("qps_inf", VLLM[1])):
-        [src] = SHARED.glob(f"*sharegpt_{name}.json")
-        assert src.read_bytes() == fix.read_bytes()
 
 
 def test_vllm_new_key_set_and_goodput():

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tco import catalog_edit as ce
-from tco import litellm
 from tco.catalog import ApiOfferEntry, load_catalog
+from tco.catalog import edit as ce
 from tco.cli import main
-from tco.exceptions import ImportFormatError
-from tco.safeyaml import load_yaml_text
+from tco.core.exceptions import ImportFormatError
+from tco.importers import litellm
+from tco.io.safeyaml import load_yaml_text
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "litellm"
 MAP = FIX / "model_prices_and_context_window.json"

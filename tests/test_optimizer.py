@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from numpy.testing import assert_allclose
 
-from tco import optimizer as O
+from tco.analysis import optimizer as O
 from tco.catalog import load_catalog
 from tco.cli import main
 from tco.engine import evaluate
@@ -139,7 +139,7 @@ def test_full_search_agrees_with_engine(scenario, catalog):
 
 
 def test_estimated_capacities_match_scalar(catalog):
-    from tco import perf
+    from tco.model import perf
     configs = [("llama-3.1-8b", "h100-sxm", 2, "fp8"), ("llama-3.1-70b", "h100-sxm", 4, "bf16"),
                ("llama-3.1-70b", "l4", 8, "fp8"), ("llama-3.1-70b", "l4", 1, "bf16")]
     caps = O.estimated_capacities(catalog, configs, 1000, 200, 2000, 60)
@@ -219,7 +219,7 @@ def test_cli_errors(capsys):
 
 
 def test_mix_shares_must_sum_to_one():
-    from tco.exceptions import ScenarioError
+    from tco.core.exceptions import ScenarioError
     doc = load_scenario(str(DATA / "scenario_mix.yaml")).to_dict()
     doc["workload"]["mix"][0]["share"] = 0.3
     with pytest.raises(ScenarioError, match="sum to 1"):
@@ -228,7 +228,7 @@ def test_mix_shares_must_sum_to_one():
 
 def test_quality_floor_excludes_and_counts():
     """Issue 10: candidates below the floor are excluded and counted; those without a figure are kept."""
-    from tco import quality as q
+    from tco.catalog import quality as q
     cat = load_catalog()
     doc = load_scenario(str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml")).to_dict()
     doc["quality_floor"] = {"at_least_as_good_as": "openai/gpt-4o-mini"}

@@ -4,12 +4,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from tco.catalog import GpuEntry, ModelEntry
-from tco.perf import (RUNTIME_OVERHEAD_GB, USABLE_MEMORY_FRACTION, config_arrays, estimate,
-                      estimate_arrays, estimated_capacity_at_slo, memory_fit, moe_split)
+from tco.model.perf import (
+    RUNTIME_OVERHEAD_GB,
+    USABLE_MEMORY_FRACTION,
+    config_arrays,
+    estimate,
+    estimate_arrays,
+    estimated_capacity_at_slo,
+    memory_fit,
+    moe_split,
+)
 
 SRC = dict(source="test", as_of="2025-07-15", license="test")
 

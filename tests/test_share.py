@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tco import share
-from tco import scenario_store as store
 from tco.catalog import load_catalog
+from tco.core.exceptions import ScenarioError
 from tco.engine import evaluate
-from tco.exceptions import ScenarioError
-from tco.scenario import load_scenario, load_scenario_text
-from tco.scenario_builder import build_scenario, scenario_to_inputs
+from tco.scenario import load_scenario, load_scenario_text, share, store
+from tco.scenario.builder import build_scenario, scenario_to_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))

@@ -5,22 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tco import charts_capacity as cc
-from tco.capacity import candidate_profiles, capacity_at_slo
-from tco.catalog import PRECISIONS
-from tco.cli_capacity import profile_text
-from tco.exceptions import ProblemsError
+from tco.catalog import PRECISIONS, load_catalog
+from tco.charts import capacity as cc
+from tco.importers import profile_text
+from tco.core.exceptions import ProblemsError
+from tco.core.limits import MAX_UPLOAD_BYTES, check_upload_size
 from tco.importers import import_bytes
-from tco.limits import MAX_UPLOAD_BYTES, check_upload_size
-from tco.perf import memory_fit
+from tco.model.capacity import candidate_profiles, capacity_at_slo
+from tco.model.perf import memory_fit
 
 try:
     from views import common
 
     catalog = common.get_catalog()
 except ImportError:  # pragma: no cover - page run before views/common.py existed
-    from tco.catalog import load_catalog
-
     catalog = st.cache_resource(load_catalog)()
 
 

@@ -13,11 +13,15 @@ from typing import Iterable, Optional
 import plotly.graph_objects as go
 import streamlit as st
 
-from tco import charts, export
+from tco import charts
 from tco.catalog import Catalog, load_catalog
+from tco.catalog.edit import DEFAULT_MAX_AGE_DAYS, is_stale
+from tco.core.exceptions import CatalogError, Problem, ProblemsError, TcoError
 from tco.engine import Result, evaluate
-from tco.exceptions import CatalogError, Problem, ProblemsError, TcoError
+from tco.report import export
 from tco.scenario import load_scenario_text
+from tco.scenario.builder import FIELDS, scenario_to_inputs
+from tco.scenario.defaults import default_scenario
 
 #: Environment variable naming the data directory (default: the bundled data/).
 DATA_DIR_ENV = "TCO_DATA_DIR"
@@ -162,8 +166,6 @@ COMPARE_YAML = "compare_last_good_yaml"
 
 def compare_scenario(catalog: Catalog):
     """The Compare page's current scenario (other pages build on it), else the default scenario."""
-    from tco.defaults import default_scenario
-
     text = st.session_state.get(COMPARE_YAML)
     if not text:
         return default_scenario(catalog)
@@ -240,7 +242,7 @@ def assumption_caption(catalog: Catalog, key: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Compare-page inputs kept in session state (so they survive page switches and can be loaded)
 
-#: Session-state keys of the Compare page's inputs (widget keys are in tco.scenario_builder.FIELDS).
+#: Session-state keys of the Compare page's inputs (widget keys are in tco.scenario.builder.FIELDS).
 COMPARE_VALUES = "compare_values"
 API_EDITOR, SELF_HOST_EDITOR = "api_options_editor", "self_host_options_editor"
 API_ROWS, SELF_HOST_ROWS = "api_rows", "self_host_rows"  # + "_base" / "_current"
@@ -250,8 +252,6 @@ def set_compare_inputs(scenario) -> None:
     """Make the Compare page show ``scenario`` on its next run (call before its widgets render, e.g.
     from a callback or another page): stores the values and rows and drops the widgets' own state.
     """
-    from tco.scenario_builder import FIELDS, scenario_to_inputs
-
     values, api_rows, sh_rows = scenario_to_inputs(scenario)
     st.session_state[COMPARE_VALUES] = values
     for key, rows in ((API_ROWS, api_rows), (SELF_HOST_ROWS, sh_rows)):
@@ -265,9 +265,6 @@ def stale_inputs_notice(result: Result) -> None:
     """An info line and a table of the inputs behind ``result`` whose catalog figures are older than the
     staleness limit (or undated); nothing when all are current. Shown on every page with results."""
     import pandas as pd
-
-    from tco.catalog_edit import DEFAULT_MAX_AGE_DAYS, is_stale
-
     stale = [a for a in result.assumptions if a.origin in ("catalog", "default", "measured", "adjusted")
              and a.as_of and is_stale(a.as_of, DEFAULT_MAX_AGE_DAYS)]
     if not stale:

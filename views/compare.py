@@ -1,6 +1,6 @@
 """Compare: describe the workload, pick the options, see which is cheapest, by how much and from when.
 
-Reads widgets, builds the scenario with tco.scenario_builder (validated like a scenario file),
+Reads widgets, builds the scenario with tco.scenario.builder (validated like a scenario file),
 evaluates it through the cached engine, and draws tco.charts figures. No formula lives here.
 """
 from __future__ import annotations
@@ -8,14 +8,26 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tco import charts, charts_traffic, export, traffic
-from tco import share as share_link
-from tco.exceptions import ProblemsError
+from tco import charts
+from tco.analysis import traffic
+from tco.charts import traffic as charts_traffic
+from tco.core.exceptions import ProblemsError
+from tco.report import export
 from tco.scenario import load_scenario, load_scenario_text
-from tco.scenario_store import list_scenarios
-from tco.defaults import default_scenario
-from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISIONS, PRICINGS, SELF_HOST_COLUMNS,
-                                  describe, locate, validate_inputs)
+from tco.scenario import share as share_link
+from tco.scenario.builder import (
+    API_COLUMNS,
+    FIELD_BY_KEY,
+    PAYMENTS,
+    PRECISIONS,
+    PRICINGS,
+    SELF_HOST_COLUMNS,
+    describe,
+    locate,
+    validate_inputs,
+)
+from tco.scenario.defaults import default_scenario
+from tco.scenario.store import list_scenarios
 from views import common
 from views.quality_section import render_quality_section
 
@@ -93,7 +105,7 @@ with inputs_col.container(border=True):
     with c2:
         st.text_input(FIELD_BY_KEY["start"].label, key="start", help="First month of the horizon, e.g. 2026-01.")
         slots["start"] = st.empty()
-    st.caption("Workload defaults are an illustrative mid-size product (tco/defaults.py), not sourced "
+    st.caption("Workload defaults are an illustrative mid-size product (tco/scenario/defaults.py), not sourced "
                "figures: replace them with yours.")
 
     st.subheader("Latency SLO", anchor=False)

@@ -1,7 +1,7 @@
 """Data: edit, validate, diff and save the catalogs; import LiteLLM prices and benchmark profiles;
 staleness and the sources behind a scenario's numbers.
 
-Logic lives in tco.catalog_edit, tco.litellm and tco.importers; this page reads widgets and draws.
+Logic lives in tco.catalog.edit, tco.importers.litellm and tco.importers; this page reads widgets and draws.
 Edits are kept per catalog in session state; every valid edit becomes this session's catalog at once
 (views.common.get_catalog prefers it, with a "using edited, unsaved data" banner) until saved or reset.
 Saving needs TCO_DATA_WRITABLE=1 (and a writable TCO_DATA_DIR, default the bundled data/); otherwise
@@ -20,13 +20,12 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from tco import catalog_edit as ce
-from tco import litellm
 from tco.catalog import CATALOGS, DEFAULT_DATA_DIR, PRECISIONS
-from tco.exceptions import ProblemsError, TcoError
-from tco.importers import import_bytes
-from tco.limits import check_upload_size
-from tco.safeyaml import dump_yaml
+from tco.catalog import edit as ce
+from tco.core.exceptions import ProblemsError, TcoError
+from tco.core.limits import check_upload_size
+from tco.importers import import_bytes, litellm
+from tco.io.safeyaml import dump_yaml
 from views import common
 
 #: Environment variable that allows saving into the data directory ("1" = yes).

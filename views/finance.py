@@ -3,17 +3,18 @@ Monte Carlo, and the FOCUS CSV / XLSX downloads.
 
 The scenario is the one on the Compare page (its last valid YAML in session state), else the default
 scenario. The finance settings here override its ``finance:`` block. Every number comes from
-tco.analysis, every figure from tco.charts_finance, every download from a pure tested builder.
+tco.analysis, every figure from tco.charts.finance, every download from a pure tested builder.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from tco import analysis, charts_finance
-from tco.focus import to_focus_csv
+from tco import analysis
+from tco.charts import finance as charts_finance
+from tco.report.focus import to_focus_csv
+from tco.report.xlsx import to_xlsx
 from tco.scenario import parse_scenario
-from tco.xlsx import to_xlsx
 from views import common
 
 MC_RESULT = "finance_mc_result"

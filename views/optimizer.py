@@ -1,7 +1,7 @@
 """Optimizer: the cheapest configuration that serves the Compare page's workload within its SLO.
 
-Reads the search-space controls, runs tco.optimizer.optimize with a progress bar, draws the ranked
-table, the cheapest per model size and the Pareto chart (tco.charts_optimizer). "Use this" adds the
+Reads the search-space controls, runs tco.analysis.optimizer.optimize with a progress bar, draws the ranked
+table, the cheapest per model size and the Pareto chart (tco.charts.optimizer). "Use this" adds the
 chosen candidate to the Compare page's options (st.session_state, via views.common). No formula here.
 """
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tco import charts_optimizer, optimizer
-from tco.defaults import default_scenario
-from tco.exceptions import ProblemsError
-from tco.scenario_builder import build_scenario
+from tco.analysis import optimizer
+from tco.charts import optimizer as charts_optimizer
+from tco.core.exceptions import ProblemsError
+from tco.scenario.builder import build_scenario
+from tco.scenario.defaults import default_scenario
 from views import common
 
 RESULT = "optimizer_result"

@@ -3,8 +3,8 @@
 ``render_quality_section(result, scenario, catalog)`` draws: a floor control (none, an Elo number, or
 "at least as good as" an API offer), a table of each option's quality tier next to its cost with the
 floor status, the cost-vs-Elo chart with the Pareto frontier, and the other benchmarks of the
-options' models grouped by source and setting. Everything is computed by tco.quality and
-tco.charts_quality; this file only reads widgets and draws.
+options' models grouped by source and setting. Everything is computed by tco.catalog.quality and
+tco.charts.quality; this file only reads widgets and draws.
 
 The floor starts from ``scenario.quality_floor`` when set; changing it here does not edit the
 scenario. Widget keys start with ``key_prefix`` so the section can appear twice on a page.
@@ -16,11 +16,23 @@ from typing import Any, Optional
 import pandas as pd
 import streamlit as st
 
+from tco import charts
 from tco.catalog import Catalog
-from tco.charts_quality import METRIC_LABELS, cost_quality_figure
-from tco.exceptions import CatalogError, ScenarioError
-from tco.quality import (ELO_BENCHMARK, NO_FIGURE, FloorSpec, Quality, apply_floor, comparable_table,
-                         floor_status, load_quality, resolve_floor, result_quality, subject_for)
+from tco.catalog.quality import (
+    ELO_BENCHMARK,
+    NO_FIGURE,
+    FloorSpec,
+    Quality,
+    apply_floor,
+    comparable_table,
+    floor_status,
+    load_quality,
+    resolve_floor,
+    result_quality,
+    subject_for,
+)
+from tco.charts.quality import METRIC_LABELS, cost_quality_figure
+from tco.core.exceptions import CatalogError, ScenarioError
 
 FLOOR_NONE, FLOOR_ELO, FLOOR_REF = "No floor", "Elo at least", "At least as good as"
 _STATUS_TEXT = {"meets": "meets", "below": "below the floor", "unknown": f"unknown ({NO_FIGURE})", "no floor": ""}
@@ -151,8 +163,6 @@ def render_quality_section(result: Any, scenario: Any = None, catalog: Optional[
                       format_func=lambda m: METRIC_LABELS[m].split(" [")[0])
     colors = None
     try:
-        from tco import charts
-
         colors = charts.result_colors(result)
     except Exception:  # a result without a scenario (tests): default colours
         colors = None

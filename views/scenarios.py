@@ -1,17 +1,18 @@
 """Scenarios: the bundled examples and your folder; load, save (asks before overwriting), compare 2-4.
 
-Lists tco.scenario_store folders, evaluates the chosen scenarios through the cached engine and draws
-tco.charts_scenarios figures. No formula here.
+Lists tco.scenario.store folders, evaluates the chosen scenarios through the cached engine and draws
+tco.charts.scenarios figures. No formula here.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from tco import charts_scenarios, scenario_store
-from tco.exceptions import ProblemsError
+from tco.charts import scenarios as charts_scenarios
+from tco.core.exceptions import ProblemsError
 from tco.scenario import load_scenario
-from tco.scenario_builder import build_scenario
+from tco.scenario import store as scenario_store
+from tco.scenario.builder import build_scenario
 from views import common
 
 catalog = common.get_catalog()

@@ -4,7 +4,7 @@ each option: autoscaled rental, hybrid fleets that overflow to an API, the typic
 The scenario is the one on the Compare page (its last valid YAML in session state), else the default
 scenario; this page replaces its traffic fields (workload.growth, events, daily_profile) and can add
 autoscaled and hybrid variants of its self-host options. Formulas live in tco (workload, costs,
-traffic), figures in tco.charts_traffic; this page only reads widgets and draws.
+traffic), figures in tco.charts.traffic; this page only reads widgets and draws.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import copy
 import pandas as pd
 import streamlit as st
 
-from tco import traffic
-from tco.charts_traffic import daily_profile_figure, forecast_figure, typical_day_figure
-from tco.exceptions import ScenarioError
+from tco.analysis import traffic
+from tco.charts.traffic import daily_profile_figure, forecast_figure, typical_day_figure
+from tco.core.exceptions import ScenarioError
 from tco.scenario import parse_scenario
 from views import common
 

@@ -3,7 +3,7 @@
 Every importer module has ``parse(data: bytes, name: str) -> Parsed`` (points in the profile's
 units: latencies in ms, throughput per replica) and never executes anything from the file: JSON or
 CSV only, bounded in size (``MAX_BYTES``). A file that is not what the importer expects raises
-:class:`~tco.exceptions.ImportFormatError` naming the file and what was expected.
+:class:`~tco.core.exceptions.ImportFormatError` naming the file and what was expected.
 
 :func:`build_profile` turns parsed files into a profile dict in the ``data/profiles/*.yaml`` layout
 (loads as a :class:`~tco.catalog.ProfileEntry`, ``kind: measured``).
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from ..exceptions import ImportFormatError, Problem
+from tco.core.exceptions import ImportFormatError, Problem
+from tco.io.safeyaml import dump_yaml
 
 MAX_BYTES = 50 * 1024 * 1024  # [B] largest benchmark file read
 STAT_KEYS = ("mean", "median", "p90", "p95", "p99")
@@ -138,7 +139,7 @@ def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, 
 
 
 def parser_for(tool: str) -> Callable[[bytes, str], Parsed]:
-    from . import genai_perf, llmperf, vllm
+    from tco.importers import genai_perf, llmperf, vllm
 
     return {"vllm": vllm.parse, "llmperf": llmperf.parse, "genai-perf": genai_perf.parse,
             "genai_perf": genai_perf.parse}[tool]
@@ -160,3 +161,10 @@ TOOL_NAMES = {"vllm": "vLLM benchmark_serving", "llmperf": "LLMPerf", "genai-per
               "genai_perf": "GenAI-Perf"}
 
 __all__ = ["Parsed", "build_profile", "import_files", "import_bytes", "read_bytes", "MAX_BYTES", "parser_for"]
+
+
+def profile_text(profile: dict, fmt: str) -> str:
+    """The profile as YAML (a data/profiles/*.yaml file) or JSON text."""
+    if fmt == "json":
+        return json.dumps(profile, indent=2) + "\n"
+    return dump_yaml(profile)

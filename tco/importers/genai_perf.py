@@ -12,7 +12,7 @@ import io
 import re
 from typing import Optional
 
-from . import Parsed, fail, load_json, num, stats
+from tco.importers import Parsed, fail, load_json, num, stats
 
 EXPECTED_JSON = ("a GenAI-Perf *_genai_perf.json object (metrics time_to_first_token, inter_token_latency, "
                  "request_throughput, output_token_throughput, each with avg/p50/p90/p95/p99)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Optional
 
-from . import Parsed, fail, load_json, num, stats
+from tco.importers import Parsed, fail, load_json, num, stats
 
 EXPECTED = ("an LLMPerf *_summary.json object (keys results_ttft_s_mean, results_inter_token_latency_s_mean, "
             "num_concurrent_requests, ...)")

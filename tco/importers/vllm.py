@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from typing import Optional
 
-from . import Parsed, fail, load_json, num, stats
+from tco.importers import Parsed, fail, load_json, num, stats
 
 EXPECTED = ("a vLLM benchmark_serving --save-result JSON object (keys request_throughput, output_throughput, "
             "mean_ttft_ms, ...) or a vLLM nightly benchmark_results.json table")

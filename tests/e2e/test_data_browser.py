@@ -10,8 +10,8 @@ import shutil
 
 import pytest
 
-from tco import catalog_edit as ce
 from tco.catalog import DEFAULT_DATA_DIR
+from tco.catalog import edit as ce
 
 from .conftest import ARTIFACTS, running_app, wait_idle
 

@@ -122,7 +122,7 @@ def _cli_totals(tmp_path: Path) -> dict[str, dict[str, float]]:
     """CLI JSON totals of the scenario the Finance page shows in a fresh session (the default one)."""
     from tco.catalog import load_catalog
     from tco.cli import main
-    from tco.defaults import default_scenario
+    from tco.scenario.defaults import default_scenario
 
     path = tmp_path / "default.yaml"
     path.write_text(default_scenario(load_catalog()).to_yaml())

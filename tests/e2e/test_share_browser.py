@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tco import share
 from tco.cli import main
-from tco.scenario import load_scenario
+from tco.scenario import load_scenario, share
 
 from .conftest import wait_charts, wait_idle
 
@@ -19,7 +18,7 @@ SCENARIO = ROOT / "data" / "scenarios" / "rag_long_prompts.yaml"
 
 
 def _fmt_usd(x: float) -> str:
-    from tco.export import fmt_usd
+    from tco.core.format import fmt_usd
     return fmt_usd(x)
 
 

@@ -1,0 +1,550 @@
+"""Catalogs: load and validate data/ into typed records with provenance.
+
+Each catalog is one YAML file in the data directory whose top-level key is the catalog name and
+whose value is a list of entries (``gpus: [{id: h100-sxm, ...}, ...]``). Throughput profiles may
+also be split over ``data/profiles/*.yaml`` (one profile, or a ``profiles:`` list, per file), which
+is where ``python -m tco import ... --out data/profiles/x.yaml`` writes.
+
+Conventions
+-----------
+* Every entry has ``id`` (lowercase, hyphenated; API offers are ``provider/model``), ``source`` and
+  ``as_of``. ``kind`` is ``sourced`` (copied from the source), ``measured`` (a measurement),
+  ``estimated`` (computed or estimated here; ``notes`` says how) or ``judgement`` (an assumption
+  with no published figure).
+* Money is USD; prices per token are USD per 1M tokens; power in kW or W as the field name says.
+* Unknown fields are rejected (a typo must not silently drop a value).
+* Problems are collected, not raised one by one: :class:`CatalogError` carries every problem as
+  ``file: entry: field: message``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from tco.core.constants import BYTES_PER_PARAM, PRECISIONS
+from tco.core.exceptions import CatalogError, Problem
+from tco.io.safeyaml import YamlLoadError, load_yaml_file
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+ID_RE = r"^[a-z0-9][a-z0-9._+-]*(/[a-z0-9][a-z0-9._+-]*)*$"
+Kind = Literal["sourced", "measured", "estimated", "judgement"]
+Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4"]
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"must be a finite number, got {v}")
+    return v
+
+
+class Entry(BaseModel):
+    """Fields every catalog entry carries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(pattern=ID_RE, max_length=200, description="Unique id, lowercase and hyphenated.")
+    source: str = Field(min_length=1, description="Where the figures come from (URL or document).")
+    as_of: str = Field(min_length=1, description="Date of the figures (YYYY-MM-DD, YYYY-MM or text that starts with a date).")
+    kind: Kind = Field("sourced", description="sourced | measured | estimated | judgement.")
+    notes: Optional[str] = Field(None, description="Caveats, how an estimate was made.")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nan(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, bool):
+            f = cls.model_fields.get(info.field_name or "")
+            if f is not None and not (f.annotation is bool or bool in getattr(f.annotation, "__args__", ())):
+                raise ValueError(f"must be a number or text, got {v!r}")  # YAML `true` is not 1
+        return _finite(v)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_to_text(cls, v: Any) -> Any:
+        # YAML reads a bare 2025-09-01 as a date; keep it as ISO text.
+        if isinstance(v, (_dt.date, _dt.datetime)):
+            return v.isoformat()[:10]
+        return v
+
+    @property
+    def as_of_date(self) -> Optional[_dt.date]:
+        return parse_as_of(self.as_of)
+
+
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def parse_as_of(text: str) -> Optional[_dt.date]:
+    """The first ``YYYY-MM[-DD]`` in an as_of text, as a date (day 1 when missing); None if none."""
+    m = _DATE_RE.search(str(text))
+    if not m:
+        return None
+    try:
+        return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+    except ValueError:
+        return None
+
+
+class ModelEntry(Entry):
+    """An open-weight model's architecture."""
+
+    name: str = Field(min_length=1, description="Display name.")
+    family: str = Field(min_length=1, description="llama, mistral, falcon, ...")
+    total_params_b: float = Field(gt=0, description="Total parameters [billions]; memory uses this.")
+    active_params_b: float = Field(gt=0, description="Parameters active per token [billions]; compute uses this (MoE < total).")
+    layers: int = Field(gt=0, description="Transformer layers.")
+    hidden_size: int = Field(gt=0, description="Model (hidden) dimension.")
+    attention_heads: int = Field(gt=0, description="Query heads.")
+    kv_heads: int = Field(gt=0, description="Key/value heads (GQA).")
+    head_dim: int = Field(gt=0, description="Dimension per head.")
+    vocab_size: int = Field(gt=0, description="Vocabulary size [tokens].")
+    max_context: int = Field(gt=0, description="Maximum context length [tokens].")
+    license: str = Field(min_length=1, description="Licence name.")
+    experts_total: Optional[int] = Field(None, gt=0, description="MoE: experts per MoE layer.")
+    experts_per_token: Optional[int] = Field(None, gt=0, description="MoE: experts routed per token.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "ModelEntry":
+        if self.active_params_b > self.total_params_b + 1e-9:
+            raise ValueError(f"active_params_b ({self.active_params_b}) must be <= total_params_b ({self.total_params_b})")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_params_b < self.total_params_b - 1e-9
+
+
+class GpuEntry(Entry):
+    """An accelerator's specification (dense tensor throughput, sparsity already halved)."""
+
+    name: str = Field(min_length=1, description="Display name.")
+    vendor: str = Field(min_length=1, description="nvidia, amd, ...")
+    memory_gb: float = Field(gt=0, description="Device memory [GB].")
+    mem_bw_tbs: float = Field(gt=0, description="Memory bandwidth [TB/s].")
+    bf16_tflops: float = Field(gt=0, description="Dense BF16 tensor throughput [TFLOPS].")
+    fp8_tflops: Optional[float] = Field(None, gt=0, description="Dense FP8 tensor throughput [TFLOPS]; absent = no FP8 support.")
+    fp4_tflops: Optional[float] = Field(None, gt=0, description="Dense FP4 tensor throughput [TFLOPS]; absent = no FP4 support.")
+    int8_tops: Optional[float] = Field(None, gt=0, description="Dense INT8 throughput [TOPS].")
+    tdp_w: Optional[float] = Field(None, gt=0, description="Board power [W].")
+    confidence: str = Field("high", description="high | medium | low, as the source warrants.")
+
+    def tflops(self, precision: str) -> Optional[float]:
+        """Dense tensor TFLOPS used for a weight precision [TFLOPS] (None when unsupported)."""
+        p = precision.lower()
+        if p in ("bf16", "fp16", "fp32"):
+            return self.bf16_tflops
+        if p in ("fp8",):
+            return self.fp8_tflops
+        if p == "int8":
+            return self.int8_tops or self.fp8_tflops
+        if p in ("fp4",):
+            return self.fp4_tflops
+        if p == "int4":  # weight-only int4: compute runs in bf16/fp8
+            return self.fp8_tflops or self.bf16_tflops
+        return None
+
+    def supports(self, precision: str) -> bool:
+        return self.tflops(precision) is not None
+
+
+class RentalOfferEntry(Entry):
+    """A cloud instance type and its hourly prices."""
+
+    provider: str = Field(min_length=1, description="Cloud provider.")
+    instance_type: str = Field(min_length=1, description="Instance / SKU name.")
+    gpu: str = Field(description="GPU id (gpus catalog).")
+    gpus_per_instance: int = Field(gt=0, description="GPUs in one instance.")
+    region: str = Field("", description="Region the price applies to.")
+    usd_per_instance_hour_on_demand: Optional[float] = Field(None, ge=0, description="On-demand price [USD/instance-hour].")
+    usd_per_instance_hour_spot: Optional[float] = Field(None, ge=0, description="Spot / interruptible price [USD/instance-hour].")
+    usd_per_instance_hour_reserved: Optional[float] = Field(None, ge=0, description="Reserved / capacity-block effective price [USD/instance-hour].")
+
+    @model_validator(mode="after")
+    def _check(self) -> "RentalOfferEntry":
+        if all(getattr(self, f) is None for f in RENT_PRICE_FIELDS.values()):
+            raise ValueError("at least one of usd_per_instance_hour_on_demand, _spot, _reserved is required")
+        return self
+
+    def price(self, pricing: str) -> Optional[float]:
+        """USD per instance-hour for a pricing type (on_demand | spot | reserved)."""
+        return getattr(self, RENT_PRICE_FIELDS[pricing])
+
+
+RENT_PRICE_FIELDS = {
+    "on_demand": "usd_per_instance_hour_on_demand",
+    "spot": "usd_per_instance_hour_spot",
+    "reserved": "usd_per_instance_hour_reserved",
+}
+
+
+class ServerEntry(Entry):
+    """A GPU server one can buy."""
+
+    name: str = Field(min_length=1, description="Display name.")
+    gpu: str = Field(description="GPU id (gpus catalog).")
+    gpus_per_server: int = Field(gt=0, description="GPUs per server.")
+    price_usd: float = Field(gt=0, description="Purchase price per server [USD].")
+    power_kw: float = Field(gt=0, description="Maximum power draw per server [kW].")
+    confidence: str = Field("medium", description="high | medium | low.")
+    low_confidence: bool = Field(False, description="True when the price or power is a weak figure (third-party quote, GPU-only price, ...).")
+
+
+class ApiOfferEntry(Entry):
+    """A hosted model's per-token prices (USD per 1M tokens)."""
+
+    provider: str = Field(min_length=1, description="API provider.")
+    model_name: str = Field(min_length=1, description="The provider's model name.")
+    serves_model: Optional[str] = Field(None, description="Catalog model id this API serves (hosted open-weight models).")
+    input: float = Field(ge=0, description="Input price [USD / 1M tokens].")
+    output: float = Field(ge=0, description="Output price [USD / 1M tokens].")
+    cached_input: Optional[float] = Field(None, ge=0, description="Cached-input (cache read) price [USD / 1M tokens].")
+    cache_write: Optional[float] = Field(None, ge=0, description="Cache-write price [USD / 1M tokens].")
+    batch_input: Optional[float] = Field(None, ge=0, description="Batch API input price [USD / 1M tokens].")
+    batch_output: Optional[float] = Field(None, ge=0, description="Batch API output price [USD / 1M tokens].")
+    context_tokens: Optional[int] = Field(None, gt=0, description="Maximum input context [tokens].")
+
+
+class Stats(BaseModel):
+    """Latency statistics [ms]; any subset may be known."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mean: Optional[float] = Field(None, ge=0, description="Mean [ms].")
+    median: Optional[float] = Field(None, ge=0, description="Median [ms].")
+    p90: Optional[float] = Field(None, ge=0, description="90th percentile [ms].")
+    p95: Optional[float] = Field(None, ge=0, description="95th percentile [ms].")
+    p99: Optional[float] = Field(None, ge=0, description="99th percentile [ms].")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nan(cls, v: Any) -> Any:
+        return _finite(v)
+
+
+class ProfilePoint(BaseModel):
+    """One point of a load sweep."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    load: Optional[str] = Field(None, description="The load as published (e.g. 'QPS=8').")
+    request_rate: Optional[float] = Field(None, ge=0, description="Offered request rate [req/s]; None = unbounded.")
+    concurrency: Optional[float] = Field(None, gt=0, description="Concurrent requests held by the client.")
+    request_throughput_rps: Optional[float] = Field(None, ge=0, description="Completed requests per second [req/s].")
+    output_tokens_per_s: Optional[float] = Field(None, ge=0, description="Output tokens per second, whole replica [tokens/s].")
+    ttft_ms: Stats = Field(default_factory=Stats, description="Time to first token [ms].")
+    tpot_ms: Stats = Field(default_factory=Stats, description="Time per output token after the first [ms].")
+    itl_ms: Stats = Field(default_factory=Stats, description="Inter-token latency [ms].")
+
+    @field_validator("request_rate", "concurrency", "request_throughput_rps", "output_tokens_per_s", mode="before")
+    @classmethod
+    def _no_nan(cls, v: Any) -> Any:
+        return _finite(v)
+
+
+class ProfileEntry(Entry):
+    """A throughput profile: one configuration measured (or estimated) along a load sweep."""
+
+    model: str = Field(description="Model id (models catalog).")
+    gpu: str = Field(description="GPU id (gpus catalog).")
+    gpus: int = Field(gt=0, description="GPUs per replica.")
+    precision: Precision = Field(description="Weight precision.")
+    engine: str = Field("unknown", description="Serving engine and version.")
+    isl: Optional[float] = Field(None, gt=0, description="Mean input tokens per request of the benchmark [tokens].")
+    osl: Optional[float] = Field(None, gt=0, description="Mean output tokens per request of the benchmark [tokens].")
+    scenario: str = Field("online_serving", description="online_serving (latency measured) | offline_throughput (no latency bound).")
+    points: list[ProfilePoint] = Field(min_length=1, description="Load sweep points.")
+
+
+class AssumptionEntry(Entry):
+    """A default used when a scenario does not say (with a range for sensitivity)."""
+
+    value: float = Field(description="Default value, in `unit`.")
+    unit: str = Field(min_length=1, description="Unit of value.")
+    description: str = Field(min_length=1, description="What it is.")
+    low: Optional[float] = Field(None, description="Low end of the plausible range (sensitivity / Monte Carlo).")
+    high: Optional[float] = Field(None, description="High end of the plausible range.")
+
+
+#: catalog name -> (file name, entry schema)
+CATALOGS: dict[str, tuple[str, type[Entry]]] = {
+    "models": ("models.yaml", ModelEntry),
+    "gpus": ("gpus.yaml", GpuEntry),
+    "offers": ("rental_offers.yaml", RentalOfferEntry),
+    "servers": ("servers.yaml", ServerEntry),
+    "apis": ("api_offers.yaml", ApiOfferEntry),
+    "profiles": ("profiles.yaml", ProfileEntry),
+    "assumptions": ("assumptions.yaml", AssumptionEntry),
+}
+#: The YAML top-level key of each catalog file.
+TOP_KEYS = {
+    "models": "models",
+    "gpus": "gpus",
+    "offers": "rental_offers",
+    "servers": "servers",
+    "apis": "api_offers",
+    "profiles": "profiles",
+    "assumptions": "assumptions",
+}
+
+#: Assumption ids the engine reads as defaults (a test checks they all exist in data/).
+REQUIRED_ASSUMPTIONS = (
+    "pue",
+    "usd_per_kwh",
+    "colo_usd_per_kw_month",
+    "power_load_factor",
+    "maintenance_share_per_year",
+    "depreciation_years",
+    "discount_rate",
+    "fte_cost_per_year",
+    "target_utilization",
+    "spare_replicas",
+    "staff_fte_rent",
+    "staff_fte_own",
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every catalog, keyed by id. Read-only; share it between sessions."""
+
+    models: dict[str, ModelEntry]
+    gpus: dict[str, GpuEntry]
+    offers: dict[str, RentalOfferEntry]
+    servers: dict[str, ServerEntry]
+    apis: dict[str, ApiOfferEntry]
+    profiles: dict[str, ProfileEntry]
+    assumptions: dict[str, AssumptionEntry]
+    data_dir: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # catalog name -> file path shown in messages
+    extra: dict[str, Any] = field(default_factory=dict)  # room for later catalogs (quality, ...)
+
+    def get(self, catalog: str) -> dict[str, Entry]:
+        return getattr(self, catalog)
+
+    def assumption(self, key: str) -> float:
+        try:
+            return self.assumptions[key].value
+        except KeyError as exc:
+            raise CatalogError([Problem(self.files.get("assumptions", "assumptions.yaml"), key, None,
+                                        "required assumption is missing")]) from exc
+
+    def version(self) -> str:
+        """A short hash of the content, for cache keys (computed once: the catalog is read-only; an edit
+        makes a new Catalog with ``dataclasses.replace``)."""
+        cached = self.__dict__.get("_version")
+        if cached is None:
+            import hashlib
+
+            h = hashlib.sha256()
+            for name in CATALOGS:
+                for key in sorted(self.get(name)):
+                    h.update(self.get(name)[key].model_dump_json().encode())
+            cached = h.hexdigest()[:16]
+            object.__setattr__(self, "_version", cached)  # frozen dataclass: a memo, not a field
+        return cached
+
+
+def format_validation_error(exc: ValidationError, prefix: tuple = ()) -> list[tuple[str, str]]:
+    """Pydantic errors -> ``[(dotted.field.path, message)]`` with plain-language messages."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in prefix] + [str(p) for p in err.get("loc", ()) if p != "__root__"]
+        path = ".".join(loc)
+        out.append((path, _message(err)))
+    return out
+
+
+def _message(err: dict) -> str:
+    typ = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    inp = err.get("input")
+    got = f", got {inp!r}" if not isinstance(inp, (dict, list)) else ""
+    bounds = {
+        "greater_than_equal": ">=",
+        "greater_than": ">",
+        "less_than_equal": "<=",
+        "less_than": "<",
+    }
+    if typ in bounds:
+        limit = next(iter(ctx.values())) if ctx else "?"
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return f"must be {bounds[typ]} {limit}{got}"
+    if typ == "missing":
+        return "required field is missing"
+    if typ == "extra_forbidden":
+        return "unknown field (check the spelling; see docs)"
+    if typ in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        return f"must be a number{got}"
+    if typ in ("string_type",):
+        return f"must be text{got}"
+    if typ == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern')}{got}"
+    if typ == "literal_error":
+        return f"must be one of {ctx.get('expected')}{got}"
+    if typ in ("bool_parsing", "bool_type"):
+        return f"must be true or false{got}"
+    if typ in ("list_type",):
+        return f"must be a list{got}"
+    if typ in ("model_type", "dict_type", "model_attributes_type"):
+        return f"must be a mapping{got}"
+    if typ == "too_short":
+        return f"must not be empty{got}"
+    if typ == "value_error":
+        msg = str(err.get("msg", ""))
+        return msg.removeprefix("Value error, ")
+    msg = str(err.get("msg", typ))
+    return f"{msg}{got}"
+
+
+def _parse_entries(path: Path, shown: str, top_key: str, schema: type[Entry],
+                   problems: list[Problem], allow_single: bool = False,
+                   rejected: set | None = None) -> list[Entry]:
+    # ``rejected`` collects ids of entries that failed validation ("*" = file unusable), so the
+    # cross-check does not bury the real problem under "unknown id" lines for every reference.
+    rejected = set() if rejected is None else rejected
+    try:
+        doc = load_yaml_file(path)
+    except YamlLoadError as exc:
+        problems.append(Problem(shown, None, None, str(exc)))
+        rejected.add("*")
+        return []
+    if allow_single and isinstance(doc, dict) and top_key not in doc and "points" in doc:
+        items = [doc]
+    elif not isinstance(doc, dict) or top_key not in doc:
+        problems.append(Problem(shown, None, None, f"expected a mapping with a top-level '{top_key}:' list"))
+        rejected.add("*")
+        return []
+    else:
+        items = doc[top_key]
+        extra = sorted(set(doc) - {top_key})
+        if extra:
+            problems.append(Problem(shown, None, None, f"unknown top-level key(s) {extra}; expected only '{top_key}'"))
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        problems.append(Problem(shown, None, top_key, "must be a list of entries"))
+        rejected.add("*")
+        return []
+    out = []
+    for i, raw in enumerate(items):
+        label = f"entry {i + 1}"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            label = raw["id"]
+        if not isinstance(raw, dict):
+            problems.append(Problem(shown, label, None, "must be a mapping of fields"))
+            continue
+        try:
+            out.append(schema.model_validate(raw))
+        except ValidationError as exc:
+            rejected.add(label)
+            for fpath, msg in format_validation_error(exc):
+                problems.append(Problem(shown, label, fpath or None, msg))
+    return out
+
+
+def _display_path(path: Path, data_dir: Path) -> str:
+    try:
+        return str(Path(data_dir.name) / path.relative_to(data_dir))
+    except ValueError:
+        return str(path)
+
+
+def load_catalog(data_dir: str | Path | None = None) -> Catalog:
+    """Load and validate every catalog in ``data_dir`` (default: the bundled data/).
+
+    Raises :class:`CatalogError` listing every problem found (all files are checked).
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    problems: list[Problem] = []
+    if not data_dir.is_dir():
+        raise CatalogError([Problem(str(data_dir), None, None, "data directory not found")])
+    loaded: dict[str, dict[str, Entry]] = {}
+    files: dict[str, str] = {}
+    rejected: dict[str, set] = {}
+    origins: dict[str, dict[str, str]] = {}  # catalog -> id -> file it came from (profiles/*.yaml too)
+    for name, (fname, schema) in CATALOGS.items():
+        path = data_dir / fname
+        shown = _display_path(path, data_dir)
+        files[name] = shown
+        rejected[name] = set()
+        entries: list[tuple[str, Entry]] = []
+        if path.exists():
+            entries += [(shown, e) for e in _parse_entries(path, shown, TOP_KEYS[name], schema, problems,
+                                                           rejected=rejected[name])]
+        elif name != "profiles":
+            problems.append(Problem(shown, None, None, "catalog file is missing"))
+            rejected[name].add("*")
+        if name == "profiles" and (data_dir / "profiles").is_dir():
+            for sub in sorted((data_dir / "profiles").glob("*.y*ml")):
+                sshown = _display_path(sub, data_dir)
+                entries += [(sshown, e) for e in _parse_entries(sub, sshown, "profiles", schema, problems,
+                                                                allow_single=True, rejected=rejected[name])]
+        by_id: dict[str, Entry] = {}
+        for shown_file, e in entries:
+            if e.id in by_id:
+                problems.append(Problem(shown_file, e.id, "id", "duplicate id"))
+                continue
+            by_id[e.id] = e
+            origins.setdefault(name, {})[e.id] = shown_file
+        loaded[name] = by_id
+    cross_check(loaded, files, problems, rejected, origins)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(**loaded, data_dir=str(data_dir), files=files)
+
+
+def cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems: list[Problem],
+                 rejected: dict[str, set] | None = None, origins: dict[str, dict[str, str]] | None = None) -> None:
+    gpus, models = c.get("gpus", {}), c.get("models", {})
+    origins = origins or {}
+    rejected = rejected or {}
+
+    def ref(cat: str, e: Entry, fieldname: str, target: dict, target_name: str) -> None:
+        val = getattr(e, fieldname)
+        bad = rejected.get(target_name + "s", set())
+        if val is not None and val not in target and "*" not in bad and val not in bad:
+            problems.append(Problem(origins.get(cat, {}).get(e.id, files[cat]), e.id, fieldname,
+                                    f"unknown {target_name} id '{val}'"))
+
+    for e in c.get("offers", {}).values():
+        ref("offers", e, "gpu", gpus, "gpu")
+    for e in c.get("servers", {}).values():
+        ref("servers", e, "gpu", gpus, "gpu")
+    for e in c.get("apis", {}).values():
+        ref("apis", e, "serves_model", models, "model")
+    for e in c.get("profiles", {}).values():
+        ref("profiles", e, "model", models, "model")
+        ref("profiles", e, "gpu", gpus, "gpu")
+    assumptions = c.get("assumptions", {})
+    if assumptions:
+        for key in REQUIRED_ASSUMPTIONS:
+            if key not in assumptions and key not in rejected.get("assumptions", set()):
+                problems.append(Problem(files["assumptions"], key, None, "required assumption is missing"))
+
+
+def weight_memory_gb(total_params_b: float, precision: str) -> float:
+    """Weight memory [GB] = total params [1e9] x bytes per parameter of the precision [B] (1 GB = 1e9 B).
+
+    MoE models store every expert, so this takes *total* parameters.
+    """
+    return total_params_b * BYTES_PER_PARAM[precision]
+
+
+def kv_bytes_per_token(layers: int, kv_heads: int, head_dim: int, kv_dtype: str = "bf16") -> float:
+    """KV-cache bytes per token [B] = 2 (K and V) x layers x kv_heads x head_dim x bytes of the KV dtype."""
+    return 2.0 * layers * kv_heads * head_dim * BYTES_PER_PARAM[kv_dtype]
+
+
+__all__ = [
+    "Catalog", "load_catalog", "CATALOGS", "TOP_KEYS", "REQUIRED_ASSUMPTIONS", "Entry", "ModelEntry",
+    "GpuEntry", "RentalOfferEntry", "ServerEntry", "ApiOfferEntry", "ProfileEntry", "ProfilePoint",
+    "Stats", "AssumptionEntry", "weight_memory_gb", "kv_bytes_per_token", "parse_as_of",
+    "format_validation_error", "PRECISIONS", "DEFAULT_DATA_DIR",
+]

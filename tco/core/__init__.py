@@ -1,0 +1,1 @@
+"""tco.core: see docs/architecture.md."""

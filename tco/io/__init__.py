@@ -1,0 +1,1 @@
+"""tco.io: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""tco.model: see docs/architecture.md."""

@@ -1,0 +1,259 @@
+"""Cost line items: one pure, broadcasting function per formula.
+
+Conventions: money in USD, prices per token in USD per 1M tokens, month index on the last axis,
+H = 730 hours per month. Parameters broadcast against the month axis, so an array of options
+(shape ``(n, 1)``) or of Monte Carlo draws evaluates in one call. Every formula here is restated
+in docs/methodology.md.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tco.core.constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
+
+_EPS = 1e-9  # guards ceil() against floating-point noise such as 2.0000000000000004
+
+
+def _ceil(x) -> np.ndarray:
+    return np.ceil(np.asarray(x, dtype=float) - _EPS)
+
+
+def api_cost(input_tokens, output_tokens, p_input, p_output, p_cached_input, p_batch_input, p_batch_output,
+             cached_input_share, batch_share) -> np.ndarray:
+    """API bill [USD].
+
+    cost = [(1 - b) x (input x ((1 - c) x p_in + c x p_cached) + output x p_out)
+            + b x (input x p_batch_in + output x p_batch_out)] / 1e6
+
+    input, output [tokens]; p_* [USD / 1M tokens]; c = cached_input_share, b = batch_share [0-1].
+    Callers pass the normal price where a cached or batch price is unknown.
+    """
+    c, b = cached_input_share, batch_share
+    realtime = input_tokens * ((1.0 - c) * p_input + c * p_cached_input) + output_tokens * p_output
+    batch = input_tokens * p_batch_input + output_tokens * p_batch_output
+    return ((1.0 - b) * realtime + b * batch) / TOKENS_PER_MILLION
+
+
+def replicas_needed(peak_rps, capacity_rps_per_replica, target_utilization, spare_replicas, min_replicas=1) -> np.ndarray:
+    """Replicas [count] = max(min_replicas, ceil(peak_rps / (capacity x target_utilization))) + spare_replicas.
+
+    peak_rps and capacity [req/s]; target_utilization [0-1]; min_replicas defaults to 1.
+    """
+    serving = _ceil(np.asarray(peak_rps, dtype=float) / (np.asarray(capacity_rps_per_replica, dtype=float) * target_utilization))
+    return np.maximum(min_replicas, serving) + spare_replicas
+
+
+def gpus_from_replicas(replicas, gpus_per_replica) -> np.ndarray:
+    """GPUs [count] = replicas x gpus_per_replica."""
+    return np.asarray(replicas, dtype=float) * gpus_per_replica
+
+
+def rent_cost_per_gpu(gpus, usd_per_gpu_hour, hours=HOURS_PER_MONTH) -> np.ndarray:
+    """Rental bill [USD] = gpus x usd_per_gpu_hour [USD/GPU-h] x hours [h] (H = 730 per month)."""
+    return np.asarray(gpus, dtype=float) * usd_per_gpu_hour * hours
+
+
+def instances_needed(gpus, gpus_per_instance) -> np.ndarray:
+    """Instances [count] = ceil(gpus / gpus_per_instance)."""
+    return _ceil(np.asarray(gpus, dtype=float) / gpus_per_instance)
+
+
+def rent_cost_per_instance(gpus, gpus_per_instance, usd_per_instance_hour, hours=HOURS_PER_MONTH) -> np.ndarray:
+    """Rental bill [USD] = ceil(gpus / gpus_per_instance) x usd_per_instance_hour [USD/instance-h] x hours [h]."""
+    return instances_needed(gpus, gpus_per_instance) * usd_per_instance_hour * hours
+
+
+def servers_needed(gpus, gpus_per_server) -> np.ndarray:
+    """Servers needed [count] = ceil(gpus / gpus_per_server)."""
+    return _ceil(np.asarray(gpus, dtype=float) / gpus_per_server)
+
+
+def owned_fleet(servers_needed_m) -> np.ndarray:
+    """Owned servers [count]: the fleet never shrinks, owned_m = max(owned_{m-1}, servers_m) (running max)."""
+    return np.maximum.accumulate(np.asarray(servers_needed_m, dtype=float), axis=-1)
+
+
+def purchases(owned_m) -> np.ndarray:
+    """Servers bought in month m [count] = owned_m - owned_{m-1} (owned_{-1} = 0)."""
+    owned_m = np.asarray(owned_m, dtype=float)
+    return np.diff(owned_m, axis=-1, prepend=0.0)
+
+
+def capex(bought_m, server_price_usd) -> np.ndarray:
+    """Capital expenditure [USD] (cash only) = bought_m x server_price [USD/server]."""
+    return np.asarray(bought_m, dtype=float) * server_price_usd
+
+
+def depreciating_servers(bought_m, life_months) -> np.ndarray:
+    """Servers still inside their depreciation life in month m [count].
+
+    = sum of bought_k for k in (m - life_months, m] = cum_bought_m - cum_bought_{m - life_months}
+    life_months [months] = round(12 x depreciation_years); may differ per option (broadcasts).
+    """
+    bought_m = np.asarray(bought_m, dtype=float)
+    cum = np.cumsum(bought_m, axis=-1)
+    n = bought_m.shape[-1]
+    m = np.arange(n)
+    life = np.asarray(life_months, dtype=int)
+    idx = m - life  # index of cum to subtract (exclusive lower end)
+    if np.ndim(idx) == 1 and np.ndim(cum) == 1:
+        lagged = np.where(idx >= 0, cum[np.clip(idx, 0, n - 1)], 0.0)
+    else:
+        idx_b = np.broadcast_to(idx, np.broadcast_shapes(idx.shape, cum.shape))
+        cum_b = np.broadcast_to(cum, idx_b.shape)
+        lagged = np.where(idx_b >= 0, np.take_along_axis(cum_b, np.clip(idx_b, 0, n - 1), axis=-1), 0.0)
+    return cum - lagged
+
+
+def depreciation(depreciating_m, server_price_usd, life_months) -> np.ndarray:
+    """Straight-line depreciation [USD] (accrual only) = depreciating servers x server_price / life_months.
+
+    Each server is written off over ``life_months`` = 12 x depreciation_years months from its purchase month.
+    """
+    return np.asarray(depreciating_m, dtype=float) * np.asarray(server_price_usd, dtype=float) / np.asarray(life_months, dtype=float)
+
+
+def power_cost(owned_m, server_power_kw, power_load_factor, pue, usd_per_kwh, hours=HOURS_PER_MONTH) -> np.ndarray:
+    """Electricity [USD] = owned x server_power_kw [kW] x power_load_factor x PUE x hours [h] x usd_per_kwh [USD/kWh]."""
+    return np.asarray(owned_m, dtype=float) * server_power_kw * power_load_factor * pue * hours * usd_per_kwh
+
+
+def energy_kwh(owned_m, server_power_kw, power_load_factor, pue, hours=HOURS_PER_MONTH) -> np.ndarray:
+    """Facility energy [kWh] = owned x server_power_kw [kW] x power_load_factor x PUE x hours [h]."""
+    return np.asarray(owned_m, dtype=float) * server_power_kw * power_load_factor * pue * hours
+
+
+def colo_cost(owned_m, server_power_kw, colo_usd_per_kw_month) -> np.ndarray:
+    """Colocation [USD] = owned x server_power_kw [kW] x colo_usd_per_kw_month [USD/kW-month]."""
+    return np.asarray(owned_m, dtype=float) * server_power_kw * colo_usd_per_kw_month
+
+
+def maintenance_cost(owned_m, server_price_usd, maintenance_share_per_year) -> np.ndarray:
+    """Maintenance [USD] = owned x server_price [USD] x maintenance_share_per_year / 12."""
+    return np.asarray(owned_m, dtype=float) * server_price_usd * maintenance_share_per_year / 12.0
+
+
+def staff_cost(staff_fte, fte_cost_per_year, months: int) -> np.ndarray:
+    """Staff [USD per month] = staff_fte [FTE] x fte_cost_per_year [USD/FTE-year] / 12, every month."""
+    per_month = np.asarray(staff_fte, dtype=float) * fte_cost_per_year / 12.0
+    return np.broadcast_to(np.asarray(per_month)[..., None], np.shape(per_month) + (months,)).astype(float)
+
+
+# ----------------------------------------------------------------------------------------------
+# Traffic and fleet dynamics (issue 5; restated in docs/methodology_traffic.md).
+# Hourly arrays have the 24 hours of a typical day on the last axis, months just before it.
+
+
+def spot_capacity(capacity_rps_per_replica, interruption_overhead) -> np.ndarray:
+    """Usable capacity on spot [req/s] = capacity_rps_per_replica [req/s] x (1 - interruption_overhead)."""
+    return np.asarray(capacity_rps_per_replica, dtype=float) * (1.0 - np.asarray(interruption_overhead, dtype=float))
+
+
+def fleet_rps(serving_replicas, capacity_rps_per_replica, target_utilization) -> np.ndarray:
+    """Load a fleet serves within plan [req/s] = serving_replicas x capacity [req/s] x target_utilization."""
+    return np.asarray(serving_replicas, dtype=float) * capacity_rps_per_replica * target_utilization
+
+
+def hourly_sum(x_mh, hours_per_slot=HOURS_PER_MONTH / 24.0) -> np.ndarray:
+    """Monthly total of an hourly quantity [unit-hours] = sum over h of x_{m,h} x D, D = 730 / 24 [h].
+
+    Each hour of the typical day occurs D times a month, so a GPU count per hour gives GPU-hours.
+    """
+    return np.sum(np.asarray(x_mh, dtype=float), axis=-1) * hours_per_slot
+
+
+def reserved_used_gpus(gpus, reserved_gpus) -> np.ndarray:
+    """Reserved GPUs doing work [GPUs] = min(gpus, reserved_gpus)."""
+    return np.minimum(np.asarray(gpus, dtype=float), reserved_gpus)
+
+
+def reserved_unused_gpus(gpus, reserved_gpus) -> np.ndarray:
+    """Reserved GPUs idle [GPUs] = max(0, reserved_gpus - gpus) (never negative)."""
+    return np.maximum(0.0, reserved_gpus - np.asarray(gpus, dtype=float))
+
+
+def on_demand_gpus(gpus, reserved_gpus) -> np.ndarray:
+    """GPUs billed on demand above the commitment [GPUs] = max(0, gpus - reserved_gpus)."""
+    return np.maximum(0.0, np.asarray(gpus, dtype=float) - reserved_gpus)
+
+
+def overflow_rps(hourly_rps_mh, fleet_rps_m) -> np.ndarray:
+    """Load the fleet cannot take in hour h of month m [req/s] = max(0, hourly_rps_{m,h} - fleet_rps_m)."""
+    return np.maximum(0.0, np.asarray(hourly_rps_mh, dtype=float) - np.asarray(fleet_rps_m, dtype=float)[..., None])
+
+
+def overflow_requests(overflow_rps_mh, hours_per_slot=HOURS_PER_MONTH / 24.0) -> np.ndarray:
+    """Requests sent to the API in month m [req] = sum over h of overflow_rps_{m,h} [req/s] x 3,600 [s/h] x D [h]."""
+    return hourly_sum(np.asarray(overflow_rps_mh, dtype=float) * 3600.0, hours_per_slot)
+
+
+def purchases_with_lead_time(needed_bought_m, lead_time_months) -> np.ndarray:
+    """Servers bought in month t [count] when each is bought ``lead_time_months`` before first needed.
+
+    bought_t = sum of needed_bought_k for k with max(0, k - L) = t; months before the horizon start are
+    clamped to month 0 (servers needed in the first L months are all bought in month 0).
+    Computed as bought = diff(cum_needed[min(t + L, M - 1)]), L [months] broadcasts per option.
+    """
+    nb = np.asarray(needed_bought_m, dtype=float)
+    cum = np.cumsum(nb, axis=-1)
+    n = nb.shape[-1]
+    idx = np.minimum(np.arange(n) + np.asarray(lead_time_months, dtype=int), n - 1)
+    idx = np.broadcast_to(idx, cum.shape)
+    bought_by = np.take_along_axis(cum, idx, axis=-1)
+    return np.diff(bought_by, axis=-1, prepend=0.0)
+
+
+def refresh_purchases(first_bought_m, life_months) -> np.ndarray:
+    """All purchases [count] when every server is replaced at the end of its depreciation life.
+
+    total_t = sum over k >= 0 of first_bought_{t - k x life}: a server bought in month p is bought
+    again in p + life, p + 2 life, ... within the horizon (the replacement is bought in the month its
+    predecessor's depreciation ends). life_months [months] broadcasts per option.
+    """
+    first = np.asarray(first_bought_m, dtype=float)
+    n = first.shape[-1]
+    life = np.maximum(1, np.asarray(life_months, dtype=int))
+    total = first.copy()
+    t = np.arange(n)
+    for k in range(1, n // int(np.min(life)) + 1):  # loop over refresh cycles, vectorised over months
+        src = t - k * life
+        src_b = np.broadcast_to(src, np.broadcast_shapes(src.shape, first.shape))
+        shifted = np.take_along_axis(np.broadcast_to(first, src_b.shape), np.clip(src_b, 0, n - 1), axis=-1)
+        total = total + np.where(src_b >= 0, shifted, 0.0)
+    return total
+
+
+def book_value_end(bought_m, server_price_usd, life_months) -> np.ndarray:
+    """Book value at the end of the horizon [USD], after the last month's depreciation:
+
+    BV = server_price / life x sum over p of bought_p x max(0, life - (M - p))
+    (a server bought in month p has been depreciated for M - p months by the end of month M - 1).
+    """
+    bought = np.asarray(bought_m, dtype=float)
+    n = bought.shape[-1]
+    life = np.asarray(life_months, dtype=float)
+    remaining = np.maximum(0.0, life - (n - np.arange(n)))  # [months] of life left per purchase month
+    return np.sum(bought * remaining * np.asarray(server_price_usd, dtype=float) / life, axis=-1)
+
+
+def residual_cash(retired_m, held_end, server_price_usd, residual_share) -> np.ndarray:
+    """Residual proceeds [USD] (negative cash) = -residual_share x server_price x (retired_m + [m = M-1] x held_end).
+
+    Servers retired in a month are sold that month; the servers still held are sold at the end of the horizon.
+    held_end [servers] has one value per option (shape of retired_m without the month axis).
+    """
+    retired = np.asarray(retired_m, dtype=float).copy()
+    retired[..., -1] += np.asarray(held_end, dtype=float)
+    return 0.0 - np.asarray(residual_share, dtype=float) * server_price_usd * retired  # 0.0 - x: no -0.0 in outputs
+
+
+def residual_accrual(residual_cash_m, book_value_end_usd) -> np.ndarray:
+    """Residual on the books [USD] = book value written off - proceeds = BV - proceeds.
+
+    Retired servers have been fully depreciated (BV 0: the proceeds are a gain, a negative cost); at the
+    end of the horizon the remaining book value ``book_value_end_usd`` is written off against the proceeds
+    (a loss when BV > proceeds). Over the horizon, depreciation + residual accrual = capex + residual cash.
+    """
+    out = np.asarray(residual_cash_m, dtype=float).copy()
+    out[..., -1] += np.asarray(book_value_end_usd, dtype=float)
+    return out

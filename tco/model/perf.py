@@ -1,0 +1,564 @@
+"""Memory fit and the physics-based performance estimator (for configurations nobody measured).
+
+Conventions
+-----------
+* A *replica* is one model copy served by ``gpus`` GPUs with tensor parallelism (TP = gpus).
+* Memory is in GB (1e9 B) **per GPU**; time in seconds inside formulas, milliseconds in outputs
+  (``ttft_ms``, ``tpot_ms``); throughput per replica (``output_tokens_per_s``,
+  ``request_throughput_rps``).
+* Every estimator output is labelled ``kind = "estimated"``; the method, its calibration on the
+  measured reference rows and its measured error are in docs/estimator.md (regenerate the tables
+  with ``python benchmarks/estimator_validation.py``).
+* The hot path is vectorised: :func:`config_arrays` turns N configurations into numpy arrays and
+  :func:`estimate_arrays` evaluates them all at once (no Python loop over configurations), so the
+  optimizer can evaluate thousands of configurations per second.
+
+The model (formulas, see docs/estimator.md and docs/capacity.md)
+------------------------------------------------------------------
+decode step at batch B and mean context L (per GPU, TP = N):
+    t_mem  = (weight bytes touched(B) / N + B x L x kv_bytes_per_token / kv_shards) / (bw x eff_bw)
+    t_cmp  = B x (2 x active_params + 4 x layers x hidden x L) / N / (peak_flops x eff_decode)
+    t_comm = [N > 1] x 2 x layers x (allreduce_latency + 2 (N-1)/N x B x hidden x 2 B / link_bw)
+    t_step = max(t_mem, t_cmp) + t_comm + step_overhead
+prefill work of one request of ISL tokens (compute-bound; weights are streamed by the decode steps
+it is batched with):
+    t_pf   = (2 x active_params x ISL + 2 x layers x hidden x ISL^2) / N / (peak_flops x eff_prefill)
+             + t_comm(ISL tokens)
+serving B requests concurrently (continuous batching): GPU time per B requests
+    T(B)   = B x t_pf + OSL x t_step(B, ISL + OSL/2)
+    request_throughput_rps = B / T(B);  output_tokens_per_s = OSL x B / T(B)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from tco.catalog import GpuEntry, ModelEntry
+from tco.core.constants import BYTES_PER_PARAM
+
+#: Share of GPU memory the serving engine may use [-] (vLLM ``gpu_memory_utilization`` default 0.9).
+USABLE_MEMORY_FRACTION = 0.90
+#: Runtime overhead per GPU outside weights and KV cache [GB]: CUDA context, cuBLAS/NCCL workspaces,
+#: CUDA graphs and activation buffers (judgement: vLLM logs typically show 1-4 GB on 80 GB cards).
+RUNTIME_OVERHEAD_GB = 3.0
+#: Largest batch the engine schedules (TensorRT-LLM's default ``max_batch_size``; vLLM's
+#: ``max_num_seqs`` defaults to 256, so vLLM max-throughput figures can be lower).
+DEFAULT_MAX_BATCH = 2048
+#: GPU-to-GPU bandwidth per direction for tensor-parallel all-reduce [GB/s], by GPU id prefix:
+#: NVIDIA's per-GPU NVLink totals (A100 NVLink 3 600 GB/s, H100/H200 NVLink 4 900 GB/s, B200/GB200
+#: NVLink 5 1.8 TB/s, both directions) halved; AMD MI300X Infinity Fabric 448 GB/s peer total halved
+#: (approximation). Cards without NVLink (PCIe Gen4 x16 ~25 GB/s effective) get PCIE_GB_S.
+LINK_GB_S_BY_GPU = {"b200": 900.0, "gb200": 900.0, "h100-sxm": 450.0, "h200": 450.0, "gh200": 450.0,
+                    "a100": 300.0, "mi300x": 224.0, "v100": 150.0}
+PCIE_GB_S = 25.0
+#: Share of the link bandwidth a ring all-reduce achieves [-] (judgement).
+LINK_EFFICIENCY = 0.8
+#: Bytes in one "GB" of device memory as vendors state it for HBM parts [B]: the figure is binary
+#: (H100 "80GB" shows 81,559 MiB in nvidia-smi), so memory_gb x 2^30 bytes are on the device.
+#: GDDR cards (L40S: 46,068 MiB for "48GB") are overstated by a few %, within the usable fraction.
+DEVICE_BYTES_PER_GB = 2.0 ** 30
+#: Estimated tail-to-mean ratios used to turn the estimator's mean latencies into p95 [-]
+#: (judgement, informed by the sample vLLM runs in ../shared/reference/samples: TTFT p99/mean
+#: 2.2 at 1 req/s and 1.25 at saturation; TPOT p99/mean 1.14 and 1.94).
+TTFT_P95_OVER_MEAN = 1.5
+TPOT_P95_OVER_MEAN = 1.15
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Efficiency factors of the estimator, fitted on measured reference rows.
+
+    The values are dimensionless shares of the datasheet peak except where a unit is given.
+    """
+
+    eff_bw: float  # [-] achieved / peak memory bandwidth in decode
+    eff_decode: float  # [-] achieved / peak tensor FLOPS in decode
+    eff_prefill: float  # [-] achieved / peak tensor FLOPS in prefill
+    step_overhead_ms: float  # [ms] fixed scheduler + kernel-launch time per decode step
+    allreduce_latency_us: float  # [us] fixed latency of one TP all-reduce
+    moe_factor: float = 1.0  # [-] MoE slowdown: divides compute efficiency and expert-read bandwidth
+    source: str = "judgement"
+
+
+#: Calibrated on the 268 usable targets of ../shared/reference/throughput_measured_dev.csv (TensorRT-LLM on
+#: H100, H200, B200) by benchmarks/estimator_validation.py; rerun it after changing the model.
+CALIBRATION = Calibration(
+    eff_bw=0.5929, eff_decode=0.268, eff_prefill=0.6102, step_overhead_ms=0.2272, allreduce_latency_us=1.0,
+    moe_factor=2.054,
+    source="fitted on throughput_measured_dev.csv (benchmarks/estimator_validation.py)",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks (scalar or array)
+# --------------------------------------------------------------------------------------------
+
+def default_kv_dtype(precision: str) -> str:
+    """KV-cache dtype used when the caller says ``auto``: fp8 for fp8/fp4 weights, else bf16.
+
+    This is the configuration of the calibration data (TensorRT-LLM FP8/FP4 checkpoints run an FP8
+    KV cache). vLLM's default is the model dtype (bf16): pass ``kv_dtype="bf16"`` for it.
+    """
+    return "fp8" if precision.lower() in ("fp8", "fp4") else "bf16"
+
+
+def kv_shards(gpus, kv_heads):
+    """How many ways the KV cache is split across a TP group [-] = min(gpus, kv_heads).
+
+    Beyond ``kv_heads`` GPUs the KV heads are replicated, so per-GPU KV memory stops shrinking.
+    """
+    return np.minimum(gpus, kv_heads)
+
+
+def moe_split(total_params_b: float, active_params_b: float, experts_total: Optional[int],
+              experts_per_token: Optional[int]) -> tuple[float, float]:
+    """Split a model into always-used and per-expert parameters [billions].
+
+    total = shared + E x per_expert and active = shared + k x per_expert, so
+    per_expert = (total - active) / (E - k) and shared = active - k x per_expert.
+    Dense models (or MoE without expert counts): (total, 0).
+    """
+    if (experts_total is None or experts_per_token is None or experts_total <= experts_per_token
+            or active_params_b >= total_params_b):
+        return float(total_params_b), 0.0
+    per_expert = (total_params_b - active_params_b) / (experts_total - experts_per_token)
+    shared = active_params_b - experts_per_token * per_expert
+    if shared < 0:  # inconsistent counts: treat as dense upper bound
+        return float(total_params_b), 0.0
+    return shared, per_expert
+
+
+def interconnect_gb_s(gpu: GpuEntry) -> float:
+    """TP all-reduce bandwidth per GPU and direction [GB/s] (LINK_GB_S_BY_GPU x LINK_EFFICIENCY; PCIe otherwise)."""
+    gid = gpu.id.lower()
+    if "pcie" not in gid:
+        for prefix, gbs in LINK_GB_S_BY_GPU.items():
+            if gid.startswith(prefix):
+                return gbs * LINK_EFFICIENCY
+    return PCIE_GB_S * LINK_EFFICIENCY
+
+
+def device_gb(memory_gb):
+    """Device memory in 1e9-byte GB [GB] = memory_gb x 2^30 / 1e9 (see DEVICE_BYTES_PER_GB)."""
+    return memory_gb * DEVICE_BYTES_PER_GB / 1e9
+
+
+# --------------------------------------------------------------------------------------------
+# Memory fit
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemoryFit:
+    """Memory of one GPU of a replica [GB]; ``max_concurrency`` counts sequences of ``context_tokens``."""
+
+    memory_gb: float  # [GB] device memory (1e9 B; memory_gb of the catalog x 2^30 / 1e9)
+    usable_gb: float  # [GB] memory x usable fraction
+    weights_gb: float  # [GB] weights on one GPU
+    overhead_gb: float  # [GB] runtime overhead on one GPU
+    kv_gb_per_sequence: float  # [GB] KV cache of one sequence of context_tokens, on one GPU
+    kv_gb: float  # [GB] KV cache at ``concurrency`` (or at max_concurrency when none was given)
+    kv_budget_gb: float  # [GB] usable - weights - overhead (negative: weights do not fit)
+    max_concurrency: int  # largest number of concurrent sequences that fit (0 = does not fit)
+    context_tokens: float  # [tokens] per sequence
+    kv_dtype: str
+    concurrency: Optional[float] = None
+
+    @property
+    def fits(self) -> bool:
+        """True when weights, overhead and at least one full-context sequence fit."""
+        return self.max_concurrency >= 1
+
+    @property
+    def fits_at_concurrency(self) -> bool:
+        return self.fits and (self.concurrency is None or self.concurrency <= self.max_concurrency)
+
+    @property
+    def reason(self) -> Optional[str]:
+        if self.kv_budget_gb <= 0:
+            return (f"does not fit in memory: weights {self.weights_gb:.1f} GB + overhead {self.overhead_gb:.1f} GB "
+                    f"per GPU exceed the usable {self.usable_gb:.1f} GB")
+        if self.max_concurrency < 1:
+            return (f"does not fit in memory: one {self.context_tokens:.0f}-token sequence needs "
+                    f"{self.kv_gb_per_sequence:.2f} GB of KV cache per GPU, {self.kv_budget_gb:.2f} GB is left")
+        if not self.fits_at_concurrency:
+            return f"does not fit in memory at concurrency {self.concurrency:g} (max {self.max_concurrency})"
+        return None
+
+
+def memory_fit(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, context_tokens: float,
+               concurrency: Optional[float] = None, kv_dtype: str = "auto",
+               usable_fraction: float = USABLE_MEMORY_FRACTION,
+               overhead_gb: float = RUNTIME_OVERHEAD_GB) -> MemoryFit:
+    """Does a model fit a replica of ``gpus`` GPUs, and how many sequences does the KV cache hold?
+
+    Per GPU [GB]:
+      weights  = total_params [1e9] x bytes_per_param [B] / gpus      (MoE: *total* parameters)
+      kv/seq   = context_tokens [tokens] x kv_bytes_per_token [B] / min(gpus, kv_heads) / 1e9
+      budget   = memory_gb x 2^30 / 1e9 x usable_fraction - weights - overhead_gb
+      max_concurrency = floor(budget / kv/seq)
+
+    Parameters
+    ----------
+    context_tokens : tokens held per sequence (ISL + OSL at the end of a request) [tokens]
+    concurrency : concurrent sequences to check [-] (None: report the KV cache at max_concurrency)
+    kv_dtype : ``bf16`` | ``fp16`` | ``fp8`` | ``auto`` (see :func:`default_kv_dtype`)
+    usable_fraction : share of device memory the engine may use [-]
+    overhead_gb : runtime overhead per GPU [GB]
+    """
+    if gpus < 1:
+        raise ValueError(f"gpus must be >= 1, got {gpus}")
+    if context_tokens <= 0:
+        raise ValueError(f"context_tokens must be > 0, got {context_tokens}")
+    kv_dtype = default_kv_dtype(precision) if kv_dtype == "auto" else kv_dtype
+    weights = model.total_params_b * BYTES_PER_PARAM[precision] / gpus
+    kv_tok = 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_PARAM[kv_dtype]  # [B/token]
+    kv_seq = context_tokens * kv_tok / float(kv_shards(gpus, model.kv_heads)) / 1e9
+    usable = device_gb(gpu.memory_gb) * usable_fraction
+    budget = usable - weights - overhead_gb
+    max_c = int(math.floor(budget / kv_seq + 1e-9)) if budget > 0 else 0
+    kv_used = kv_seq * (concurrency if concurrency is not None else max_c)
+    return MemoryFit(memory_gb=device_gb(gpu.memory_gb), usable_gb=usable, weights_gb=weights, overhead_gb=overhead_gb,
+                     kv_gb_per_sequence=kv_seq, kv_gb=kv_used, kv_budget_gb=budget, max_concurrency=max(max_c, 0),
+                     context_tokens=float(context_tokens), kv_dtype=kv_dtype, concurrency=concurrency)
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration arrays
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConfigArrays:
+    """N configurations as aligned numpy arrays (one element per configuration)."""
+
+    total_b: np.ndarray  # [1e9 params]
+    active_b: np.ndarray  # [1e9 params]
+    shared_b: np.ndarray  # [1e9 params] always read
+    expert_b: np.ndarray  # [1e9 params] per expert (0 for dense)
+    experts: np.ndarray  # [-] experts per MoE layer (1 for dense)
+    experts_k: np.ndarray  # [-] experts routed per token (1 for dense)
+    layers: np.ndarray  # [-]
+    hidden: np.ndarray  # [-]
+    kv_heads: np.ndarray  # [-]
+    kv_bytes_tok: np.ndarray  # [B/token] whole model
+    bytes_param: np.ndarray  # [B/param]
+    memory_gb: np.ndarray  # [GB] per GPU (1e9 B)
+    bw_bytes_s: np.ndarray  # [B/s] per GPU
+    flops_s: np.ndarray  # [FLOP/s] dense tensor peak per GPU for the precision
+    link_bytes_s: np.ndarray  # [B/s] TP all-reduce bandwidth per GPU
+    gpus: np.ndarray  # [-] GPUs per replica (TP degree)
+    isl: np.ndarray  # [tokens]
+    osl: np.ndarray  # [tokens]
+    notes: tuple = field(default_factory=tuple)
+
+    def __len__(self) -> int:
+        return int(self.gpus.shape[0])
+
+
+def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry], gpus: Sequence[int],
+                  precisions: Sequence[str], isl: Sequence[float], osl: Sequence[float],
+                  kv_dtypes: Sequence[str] | str = "auto") -> ConfigArrays:
+    """Pack N configurations (aligned sequences, or length-1 sequences broadcast) into arrays.
+
+    Precisions the GPU has no tensor cores for (e.g. fp8 on A100) run as weight-only quantisation
+    with bf16 compute: memory and bandwidth use the weight precision, FLOPS use bf16.
+    """
+    cols = [list(models), list(gpu_entries), list(gpus), list(precisions), list(isl), list(osl)]
+    if isinstance(kv_dtypes, str):
+        kv_dtypes = [kv_dtypes]
+    cols.append(list(kv_dtypes))
+    n = max(len(c) for c in cols)
+    for c in cols:
+        if len(c) not in (1, n):
+            raise ValueError(f"config_arrays: sequences must have length 1 or {n}, got {len(c)}")
+    cols = [c * n if len(c) == 1 else c for c in cols]
+    ms, gs, ns, ps, isls, osls, kvs = cols
+    notes = []
+    rows = []
+    for m, g, p, kv in zip(ms, gs, ps, kvs):
+        shared, per_exp = moe_split(m.total_params_b, m.active_params_b, m.experts_total, m.experts_per_token)
+        kv = default_kv_dtype(p) if kv == "auto" else kv
+        tf = g.tflops(p)
+        if tf is None:
+            tf = g.bf16_tflops
+            note = f"{g.id} has no {p} tensor cores: estimated as weight-only {p} with bf16 compute"
+            if note not in notes:
+                notes.append(note)
+        moe = per_exp > 0
+        rows.append((
+            m.total_params_b, m.active_params_b, shared, per_exp,
+            (m.experts_total or 1) if moe else 1, (m.experts_per_token or 1) if moe else 1,
+            m.layers, m.hidden_size, m.kv_heads,
+            2.0 * m.layers * m.kv_heads * m.head_dim * BYTES_PER_PARAM[kv], BYTES_PER_PARAM[p],
+            device_gb(g.memory_gb), g.mem_bw_tbs * 1e12, tf * 1e12, interconnect_gb_s(g) * 1e9,
+        ))
+    a = np.array(rows, dtype=float).T
+    return ConfigArrays(*a, gpus=np.asarray(ns, dtype=float), isl=np.asarray(isls, dtype=float),
+                        osl=np.asarray(osls, dtype=float), notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------
+# Physics (vectorised)
+# --------------------------------------------------------------------------------------------
+
+def max_concurrency_arrays(c: ConfigArrays, context_tokens=None, usable_fraction: float = USABLE_MEMORY_FRACTION,
+                           overhead_gb: float = RUNTIME_OVERHEAD_GB) -> np.ndarray:
+    """Largest number of concurrent sequences that fit [-] (0 = does not fit); see :func:`memory_fit`."""
+    ctx = (c.isl + c.osl) if context_tokens is None else np.asarray(context_tokens, dtype=float)
+    weights = c.total_b * c.bytes_param / c.gpus  # [GB]
+    kv_seq = ctx * c.kv_bytes_tok / kv_shards(c.gpus, c.kv_heads) / 1e9  # [GB]
+    budget = c.memory_gb * usable_fraction - weights - overhead_gb
+    return np.where(budget > 0, np.floor(budget / kv_seq + 1e-9), 0.0)
+
+
+def _allreduce_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
+    """TP communication per forward pass [s] = [N>1] x 2 x layers x (latency + 2(N-1)/N x tokens x hidden x 2 B / link)."""
+    n = c.gpus
+    msg = tokens * c.hidden * 2.0  # [B] bf16 activations
+    per = cal.allreduce_latency_us * 1e-6 + 2.0 * (n - 1.0) / n * msg / c.link_bytes_s
+    return np.where(n > 1, 2.0 * c.layers * per, 0.0)
+
+
+def weights_touched_b(c: ConfigArrays, tokens) -> np.ndarray:
+    """Parameters read in one forward pass over ``tokens`` tokens [1e9 params].
+
+    shared + per_expert x E x (1 - (1 - k/E)^tokens): the expected number of distinct experts
+    routed to by ``tokens`` independent tokens (dense models: all parameters).
+    """
+    frac = 1.0 - np.power(1.0 - c.experts_k / c.experts, np.maximum(tokens, 1.0))
+    return c.shared_b + c.expert_b * c.experts * frac
+
+
+def _moe_mult(c: ConfigArrays, cal: Calibration) -> np.ndarray:
+    """MoE slowdown [-]: ``cal.moe_factor`` for MoE rows (expert GEMMs are small and unbalanced), else 1."""
+    return np.where(c.expert_b > 0, cal.moe_factor, 1.0)
+
+
+def decode_step_s(c: ConfigArrays, batch, context_tokens, cal: Calibration = CALIBRATION) -> np.ndarray:
+    """Time of one decode step for ``batch`` sequences of mean context ``context_tokens`` [s] (module docstring)."""
+    batch = np.maximum(np.asarray(batch, dtype=float), 1e-9)
+    moe = _moe_mult(c, cal)
+    w_bytes = weights_touched_b(c, batch) * 1e9 * c.bytes_param / c.gpus * moe
+    kv_bytes = batch * context_tokens * c.kv_bytes_tok / kv_shards(c.gpus, c.kv_heads)
+    t_mem = (w_bytes + kv_bytes) / (c.bw_bytes_s * cal.eff_bw)
+    flops = batch * (2.0 * c.active_b * 1e9 + 4.0 * c.layers * c.hidden * context_tokens) / c.gpus
+    t_cmp = flops * moe / (c.flops_s * cal.eff_decode)
+    return np.maximum(t_mem, t_cmp) + _allreduce_s(c, batch, cal) + cal.step_overhead_ms * 1e-3
+
+
+def prefill_work_s(c: ConfigArrays, cal: Calibration = CALIBRATION) -> np.ndarray:
+    """GPU time one request's prefill adds to a running batch [s] (compute-bound; module docstring)."""
+    flops = (2.0 * c.active_b * 1e9 * c.isl + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
+    return flops * _moe_mult(c, cal) / (c.flops_s * cal.eff_prefill) + _allreduce_s(c, c.isl, cal)
+
+
+def prefill_alone_s(c: ConfigArrays, cal: Calibration = CALIBRATION) -> np.ndarray:
+    """Prefill of one request on an idle replica [s] = max(compute, weight read) + comm + step overhead."""
+    flops = (2.0 * c.active_b * 1e9 * c.isl + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
+    t_cmp = flops * _moe_mult(c, cal) / (c.flops_s * cal.eff_prefill)
+    t_mem = weights_touched_b(c, c.isl) * 1e9 * c.bytes_param / c.gpus / (c.bw_bytes_s * cal.eff_bw)
+    return np.maximum(t_cmp, t_mem) + _allreduce_s(c, c.isl, cal) + cal.step_overhead_ms * 1e-3
+
+
+def _rps_at_batch(c: ConfigArrays, batch, t_pf, cal: Calibration):
+    """Request throughput at a steady batch [req/s] = B / (B x t_pf + OSL x t_step(B)) and t_step [s]."""
+    t_step = decode_step_s(c, batch, c.isl + c.osl / 2.0, cal)
+    return batch / (batch * t_pf + c.osl * t_step), t_step
+
+
+def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: Calibration = CALIBRATION,
+                    max_batch: float = DEFAULT_MAX_BATCH, usable_fraction: float = USABLE_MEMORY_FRACTION,
+                    overhead_gb: float = RUNTIME_OVERHEAD_GB) -> dict[str, np.ndarray]:
+    """Estimate N configurations at once.
+
+    ``concurrency`` and ``request_rate`` are arrays (or scalars) with NaN where not given; a row with
+    neither is evaluated at max throughput (the largest batch that fits, capped at ``max_batch``;
+    with a paged KV cache the running batch B_max is limited by the mean context ISL + OSL/2).
+
+    * concurrency C (closed loop): B = min(C, B_max); TPOT = t_step(B) + B x t_pf / OSL;
+      TTFT = prefill alone + t_step/2 + (C - B) / rps (requests waiting for a slot).
+    * request rate R (open loop): B solves rps(B) = R (bisection); with u = R / rps_max and
+      rho = R x t_pf (GPU share spent on prefill): TPOT = t_step(B) / (1 - rho);
+      TTFT = prefill alone x (1 + u / (2 (1 - u))) + t_step/2 (M/D/1-style queueing). R >= rps_max:
+      saturated, TTFT = inf, throughput = max.
+
+    Returns arrays [units]: ``output_tokens_per_s`` [tokens/s], ``request_throughput_rps`` [req/s],
+    ``ttft_ms``, ``tpot_ms`` [ms] (means), ``max_concurrency`` [-], ``batch`` [-],
+    ``max_output_tokens_per_s`` [tokens/s], ``max_request_throughput_rps`` [req/s], ``fits`` [bool],
+    ``saturated`` [bool]. Rows that do not fit carry NaN.
+    """
+    n = len(c)
+    conc = np.full(n, np.nan) if concurrency is None else np.broadcast_to(np.asarray(concurrency, dtype=float), (n,))
+    rate = np.full(n, np.nan) if request_rate is None else np.broadcast_to(np.asarray(request_rate, dtype=float), (n,))
+    max_c = max_concurrency_arrays(c, None, usable_fraction, overhead_gb)
+    fits = max_c >= 1
+    # Paged KV: the running batch is limited by the *mean* context held (ISL + OSL/2), while
+    # max_concurrency (reported) guarantees every sequence its full ISL + OSL.
+    b_kv = max_concurrency_arrays(c, c.isl + c.osl / 2.0, usable_fraction, overhead_gb)
+    b_max = np.maximum(np.minimum(b_kv, max_batch), 1.0)
+    t_pf = prefill_work_s(c, cal)
+    t_alone = prefill_alone_s(c, cal)
+    rps_max, step_max = _rps_at_batch(c, b_max, t_pf, cal)
+
+    # default: max throughput
+    batch = b_max.copy()
+    rps = rps_max.copy()
+    t_step = step_max.copy()
+    ttft = t_alone + t_step / 2.0
+    tpot = t_step + batch * t_pf / c.osl
+    saturated = np.zeros(n, dtype=bool)
+
+    has_c = ~np.isnan(conc)
+    if has_c.any():
+        bc = np.minimum(np.where(has_c, conc, 1.0), b_max)
+        rps_c, step_c = _rps_at_batch(c, bc, t_pf, cal)
+        wait = np.maximum(np.where(has_c, conc, 0.0) - bc, 0.0) / rps_c
+        batch = np.where(has_c, bc, batch)
+        rps = np.where(has_c, rps_c, rps)
+        t_step = np.where(has_c, step_c, t_step)
+        tpot = np.where(has_c, step_c + bc * t_pf / c.osl, tpot)
+        ttft = np.where(has_c, t_alone + step_c / 2.0 + wait, ttft)
+        saturated = saturated | (has_c & (conc > b_max))
+
+    has_r = ~np.isnan(rate) & ~has_c
+    if has_r.any():
+        r = np.where(has_r, rate, 0.0)
+        sat = has_r & (r >= rps_max)
+        lo = np.full(n, 1e-6)
+        hi = b_max.copy()
+        for _ in range(48):  # bisection on the continuous batch; rps(B) increases with B
+            mid = 0.5 * (lo + hi)
+            f, _ = _rps_at_batch(c, mid, t_pf, cal)
+            below = f < r
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+        br = np.where(sat, b_max, hi)
+        rps_r, step_r = _rps_at_batch(c, br, t_pf, cal)
+        u = np.clip(r / rps_max, 0.0, 1.0)
+        rho = np.clip(r * t_pf, 0.0, 0.999999)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tpot_r = np.where(sat, step_r + br * t_pf / c.osl, step_r / (1.0 - rho))
+            ttft_r = np.where(sat, np.inf, t_alone * (1.0 + u / (2.0 * (1.0 - u))) + step_r / 2.0)
+        batch = np.where(has_r, br, batch)
+        rps = np.where(has_r, np.where(sat, rps_max, r), rps)
+        t_step = np.where(has_r, step_r, t_step)
+        tpot = np.where(has_r, tpot_r, tpot)
+        ttft = np.where(has_r, ttft_r, ttft)
+        saturated = saturated | sat
+
+    nan = np.nan
+    return {
+        "output_tokens_per_s": np.where(fits, rps * c.osl, nan),
+        "request_throughput_rps": np.where(fits, rps, nan),
+        "ttft_ms": np.where(fits, ttft * 1e3, nan),
+        "tpot_ms": np.where(fits, tpot * 1e3, nan),
+        "max_concurrency": max_c,
+        "batch": np.where(fits, batch, nan),
+        "max_output_tokens_per_s": np.where(fits, rps_max * c.osl, nan),
+        "max_request_throughput_rps": np.where(fits, rps_max, nan),
+        "fits": fits,
+        "saturated": saturated,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar front end
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Estimate:
+    """Estimator output for one configuration (means; always ``kind = 'estimated'``)."""
+
+    output_tokens_per_s: Optional[float]  # [tokens/s] per replica
+    request_throughput_rps: Optional[float]  # [req/s] per replica
+    ttft_ms: Optional[float]  # [ms] mean
+    tpot_ms: Optional[float]  # [ms] mean
+    max_concurrency: int  # [-] sequences of ISL+OSL tokens that fit
+    fits: bool
+    batch: Optional[float] = None  # [-] mean running batch
+    max_output_tokens_per_s: Optional[float] = None  # [tokens/s] at the largest batch
+    saturated: bool = False
+    kind: str = "estimated"
+    notes: tuple[str, ...] = ()
+
+
+def _opt(x) -> Optional[float]:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def estimate(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, isl: float, osl: float,
+             concurrency: Optional[float] = None, request_rate: Optional[float] = None, kv_dtype: str = "auto",
+             cal: Calibration = CALIBRATION, max_batch: float = DEFAULT_MAX_BATCH) -> Estimate:
+    """Estimate one configuration (see :func:`estimate_arrays`; ``isl``/``osl`` in tokens)."""
+    if concurrency is not None and request_rate is not None:
+        raise ValueError("give concurrency or request_rate, not both")
+    c = config_arrays([model], [gpu], [gpus], [precision], [isl], [osl], kv_dtype)
+    out = estimate_arrays(c, np.nan if concurrency is None else concurrency,
+                          np.nan if request_rate is None else request_rate, cal, max_batch)
+    notes = list(c.notes)
+    if not bool(out["fits"][0]):
+        fit = memory_fit(model, gpu, gpus, precision, isl + osl, kv_dtype=kv_dtype)
+        notes.append(fit.reason or "does not fit in memory")
+    if bool(out["saturated"][0]):
+        notes.append("offered load exceeds the estimated maximum throughput: requests queue without bound")
+    return Estimate(
+        output_tokens_per_s=_opt(out["output_tokens_per_s"][0]),
+        request_throughput_rps=_opt(out["request_throughput_rps"][0]),
+        ttft_ms=_opt(out["ttft_ms"][0]), tpot_ms=_opt(out["tpot_ms"][0]),
+        max_concurrency=int(out["max_concurrency"][0]), fits=bool(out["fits"][0]),
+        batch=_opt(out["batch"][0]), max_output_tokens_per_s=_opt(out["max_output_tokens_per_s"][0]),
+        saturated=bool(out["saturated"][0]), notes=tuple(notes),
+    )
+
+
+def request_rate_grid(rps_max: float, points: int = 160) -> np.ndarray:
+    """Request rates from 0.1 % to 99.9 % of ``rps_max``, geometric [req/s] (for SLO searches)."""
+    return rps_max * np.geomspace(1e-3, 0.999, points)
+
+
+def estimated_capacity_at_slo(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, isl: float, osl: float,
+                              ttft_p95_ms: Optional[float], tpot_p95_ms: Optional[float], kv_dtype: str = "auto",
+                              cal: Calibration = CALIBRATION, points: int = 160) -> tuple[Optional[float], Optional[str], Estimate]:
+    """Highest request rate [req/s] whose estimated p95 TTFT and TPOT meet the SLO.
+
+    p95 = estimated mean x TTFT_P95_OVER_MEAN (TTFT) or TPOT_P95_OVER_MEAN (TPOT). The rate is
+    searched on a geometric grid of ``points`` rates below the estimated maximum throughput.
+    Returns (rps or None, reason when None, the estimate at the chosen rate or at max throughput).
+    """
+    top = estimate(model, gpu, gpus, precision, isl, osl, kv_dtype=kv_dtype, cal=cal)
+    if not top.fits:
+        return None, top.notes[-1] if top.notes else "does not fit in memory", top
+    grid = request_rate_grid(top.request_throughput_rps, points)
+    c = config_arrays([model], [gpu], [gpus], [precision], [isl], [osl], kv_dtype)
+    c = ConfigArrays(**{k: (np.repeat(v, len(grid)) if isinstance(v, np.ndarray) else v)
+                        for k, v in c.__dict__.items()})
+    out = estimate_arrays(c, None, grid, cal)
+    ok = np.ones(len(grid), dtype=bool)
+    if ttft_p95_ms is not None:
+        ok &= out["ttft_ms"] * TTFT_P95_OVER_MEAN <= ttft_p95_ms
+    if tpot_p95_ms is not None:
+        ok &= out["tpot_ms"] * TPOT_P95_OVER_MEAN <= tpot_p95_ms
+    if not ok.any():
+        lo = estimate(model, gpu, gpus, precision, isl, osl, request_rate=float(grid[0]), kv_dtype=kv_dtype, cal=cal)
+        why = []
+        if ttft_p95_ms is not None and lo.ttft_ms * TTFT_P95_OVER_MEAN > ttft_p95_ms:
+            why.append(f"TTFT p95 ~{lo.ttft_ms * TTFT_P95_OVER_MEAN:.0f} ms > {ttft_p95_ms:g} ms")
+        if tpot_p95_ms is not None and lo.tpot_ms * TPOT_P95_OVER_MEAN > tpot_p95_ms:
+            why.append(f"TPOT p95 ~{lo.tpot_ms * TPOT_P95_OVER_MEAN:.1f} ms > {tpot_p95_ms:g} ms")
+        return None, ("this configuration cannot meet the SLO even at light load (estimated: "
+                      + "; ".join(why) + ")"), lo
+    i = int(np.nonzero(ok)[0].max())
+    rate = float(grid[i])
+    return rate, None, estimate(model, gpu, gpus, precision, isl, osl, request_rate=rate, kv_dtype=kv_dtype, cal=cal)
+
+
+__all__ = [
+    "USABLE_MEMORY_FRACTION", "RUNTIME_OVERHEAD_GB", "DEFAULT_MAX_BATCH", "TTFT_P95_OVER_MEAN",
+    "TPOT_P95_OVER_MEAN", "Calibration", "CALIBRATION", "MemoryFit", "memory_fit", "ConfigArrays",
+    "config_arrays", "estimate_arrays", "Estimate", "estimate", "decode_step_s", "prefill_work_s",
+    "prefill_alone_s", "max_concurrency_arrays", "moe_split", "default_kv_dtype", "estimated_capacity_at_slo",
+    "interconnect_gb_s",
+]

@@ -1,0 +1,1 @@
+"""tco.report: see docs/architecture.md."""
