@@ -1,4 +1,22 @@
-"""Many users at once: N concurrent browser sessions on the Compare page, and the server's memory.
+"""Many users at once: N concurrent sessions on the Compare page, and the server's memory.
+
+Protocol mode (what a deployment needs to know: sessions held per server process):
+
+    .venv/bin/python benchmarks/load_test.py --clients 1 20 50 100 --think 15 45 --duration 300 \
+                                             [--url http://host:port] [--no-browser-check] --json out.json
+
+N clients speak Streamlit's websocket protocol directly (benchmarks/st_protocol.py: open a session, send
+a widget change, wait for the server's "script finished"), each changing "Requests per day" after a
+think time drawn from ``--think LO HI``, for ``--duration`` seconds per N; client starts are spread
+over the first think time. They cost the machine almost nothing beyond the server (no layout, no
+drawing), so the numbers are the server's: input -> script finished p50 / p95 per N, server CPU per
+rerun, the server's memory, errors (a failed or timed-out run, an exception drawn by the app). It
+starts its own server unless given ``--url`` (e.g. the proxy of scripts/serve.sh; server CPU and
+memory are then not measured). One headless Chromium page loads the Compare page while each N runs and
+checks that a chart is drawn (``--no-browser-check`` to leave it out). ``--json`` writes
+``{"results": [{"clients": N, "reruns": R, "p50_ms": X, "p95_ms": Y, "errors": E, ...}, ...]}``.
+
+Browser mode (below; what one browser user sees, on a machine shared with the browsers):
 
     .venv/bin/python benchmarks/load_test.py [--sessions 1 5 10 20] [--reruns 4] [--think 15 45] [--total 500]
                                              [--app app|floor] [--json out.json]
@@ -251,6 +269,120 @@ async def run(args) -> dict:
     return out
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Protocol mode: --clients N [N ...]
+
+async def _browser_check(url: str, chromium: Optional[str], stop: asyncio.Event) -> dict:
+    """One real page under the load: does the Compare page still draw its first chart, and how fast."""
+    if chromium is None:
+        return {"ok": False, "reason": "no Chromium (set TCO_CHROMIUM or apt-get install chromium)"}
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        try:
+            page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            t0 = time.perf_counter()
+            await page.goto(url, timeout=WAIT_MS)
+            await page.wait_for_function(f"({SIGNATURE_JS})() !== null", timeout=WAIT_MS, polling=250)
+            return {"ok": True, "first_chart_ms": (time.perf_counter() - t0) * 1000.0}
+        except Exception as exc:  # reported, never fatal: the check is one data point
+            return {"ok": False, "reason": f"{type(exc).__name__}: {exc}"[:300]}
+        finally:
+            await browser.close()
+
+
+async def protocol_phase(url: str, n: int, think: tuple[float, float], duration: float, rng: random.Random,
+                         base: float, check: Optional[str], browser_check: bool) -> dict:
+    from st_protocol import ProtocolClient, RunError, number_state
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    loads: list[float] = []
+    t_end = time.monotonic() + duration
+
+    async def client(i: int) -> None:
+        await asyncio.sleep(rng.uniform(0, max(think[1], 0.1)))  # arrivals spread over one think time
+        c = ProtocolClient(url)
+        value = base + 1000.0 * i
+        try:
+            await c.connect()
+            loads.append((await c.run()).ms)
+            wid = c.widget_id("requests_per_day", "Requests per day")
+            while time.monotonic() < t_end:
+                await asyncio.sleep(min(rng.uniform(*think), max(0.0, t_end - time.monotonic())))
+                if time.monotonic() >= t_end:
+                    break
+                value += 7.0 * n  # never the same value twice: every change is an evaluation-cache miss
+                run = await c.run([number_state(wid, value)])
+                latencies.append(run.ms)
+                if run.exceptions:
+                    errors.append(f"client {i}: the page drew {run.exceptions} exception(s)")
+        except (RunError, OSError, KeyError, websockets_errors()) as exc:
+            errors.append(f"client {i}: {type(exc).__name__}: {exc}"[:300])
+        finally:
+            await c.close()
+
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(client(i)) for i in range(n)]
+    checker = asyncio.create_task(_delayed_check(url, check, stop, think)) if browser_check else None
+    await asyncio.gather(*tasks)
+    stop.set()
+    out = {"clients": n, "reruns": len(latencies), "p50_ms": pct(latencies, 0.5) if latencies else None,
+           "p95_ms": pct(latencies, 0.95) if latencies else None, "errors": len(errors),
+           "first_load_p50_ms": pct(loads, 0.5) if loads else None, "error_samples": errors[:5]}
+    if checker is not None:
+        out["browser_check"] = await checker
+    return out
+
+
+async def _delayed_check(url: str, chromium: Optional[str], stop: asyncio.Event, think) -> dict:
+    await asyncio.sleep(max(think[1], 1.0))  # once every client has arrived
+    return await _browser_check(url, chromium, stop)
+
+
+def websockets_errors():
+    import websockets
+
+    return websockets.exceptions.WebSocketException
+
+
+async def protocol_run(args) -> dict:
+    rng = random.Random(args.seed)
+    out = {"machine": machine(), "mode": "protocol", "think_s": list(args.think), "duration_s": args.duration,
+           "results": []}
+    chromium = find_chromium()
+
+    async def all_phases(url: str, pid: Optional[int]) -> None:
+        for n in args.clients:
+            cpu0 = cpu_s(pid) if pid else None
+            res = await protocol_phase(url, n, tuple(args.think), args.duration, rng, 50_000.0 + 100_000.0 * n,
+                                       chromium, args.browser_check)
+            if pid:
+                runs = res["reruns"] + n  # every client's first page load is a run too
+                res["server_cpu_ms_per_rerun"] = (cpu_s(pid) - cpu0) * 1000.0 / max(runs, 1)
+                res["server_rss_mb"] = rss_tree_mb(pid)
+            out["results"].append(res)
+            bc = res.get("browser_check", {})
+            print(f"{n:4d} clients: {res['reruns']:5d} reruns, input -> script finished p50 "
+                  f"{_ms(res['p50_ms'])} p95 {_ms(res['p95_ms'])}, errors {res['errors']}"
+                  + (f", server CPU {res['server_cpu_ms_per_rerun']:.0f} ms/rerun, RSS {res['server_rss_mb']:.0f} MB"
+                     if pid else "")
+                  + (f", browser check {'ok' if bc.get('ok') else 'FAILED'}" if bc else ""), flush=True)
+
+    if args.url:
+        await all_phases(args.url.rstrip("/"), None)
+    else:
+        with serve(SCRIPTS[args.app]) as (url, proc):
+            await all_phases(url, proc.pid)
+    return out
+
+
+def _ms(v: Optional[float]) -> str:
+    return "n/a" if v is None else f"{v:.0f} ms"
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
@@ -268,7 +400,29 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--budget", type=float, default=2700, help="stop starting new work after this many seconds")
     ap.add_argument("--json", help="also write the numbers here")
+    ap.add_argument("--clients", type=int, nargs="+",
+                    help="protocol mode: numbers of concurrent protocol-level sessions, one phase each")
+    ap.add_argument("--duration", type=float, default=300.0, help="protocol mode: seconds per phase")
+    ap.add_argument("--url", help="protocol mode: an app already running (else one is started on loopback)")
+    ap.add_argument("--no-browser-check", dest="browser_check", action="store_false",
+                    help="protocol mode: no Chromium page checking that the page still renders")
     args = ap.parse_args(argv)
+    if args.clients:
+        if any(n < 1 for n in args.clients) or args.duration <= 0:
+            ap.error("--clients needs N >= 1 and --duration > 0")
+        if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+            ap.error("--url must be on this machine (loopback): a load test never targets another host")
+        print(f"load_test (protocol): {machine()}; think {args.think[0]:g}-{args.think[1]:g} s, "
+              f"{args.duration:g} s per phase", flush=True)
+        out = asyncio.run(protocol_run(args))
+        res = {r["clients"]: r for r in out["results"]}
+        if 1 in res and max(res) > 1 and res[1]["p95_ms"] and res[max(res)]["p95_ms"]:
+            n = max(res)
+            out["p95_ratio"] = {"clients": n, "ratio": res[n]["p95_ms"] / res[1]["p95_ms"]}
+            print(f"p95 at {n} clients / at 1 client: {out['p95_ratio']['ratio']:.2f}x")
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2))
+        return 1 if any(r["errors"] for r in out["results"]) else 0
     if args.think[0] < 0 or args.think[1] < args.think[0]:
         ap.error("--think MIN MAX needs 0 <= MIN <= MAX")
     args.chromium = find_chromium()
