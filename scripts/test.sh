@@ -11,12 +11,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
-if [ -z "${TCO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests use: chromium (browser tests), nginx (several app processes behind a proxy)
+NEED=()
+if [ -z "${TCO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then NEED+=(chromium); fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then NEED+=(nginx); fi
+if [ ${#NEED[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's ${NEED[*]} for the tests..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${NEED[@]}" >/dev/null
   else
-    echo "warning: no chromium found; browser tests will be skipped (install Debian's chromium)" >&2
+    echo "warning: missing ${NEED[*]}: the tests that need them are skipped (under CI=true they fail)" >&2
   fi
 fi
 mkdir -p test-artifacts

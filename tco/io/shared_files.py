@@ -1,0 +1,76 @@
+"""Files several app processes share (catalogs, saved scenarios): read-modify-write under a lock.
+
+Two users of the same deployment (two browser sessions, possibly in two server processes behind the
+proxy, docs/deploy.md) may save the same file at the same moment. The rules:
+
+* every save takes an inter-process lock on ``<file>.lock`` (``filelock``: ``fcntl.flock`` on POSIX),
+  so two writers never interleave; the write itself stays atomic (temp file + rename);
+* a save names the version it was based on (:func:`version_of` of the file when the user loaded it);
+  when the file changed since, the save is refused with :class:`ConflictError`, naming the file and
+  when it changed, and nothing is written: the user's edit is still on their screen, to reload or to
+  save again with ``expected=None`` (overwrite, a deliberate choice);
+* a lock not obtained within ``timeout_s`` raises :class:`ConflictError` too (never a silent wait
+  forever, never a lost write).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from pathlib import Path
+from typing import Optional
+
+from filelock import FileLock, Timeout
+
+from tco.core.exceptions import TcoError
+from tco.io.atomic import atomic_write_bytes
+
+#: [s] how long a save waits for another process's save to finish
+LOCK_TIMEOUT_S = 10.0
+
+
+class ConflictError(TcoError):
+    """The file changed since it was loaded (another user saved), or its lock could not be taken."""
+
+
+def version_of(path: str | Path) -> Optional[str]:
+    """A version stamp of the file's content (SHA-256 hex), or None when the file does not exist."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def lock_for(path: str | Path, timeout_s: float = LOCK_TIMEOUT_S) -> FileLock:
+    """The inter-process lock guarding ``path`` (a ``.<name>.lock`` file beside it)."""
+    path = Path(path)
+    return FileLock(str(path.parent / f".{path.name}.lock"), timeout=timeout_s)
+
+
+def save_if_unchanged(path: str | Path, data: bytes, expected: Optional[str], *, check: bool = True,
+                      timeout_s: float = LOCK_TIMEOUT_S) -> str:
+    """Write ``data`` to ``path`` atomically under its lock, if the file is still at version ``expected``.
+
+    ``expected`` is what :func:`version_of` returned when the user loaded the file (None: the file did not
+    exist). ``check=False`` overwrites whatever is there (the user chose to). Keeps the file's mode.
+    Returns the new version. Raises :class:`ConflictError` when another save came in between.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with lock_for(path, timeout_s):
+            current = version_of(path)
+            if check and current != expected:
+                when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S") \
+                    if current is not None else "(deleted)"
+                raise ConflictError(f"{path.name}: another user saved it since you loaded it (changed {when}); "
+                                    "your edit was not written and is still here: reload the file, or save again "
+                                    "to overwrite their change")
+            mode = path.stat().st_mode & 0o7777 if current is not None else None
+            atomic_write_bytes(path, data)
+            if mode is not None:
+                os.chmod(path, mode)
+            return hashlib.sha256(data).hexdigest()
+    except Timeout:
+        raise ConflictError(f"{path.name}: another save is still in progress after {timeout_s:g} s; "
+                            "your edit was not written: try again") from None
