@@ -1,0 +1,146 @@
+"""What an answer needs beyond the line items (issue 15): SLO status per option, the reference option,
+GPUs billed next to GPUs used, and unit costs people compare. docs/methodology.md states every rule.
+
+Pure functions on arrays, catalog entries and resolved parameters; :func:`tco.engine.evaluate` calls
+them once per scenario. This module does not import the engine (no cycle).
+
+Units: money [USD], GPUs [count per month], rates [req/s], tokens [tokens].
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from . import costs, finance
+from .catalog import Catalog
+from .constants import HOURS_PER_MONTH
+from .slo import SloCheck, api_slo_check, self_host_slo_check
+
+SECONDS_PER_HOUR = 3600.0
+
+#: assumption ids of the median -> p95 ratios used for API latencies (tco/slo.py)
+API_RATIO_KEYS = ("api_ttft_p95_over_median", "api_tpot_p95_over_median")
+
+
+def api_option_slo(scenario, catalog: Catalog, api_id: Optional[str]) -> SloCheck:
+    """SLO status of an API option: its catalog offer's latency figures against the scenario's SLO.
+
+    Inline prices without an offer id have no figure: ``unknown`` ("latency not checked").
+    """
+    slo = scenario.slo
+    entry = catalog.apis.get(api_id) if api_id else None
+    missing = [k for k in API_RATIO_KEYS if k not in catalog.assumptions]
+    if missing and (slo.ttft_p95_ms is not None or slo.tpot_p95_ms is not None) and entry is not None \
+            and entry.latency is not None:
+        return SloCheck("unknown", f"latency not checked: the assumptions catalog has no {', '.join(missing)}")
+    ratios = [float(catalog.assumptions[k].value) if k in catalog.assumptions else 1.0 for k in API_RATIO_KEYS]
+    return api_slo_check(slo.ttft_p95_ms, slo.tpot_p95_ms, entry.latency if entry is not None else None, *ratios)
+
+
+def self_host_option_slo(scenario, capacity) -> SloCheck:
+    """SLO status of a self-host option from its capacity at the SLO (:func:`tco.slo.self_host_slo_check`)."""
+    return self_host_slo_check(scenario.slo.ttft_p95_ms, scenario.slo.tpot_p95_ms, capacity)
+
+
+def quality_eligible(scenario, catalog: Catalog, kinds: list[str], ref_ids: list[str]) -> tuple[list[bool], str]:
+    """Whether each option meets the scenario's ``quality_floor`` (all True when there is none).
+
+    An option with no comparable quality figure does not count as meeting the floor (it is not known).
+    Returns (flags, note); the note says when the floor could not be applied.
+    """
+    floor = scenario.quality_floor
+    if floor is None:
+        return [True] * len(kinds), ""
+    from . import quality as q  # local: quality loads its own data file
+
+    try:
+        qual = q.load_quality(catalog, catalog.data_dir or None)
+        spec = q.resolve_floor(floor, catalog, qual)
+    except Exception as exc:  # noqa: BLE001 - a floor that cannot be applied is reported, not fatal
+        return [True] * len(kinds), f"quality floor not applied: {exc}"
+    out = []
+    for kind, ref in zip(kinds, ref_ids):
+        subject, _ = q.subject_for(kind, ref, catalog, qual)
+        e = qual.elo(subject)
+        out.append(q.floor_status(e.score if e is not None else None, spec.elo if spec else None) in ("meets", "no floor"))
+    return out, ""
+
+
+def gpus_billed(gpus_m, params: dict) -> np.ndarray:
+    """GPUs billed per month [count]: what the invoice counts, next to the GPUs the replicas use.
+
+    rent per instance: ceil((gpus - reserved) / gpus_per_instance) x gpus_per_instance + reserved;
+    rent per GPU: gpus (reserved GPUs are billed even when idle: max(gpus, reserved));
+    own: servers held x gpus_per_server (:func:`tco.costs.owned_fleet`: the fleet never shrinks).
+    """
+    gpus = np.asarray(gpus_m, dtype=float)
+    reserved = float(params.get("reserved_gpus", 0.0) or 0.0)
+    if params.get("payment") == "own":
+        owned = costs.owned_fleet(costs.servers_needed(gpus, params["gpus_per_server"]))
+        return owned * float(params["gpus_per_server"])
+    if params.get("payment") == "rent":
+        on_demand = costs.on_demand_gpus(gpus, reserved)
+        if params.get("rent_mode") == "gpu":
+            return on_demand + reserved
+        gpi = float(params["gpus_per_instance"])
+        return costs.instances_needed(on_demand, gpi) * gpi + reserved
+    return gpus
+
+
+def capacity_tokens_per_month(gpus_billed_m, gpus_per_replica, capacity_rps_per_replica,
+                              tokens_per_request) -> np.ndarray:
+    """Tokens the billed fleet can serve in a month at its SLO capacity [tokens per month].
+
+    = floor(gpus_billed / gpus_per_replica) x capacity_rps_per_replica [req/s] x 3600 x 730 [s]
+      x tokens_per_request (input + output) [tokens]
+    """
+    replicas = np.floor(np.asarray(gpus_billed_m, dtype=float) / float(gpus_per_replica) + 1e-9)
+    return replicas * float(capacity_rps_per_replica) * SECONDS_PER_HOUR * HOURS_PER_MONTH * float(tokens_per_request)
+
+
+def api_input_share_of_cost(p: dict[str, Any], input_tokens, output_tokens, price_factor, cached_share: float,
+                            batch_share: float) -> float:
+    """Share of an API bill paid for input tokens [0-1] (input, cached and batch input prices included)."""
+    def bill(p_in, p_cached, p_bin, p_out, p_bout):
+        return float(np.sum(costs.api_cost(input_tokens, output_tokens, p_in * price_factor, p_out * price_factor,
+                                           p_cached * price_factor, p_bin * price_factor, p_bout * price_factor,
+                                           cached_share, batch_share)))
+
+    total = bill(p["p_input"], p["p_cached_input"], p["p_batch_input"], p["p_output"], p["p_batch_output"])
+    if total <= 0:
+        return float("nan")
+    return bill(p["p_input"], p["p_cached_input"], p["p_batch_input"], 0.0, 0.0) / total
+
+
+def unit_costs(kind: str, total_accrual_usd: float, accrual_m, input_tokens_total: float, output_tokens_total: float,
+               input_share: float, billed_m=None, gpus_per_replica: Optional[float] = None,
+               capacity_rps: Optional[float] = None, tokens_per_request: float = 0.0,
+               usd_per_million_tokens: float = float("nan")) -> dict[str, Optional[float]]:
+    """``usd_per_million_input_tokens``, ``usd_per_million_output_tokens``, ``usd_per_million_tokens_at_capacity``.
+
+    Input/output: :func:`tco.finance.usd_per_million_by_token_type` with the option's input share of cost
+    (API: its bill; self-host: prefill share of GPU time). At capacity: API = its unit cost at the
+    scenario's load (prices per token do not depend on the load); self-host = sum of monthly accrual /
+    sum of monthly tokens the billed fleet can serve (:func:`capacity_tokens_per_month`).
+    """
+    p_in, p_out = finance.usd_per_million_by_token_type(total_accrual_usd, input_share, input_tokens_total,
+                                                        output_tokens_total)
+    if kind == "api":
+        at_cap = usd_per_million_tokens
+    elif billed_m is None or not gpus_per_replica or not capacity_rps:
+        at_cap = float("nan")
+    else:
+        cap = capacity_tokens_per_month(billed_m, gpus_per_replica, capacity_rps, tokens_per_request)
+        at_cap = float(finance.usd_per_million_tokens_at_capacity(float(np.sum(accrual_m)), float(np.sum(cap))))
+
+    def num(x) -> Optional[float]:
+        v = float(x)
+        return None if not np.isfinite(v) else v
+
+    return {"usd_per_million_input_tokens": num(p_in), "usd_per_million_output_tokens": num(p_out),
+            "usd_per_million_tokens_at_capacity": num(at_cap)}
+
+
+__all__ = ["api_option_slo", "self_host_option_slo", "quality_eligible", "gpus_billed", "capacity_tokens_per_month",
+           "api_input_share_of_cost", "unit_costs", "API_RATIO_KEYS"]
