@@ -102,17 +102,18 @@ def _ref_index(result: Result) -> Optional[int]:
 
 
 def payback_table(result: Result, basis: str = "cash") -> list[dict]:
-    """One row per option: total, NPV (cash, at the scenario's discount rate), payback versus the reference API.
+    """One row per option: total, NPV (cash, at the scenario's discount rate), payback versus the reference.
 
     payback = first month m at which cumulative savings (reference - option) become and stay > 0 to the
-    end of the horizon (tco.finance.payback_index); None for API options, the reference, or never.
+    end of the horizon (tco.finance.payback_index); None for the reference, or never. API options other
+    than the reference get a payback too (issue 15: one reference for every option).
     """
     series = option_series(result, basis)
     ref = _ref_index(result)
     pb = finance.payback_index(series, series[ref]) if ref is not None else np.full(len(result.options), -1)
     rows = []
     for n, o in enumerate(result.options):
-        idx = int(pb[n]) if (o.kind == "self_host" and ref is not None) else -1
+        idx = int(pb[n]) if (ref is not None and n != ref) else -1
         rows.append({
             "option": o.name, "kind": o.kind, "payment": o.payment,
             "total_usd": float(series[n].sum()), "npv_usd": o.npv_usd,

@@ -142,5 +142,84 @@ def unit_costs(kind: str, total_accrual_usd: float, accrual_m, input_tokens_tota
             "usd_per_million_tokens_at_capacity": num(at_cap)}
 
 
-__all__ = ["api_option_slo", "self_host_option_slo", "quality_eligible", "gpus_billed", "capacity_tokens_per_month",
+# ----------------------------------------------------------------------------------------------
+# The finishing step of evaluate(): SLO for every option, the reference, break-even, billed GPUs, unit costs
+
+
+def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario"):
+    """The engine's Result completed with the issue-15 answers (a new Result; ``result`` is not changed).
+
+    1. SLO status of every option (:mod:`tco.slo`). An API option whose figures miss the SLO is
+       infeasible like a self-host option: listed in ``skipped`` with the reason when ``skip_infeasible``,
+       else a :class:`ScenarioError` naming the option.
+    2. The reference (:func:`tco.finance.reference_choice`): the scenario's ``reference``, else the
+       cheapest API option over the horizon that meets the SLO (status ``met``) and the quality floor.
+    3. ``break_even_month`` of every option other than the reference against it, and the break-even
+       matrix of every option against every other (:func:`tco.finance.break_even_matrix`), on cash.
+    4. GPUs billed per month next to GPUs used (:func:`gpus_billed`) and the unit costs of
+       :func:`unit_costs`.
+    """
+    from dataclasses import replace
+
+    from .exceptions import Problem, ScenarioError
+
+    s = result.scenario
+    w = s.workload
+    checks = {o.name: (api_option_slo(s, catalog, o.ref_id if o.ref_id and o.ref_id != "inline" else None)
+                       if o.kind == "api" else self_host_option_slo(s, o.capacity)) for o in result.options}
+    missed = [o for o in result.options if not checks[o.name].feasible]
+    skipped = list(result.skipped)
+    if missed:
+        if not skip_infeasible:
+            index = {opt.name: i for i, opt in enumerate(s.options)}
+            raise ScenarioError([Problem(file, f"options[{index.get(o.name, '?')}] ({o.name})", None,
+                                         f"SLO missed: {checks[o.name].reason}") for o in missed])
+        skipped += [(o.name, f"SLO missed: {checks[o.name].reason}") for o in missed]
+    options = [o for o in result.options if checks[o.name].feasible]
+    names = [o.name for o in options]
+    kinds = [o.kind for o in options]
+    if s.reference is not None and s.reference not in names:
+        why = next((r for n, r in skipped if n == s.reference), "not evaluated")
+        raise ScenarioError([Problem(file, "reference", None, f"the reference option '{s.reference}' is infeasible: {why}")])
+    quality_ok, qnote = quality_eligible(s, catalog, kinds, [o.ref_id for o in options])
+    eligible = [checks[o.name].status == "met" and q for o, q in zip(options, quality_ok)]
+    M = len(result.months)
+    cash = np.asarray([o.cash_usd for o in options], dtype=float).reshape(len(options), M)
+    tot = cash.sum(axis=-1)
+    ref, ref_reason = finance.reference_choice(names, kinds, tot, eligible, s.reference)
+    if qnote:
+        ref_reason += f" ({qnote})"
+    ref_pos = names.index(ref) if ref is not None else None
+    be = finance.break_even_index(cash, cash[ref_pos]) if ref_pos is not None else np.full(len(options), -1)
+    matrix = finance.break_even_matrix(names, cash, result.months) if options else {}
+    tokens_per_request = float(w.input_tokens + w.output_tokens)
+    out = []
+    for n, o in enumerate(options):
+        idx = -1 if n == ref_pos else int(be[n])
+        p = o.params
+        billed = gpus_billed(o.gpus, p) if o.gpus is not None else None
+        if o.kind == "api":
+            share = api_input_share_of_cost(p, o.input_tokens, o.output_tokens, 1.0, w.cached_input_share, w.batch_share)
+            fleet_accrual = o.accrual_usd
+        else:
+            cap = o.capacity
+            share = float(finance.prefill_share_of_gpu_time(
+                cap.ttft_ms if cap is not None and cap.ttft_ms is not None else np.nan,
+                cap.tpot_ms if cap is not None and cap.tpot_ms is not None else np.nan, w.output_tokens))
+            overflow = o.line_items.get("api_overflow")
+            fleet_accrual = o.accrual_usd - (overflow.accrual_usd if overflow is not None else 0.0)
+        units = unit_costs(o.kind, o.total_accrual_usd, fleet_accrual, float(np.sum(o.input_tokens)),
+                           float(np.sum(o.output_tokens)), share, billed, p.get("gpus_per_replica"),
+                           p.get("capacity_rps"), tokens_per_request, o.usd_per_million_tokens)
+        out.append(replace(o, break_even_month=finance.index_to_month(idx, result.months), break_even_index=idx,
+                           slo_status=checks[o.name].status, slo_reason=checks[o.name].reason, gpus_billed=billed,
+                           **units))
+    slo_checks = {n: (c.status, c.reason) for n, c in checks.items()}
+    for name, why in result.skipped:  # self-host options without a capacity at the SLO
+        slo_checks[name] = ("missed" if "slo" in why.lower() else "unknown", why)
+    return replace(result, options=out, reference=ref, reference_reason=ref_reason, break_even_matrix=matrix,
+                   skipped=skipped, slo_checks=slo_checks)
+
+
+__all__ = ["api_option_slo", "self_host_option_slo", "quality_eligible", "gpus_billed", "capacity_tokens_per_month", "finish",
            "api_input_share_of_cost", "unit_costs", "API_RATIO_KEYS"]

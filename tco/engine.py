@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import costs, finance, workload
+from . import costs, decision, finance, workload
 from .capacity import CapacityResult, capacity_at_slo
 from .catalog import Catalog
 from .constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
@@ -91,6 +91,13 @@ class OptionResult:
     ref_id: str = ""  # api offer id, or model id for self-host
     params: dict[str, Any] = field(default_factory=dict)
     extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. gpu_hours, overflow_requests
+    # issue 15, filled by tco.decision.finish (docs/methodology.md "SLO", "Billed vs used", "Unit costs")
+    slo_status: str = "unknown"  # met | missed | unknown
+    slo_reason: str = ""
+    gpus_billed: Optional[np.ndarray] = None  # [count per month] whole instances / servers billed
+    usd_per_million_input_tokens: Optional[float] = None  # [USD / 1M input tokens]
+    usd_per_million_output_tokens: Optional[float] = None  # [USD / 1M output tokens]
+    usd_per_million_tokens_at_capacity: Optional[float] = None  # [USD / 1M tokens] billed fleet fully used
 
 
 @dataclass(frozen=True)
@@ -99,13 +106,18 @@ class Result:
     months: list[str]
     options: list[OptionResult]
     assumptions: list[AssumptionUsed]
-    reference: Optional[str]  # name of the reference API option (the first API option)
+    reference: Optional[str]  # name of the reference option (tco.decision.finish: scenario's reference or cheapest eligible API)
     requests_per_day: np.ndarray
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (option name, reason)
     catalog_version: str = ""
     #: scenario-wide finance inputs as resolved: discount_rate, fte_cost_per_year, *_price_change_per_year
     #: [fraction/year], currency, usd_to_currency, fiscal_year_start_month (see docs/finance.md)
     finance_inputs: dict[str, Any] = field(default_factory=dict)
+    # issue 15 (tco.decision.finish): why the reference was chosen; {row: {column: "YYYY-MM" | None}} on cash;
+    # SLO (status, reason) of every evaluated option, skipped ones included
+    reference_reason: str = ""
+    break_even_matrix: dict[str, dict[str, Optional[str]]] = field(default_factory=dict)
+    slo_checks: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def option(self, name: str) -> OptionResult:
         for o in self.options:
@@ -723,9 +735,10 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
-    return Result(scenario=s, months=labels, options=options, assumptions=r.used,
+    return decision.finish(Result(scenario=s, months=labels, options=options, assumptions=r.used,
                   reference=resolved[ref_pos][1].name if ref_pos is not None else None,
                   requests_per_day=rpd, skipped=skipped, catalog_version="",
                   finance_inputs=dict(discount_rate=discount_rate, fte_cost_per_year=fte_cost, **trends,
                                       currency=s.finance.currency, usd_to_currency=s.finance.usd_to_currency,
-                                      fiscal_year_start_month=s.finance.fiscal_year_start_month))
+                                      fiscal_year_start_month=s.finance.fiscal_year_start_month)),
+                           catalog, skip_infeasible, file)
