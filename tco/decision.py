@@ -67,7 +67,14 @@ def quality_eligible(scenario, catalog: Catalog, kinds: list[str], ref_ids: list
     return out, ""
 
 
-def gpus_billed(gpus_m, params: dict) -> np.ndarray:
+def _field(params: Any, key: str, default: Any = None) -> Any:
+    """A resolved parameter from a typed record (tco.records) or a plain dict."""
+    if isinstance(params, dict):
+        return params.get(key, default)
+    return getattr(params, key, default)
+
+
+def gpus_billed(gpus_m, params: Any) -> np.ndarray:
     """GPUs billed per month [count]: what the invoice counts, next to the GPUs the replicas use.
 
     rent per instance: ceil((gpus - reserved) / gpus_per_instance) x gpus_per_instance + reserved;
@@ -75,15 +82,15 @@ def gpus_billed(gpus_m, params: dict) -> np.ndarray:
     own: servers held x gpus_per_server (:func:`tco.costs.owned_fleet`: the fleet never shrinks).
     """
     gpus = np.asarray(gpus_m, dtype=float)
-    reserved = float(params.get("reserved_gpus", 0.0) or 0.0)
-    if params.get("payment") == "own":
-        owned = costs.owned_fleet(costs.servers_needed(gpus, params["gpus_per_server"]))
-        return owned * float(params["gpus_per_server"])
-    if params.get("payment") == "rent":
+    reserved = float(_field(params, "reserved_gpus", 0.0) or 0.0)
+    if _field(params, "payment") == "own":
+        gps = float(_field(params, "gpus_per_server"))
+        return costs.owned_fleet(costs.servers_needed(gpus, gps)) * gps
+    if _field(params, "payment") == "rent":
         on_demand = costs.on_demand_gpus(gpus, reserved)
-        if params.get("rent_mode") == "gpu":
+        if _field(params, "rent_mode") == "gpu":
             return on_demand + reserved
-        gpi = float(params["gpus_per_instance"])
+        gpi = float(_field(params, "gpus_per_instance"))
         return costs.instances_needed(on_demand, gpi) * gpi + reserved
     return gpus
 
@@ -99,18 +106,23 @@ def capacity_tokens_per_month(gpus_billed_m, gpus_per_replica, capacity_rps_per_
     return replicas * float(capacity_rps_per_replica) * SECONDS_PER_HOUR * HOURS_PER_MONTH * float(tokens_per_request)
 
 
-def api_input_share_of_cost(p: dict[str, Any], input_tokens, output_tokens, price_factor, cached_share: float,
+def api_input_share_of_cost(prices: Any, input_tokens, output_tokens, price_factor, cached_share: float,
                             batch_share: float) -> float:
-    """Share of an API bill paid for input tokens [0-1] (input, cached and batch input prices included)."""
+    """Share of an API bill paid for input tokens [0-1] (input, cached and batch input prices included).
+
+    ``prices``: a :class:`tco.records.ApiPrices` [USD / 1M tokens]. The share does not depend on a price
+    trend that scales every price alike (``price_factor`` 1 gives the same share).
+    """
     def bill(p_in, p_cached, p_bin, p_out, p_bout):
         return float(np.sum(costs.api_cost(input_tokens, output_tokens, p_in * price_factor, p_out * price_factor,
                                            p_cached * price_factor, p_bin * price_factor, p_bout * price_factor,
                                            cached_share, batch_share)))
 
-    total = bill(p["p_input"], p["p_cached_input"], p["p_batch_input"], p["p_output"], p["p_batch_output"])
+    p = prices
+    total = bill(p.input, p.cached_input, p.batch_input, p.output, p.batch_output)
     if total <= 0:
         return float("nan")
-    return bill(p["p_input"], p["p_cached_input"], p["p_batch_input"], 0.0, 0.0) / total
+    return bill(p.input, p.cached_input, p.batch_input, 0.0, 0.0) / total
 
 
 def unit_costs(kind: str, total_accrual_usd: float, accrual_m, input_tokens_total: float, output_tokens_total: float,
@@ -199,7 +211,8 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
         p = o.params
         billed = gpus_billed(o.gpus, p) if o.gpus is not None else None
         if o.kind == "api":
-            share = api_input_share_of_cost(p, o.input_tokens, o.output_tokens, 1.0, w.cached_input_share, w.batch_share)
+            share = api_input_share_of_cost(p.prices, o.input_tokens, o.output_tokens, 1.0, w.cached_input_share,
+                                            w.batch_share)
             fleet_accrual = o.accrual_usd
         else:
             cap = o.capacity
@@ -209,8 +222,8 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
             overflow = o.line_items.get("api_overflow")
             fleet_accrual = o.accrual_usd - (overflow.accrual_usd if overflow is not None else 0.0)
         units = unit_costs(o.kind, o.total_accrual_usd, fleet_accrual, float(np.sum(o.input_tokens)),
-                           float(np.sum(o.output_tokens)), share, billed, p.get("gpus_per_replica"),
-                           p.get("capacity_rps"), tokens_per_request, o.usd_per_million_tokens)
+                           float(np.sum(o.output_tokens)), share, billed, _field(p, "gpus_per_replica"),
+                           _field(p, "capacity_rps"), tokens_per_request, o.usd_per_million_tokens)
         out.append(replace(o, break_even_month=finance.index_to_month(idx, result.months), break_even_index=idx,
                            slo_status=checks[o.name].status, slo_reason=checks[o.name].reason, gpus_billed=billed,
                            **units))
