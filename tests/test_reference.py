@@ -187,3 +187,21 @@ def test_cli_strict_slo(tmp_path, capsys):
 def test_unknown_reference_is_refused():
     with pytest.raises(ScenarioError, match="reference"):
         parse_scenario(_doc(reference="nope"))
+
+
+def test_monte_carlo_point_percentile_and_reason(mini):
+    from tco import analysis
+
+    r = evaluate(parse_scenario(_doc()), mini)
+    # API price change drawn from triangular(-0.5, 0, 0): every draw is at or below today's prices, so the
+    # point estimate of an API option (no change) is the largest value: percentile ~100, outside P10-P90
+    u = analysis.Uncertain("api_price_change_per_year", -0.5, 0.0, 0.0, label="API price change per year")
+    fixed_load = analysis.Uncertain("requests_per_day", 2400, 2400, 2400)  # zero width: the base load every draw
+    mc = analysis.monte_carlo(r, [u, fixed_load], draws=400, seed=1)
+    row = next(x for x in mc.stats("total") if x["name"] == "dear")
+    assert row["point"] == pytest.approx(r.option("dear").total_cash_usd)
+    assert row["point_percentile"] > 90
+    assert "above P90" in row["range_note"] and "top of its range" in row["range_note"]
+    own = next(x for x in mc.stats("total") if x["name"] == "own")  # no API price: every draw equals the point
+    assert own["point_percentile"] == pytest.approx(50.0) and own["range_note"] is None
+    assert "point_percentile" in mc.to_dict()["options"][0]
