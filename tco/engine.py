@@ -879,9 +879,9 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
                 item_chunks.setdefault(d.name, []).append(
                     (rows, amount if d.cash else 0.0, acc_amount if d.accrual else 0.0,
                      k[d.quantity_key] if quantities else None))
-        cash_chunks.append((rows, _sum(cash_parts)))
-        acc_chunks.append((rows, _sum(acc_parts)))
-    lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, v in cash_chunks + acc_chunks]) if blocks else ()
+        cash_chunks.append((rows, cash_parts))
+        acc_chunks.append((rows, acc_parts))
+    lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, ps in cash_chunks + acc_chunks for v in ps]) if blocks else ()
     out_items: dict[str, ItemArrays] = {}
     for d in defs:
         ch = item_chunks.get(d.name)
@@ -912,8 +912,37 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         if auto:
             kernel["auto_rows"] = np.concatenate([i for i, _ in auto])
             kernel["replicas_mh"] = np.concatenate([v for _, v in auto], axis=-3)
-    return CoreOutput(M, n, api_rows, sh_rows, out_items, _place(cash_chunks, n, M, lead),
-                      _place(acc_chunks, n, M, lead), kernel)
+    cash_total = _totals(cash_chunks, n, M, lead)
+    return CoreOutput(M, n, api_rows, sh_rows, out_items, cash_total, _totals(acc_chunks, n, M, lead, cash_chunks, cash_total),
+                      kernel)
+
+
+def _totals(chunks: list[tuple[np.ndarray, list]], n: int, months: int, lead: tuple,
+            same_as: Optional[list] = None, same_total: Optional[np.ndarray] = None) -> np.ndarray:
+    """``lead + (n, months)`` totals: for each (rows, parts) block, parts[0] + parts[1] + ... (left to right,
+    the same sum as :func:`_sum`) written on its rows; 0 on rows of no block. Consecutive rows are summed in
+    place in the output (no temporary arrays). A block whose parts are the very arrays of block ``same_as``
+    (accrual = cash: API, rent) is copied from ``same_total``."""
+    covered = sum(len(r) for r, _ in chunks)
+    out = np.empty(lead + (n, months)) if covered == n else np.zeros(lead + (n, months))
+    for b, (rows, parts) in enumerate(chunks):
+        if same_as is not None and len(parts) == len(same_as[b][1]) and all(x is y for x, y in zip(parts, same_as[b][1])):
+            out[..., rows, :] = same_total[..., rows, :]
+            continue
+        if len(rows) and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+            view = out[..., int(rows[0]):int(rows[0]) + len(rows), :]
+            if not parts:
+                view[...] = 0.0
+                continue
+            if len(parts) == 1:
+                view[...] = parts[0]
+            else:
+                np.add(parts[0], parts[1], out=view)
+            for x in parts[2:]:
+                np.add(view, x, out=view)
+        else:
+            out[..., rows, :] = _sum(parts)
+    return out
 
 
 def _sum(parts: list) -> Any:
