@@ -106,23 +106,37 @@ def capacity_tokens_per_month(gpus_billed_m, gpus_per_replica, capacity_rps_per_
     return replicas * float(capacity_rps_per_replica) * SECONDS_PER_HOUR * HOURS_PER_MONTH * float(tokens_per_request)
 
 
-def api_input_share_of_cost(prices: Any, input_tokens, output_tokens, price_factor, cached_share: float,
-                            batch_share: float) -> float:
-    """Share of an API bill paid for input tokens [0-1] (input, cached and batch input prices included).
+def _api_bill(prices: Any, input_tokens, output_tokens, workload, with_output: bool = True) -> float:
+    """Untrended API bill [USD] over the horizon (:func:`tco.costs.api_cost`), optionally input tokens only."""
+    p, w = prices, workload
+    out, bout = (p.output, p.batch_output) if with_output else (0.0, 0.0)
+    return float(np.sum(costs.api_cost(input_tokens, output_tokens, p.input, out, p.cached_input, p.batch_input, bout,
+                                       w.cached_input_share, w.batch_share, p.cache_write,
+                                       getattr(w, "cache_write_share", 0.0))))
 
-    ``prices``: a :class:`tco.records.ApiPrices` [USD / 1M tokens]. The share does not depend on a price
-    trend that scales every price alike (``price_factor`` 1 gives the same share).
+
+def api_input_share_of_cost(prices: Any, input_tokens, output_tokens, workload) -> float:
+    """Share of an API bill paid for input tokens [0-1] (input, cached, cache-write and batch input prices
+    with the workload's shares). ``prices``: a :class:`tco.records.ApiPrices` [USD / 1M tokens]. A price
+    trend scales every price alike, so the share is computed on today's prices.
     """
-    def bill(p_in, p_cached, p_bin, p_out, p_bout):
-        return float(np.sum(costs.api_cost(input_tokens, output_tokens, p_in * price_factor, p_out * price_factor,
-                                           p_cached * price_factor, p_bin * price_factor, p_bout * price_factor,
-                                           cached_share, batch_share)))
-
-    p = prices
-    total = bill(p.input, p.cached_input, p.batch_input, p.output, p.batch_output)
+    total = _api_bill(prices, input_tokens, output_tokens, workload)
     if total <= 0:
         return float("nan")
-    return bill(p.input, p.cached_input, p.batch_input, 0.0, 0.0) / total
+    return _api_bill(prices, input_tokens, output_tokens, workload, with_output=False) / total
+
+
+def api_cached_input_usd_per_million(prices: Any, input_tokens, output_tokens, workload, api_bill_usd: float) -> float:
+    """What a cached input token costs [USD / 1M tokens], price trends included; NaN without cached reads.
+
+    = cached_input price x (API bill with trends / API bill at today's prices) (the horizon's mean trend
+    factor, weighted by the bill).
+    """
+    w = workload
+    if w.cached_input_share <= 0 or w.batch_share >= 1:
+        return float("nan")
+    today = _api_bill(prices, input_tokens, output_tokens, w)
+    return float(prices.cached_input) * (api_bill_usd / today) if today > 0 else float("nan")
 
 
 def unit_costs(kind: str, total_accrual_usd: float, accrual_m, input_tokens_total: float, output_tokens_total: float,
@@ -211,8 +225,10 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
         p = o.params
         billed = gpus_billed(o.gpus, p) if o.gpus is not None else None
         if o.kind == "api":
-            share = api_input_share_of_cost(p.prices, o.input_tokens, o.output_tokens, 1.0, w.cached_input_share,
-                                            w.batch_share)
+            share = api_input_share_of_cost(p.prices, o.input_tokens, o.output_tokens, w)
+            api_item = o.line_items.get("api")
+            cached = api_cached_input_usd_per_million(p.prices, o.input_tokens, o.output_tokens, w,
+                                                      float(np.sum(api_item.accrual_usd)) if api_item else 0.0)
             fleet_accrual = o.accrual_usd
         else:
             cap = o.capacity
@@ -221,9 +237,11 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
                 cap.tpot_ms if cap is not None and cap.tpot_ms is not None else np.nan, w.output_tokens))
             overflow = o.line_items.get("api_overflow")
             fleet_accrual = o.accrual_usd - (overflow.accrual_usd if overflow is not None else 0.0)
+            cached = float("nan")  # prefix caching is not modelled for self-hosted fleets
         units = unit_costs(o.kind, o.total_accrual_usd, fleet_accrual, float(np.sum(o.input_tokens)),
                            float(np.sum(o.output_tokens)), share, billed, _field(p, "gpus_per_replica"),
                            _field(p, "capacity_rps"), tokens_per_request, o.usd_per_million_tokens)
+        units["usd_per_million_cached_input_tokens"] = float(cached) if np.isfinite(cached) else None
         out.append(replace(o, break_even_month=finance.index_to_month(idx, result.months), break_even_index=idx,
                            slo_status=checks[o.name].status, slo_reason=checks[o.name].reason, gpus_billed=billed,
                            **units))
@@ -235,4 +253,4 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
 
 
 __all__ = ["api_option_slo", "self_host_option_slo", "quality_eligible", "gpus_billed", "capacity_tokens_per_month", "finish",
-           "api_input_share_of_cost", "unit_costs", "API_RATIO_KEYS"]
+           "api_input_share_of_cost", "api_cached_input_usd_per_million", "unit_costs", "API_RATIO_KEYS"]

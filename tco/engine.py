@@ -94,6 +94,7 @@ class OptionResult:
     gpus_billed: Optional[np.ndarray] = None  # [count per month] whole instances / servers billed
     usd_per_million_input_tokens: Optional[float] = None  # [USD / 1M input tokens]
     usd_per_million_output_tokens: Optional[float] = None  # [USD / 1M output tokens]
+    usd_per_million_cached_input_tokens: Optional[float] = None  # [USD / 1M cached input tokens] APIs with cached reads
     usd_per_million_tokens_at_capacity: Optional[float] = None  # [USD / 1M tokens] billed fleet fully used
 
 

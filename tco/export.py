@@ -108,6 +108,7 @@ def to_json_dict(result: Result) -> dict:
             "usd_per_million_tokens": _num(o.usd_per_million_tokens),
             "usd_per_million_input_tokens": _num(o.usd_per_million_input_tokens),
             "usd_per_million_output_tokens": _num(o.usd_per_million_output_tokens),
+            "usd_per_million_cached_input_tokens": _num(o.usd_per_million_cached_input_tokens),
             "usd_per_million_tokens_at_capacity": _num(o.usd_per_million_tokens_at_capacity),
             "break_even_month": o.break_even_month,
             "is_reference": o.name == result.reference,
@@ -168,6 +169,7 @@ def summary_rows(result: Result) -> list[dict]:
             "usd_per_million_tokens": o.usd_per_million_tokens,
             "usd_per_million_input_tokens": o.usd_per_million_input_tokens,
             "usd_per_million_output_tokens": o.usd_per_million_output_tokens,
+            "usd_per_million_cached_input_tokens": o.usd_per_million_cached_input_tokens,
             "usd_per_million_tokens_at_capacity": o.usd_per_million_tokens_at_capacity,
             "break_even_month": o.break_even_month,  # against the reference (None for the reference itself)
             "is_reference": o.name == result.reference,

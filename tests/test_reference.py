@@ -205,3 +205,15 @@ def test_monte_carlo_point_percentile_and_reason(mini):
     own = next(x for x in mc.stats("total") if x["name"] == "own")  # no API price: every draw equals the point
     assert own["point_percentile"] == pytest.approx(50.0) and own["range_note"] is None
     assert "point_percentile" in mc.to_dict()["options"][0]
+
+
+def test_unit_costs_cached_and_batch(mini):
+    # tests/test_engine.py's hand-worked bill: input $/M 0.75 x (0.8 x 2.5 + 0.2 x 1.25) + 0.25 x 1.25 = 2.0,
+    # output $/M 0.75 x 10 + 0.25 x 5 = 8.75; a cached input token costs the cached price, 1.25
+    doc = _doc(workload={"requests_per_day": 2400, "input_tokens": 1000, "output_tokens": 500,
+                         "cached_input_share": 0.2, "batch_share": 0.25},
+               options=[{"name": "GPT-4o", "api": "openai/gpt-4o"}])
+    o = evaluate(parse_scenario(doc), mini).option("GPT-4o")
+    assert o.usd_per_million_input_tokens == pytest.approx(2.0)
+    assert o.usd_per_million_output_tokens == pytest.approx(8.75)
+    assert o.usd_per_million_cached_input_tokens == pytest.approx(1.25)
