@@ -842,7 +842,7 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     sh_rows = n_api + np.arange(n_sh) if self_host_rows is None else np.asarray(self_host_rows, dtype=int)
     n = n_api + n_sh
     M = months
-    defs = line_items.items_for(api + self_host)
+    defs = line_items.items_for(list({id(p): p for p in api + self_host}.values()))
     # (option positions, kernel outputs, records) of every group of rows computed together
     blocks: list[tuple[np.ndarray, dict[str, np.ndarray], list, np.ndarray]] = []
     if n_api:
@@ -864,8 +864,9 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     item_chunks: dict[str, list] = {}
     for rows, k, recs, _ in blocks:
         cash_parts, acc_parts = [], []
+        uniq = list({id(p): p for p in recs}.values())  # candidates share records: ask each one once
         for d in defs:
-            if not any(d.applies(p) for p in recs):
+            if not any(d.applies(p) for p in uniq):
                 continue  # no option of the block has it: an exact zero
             if d.amount_key not in k or (d.accrual_key and d.accrual_key not in k):
                 raise EvaluationError(f"line item {d.name!r}: the {d.group} kernel has no output {d.amount_key!r}")
