@@ -602,18 +602,22 @@ def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
     def flag(key: str) -> np.ndarray:
         return np.asarray(p[key])[..., 0].reshape(-1) > 0
 
-    rent, by_gpu, auto = flag("is_rent"), flag("rent_by_gpu"), flag("autoscale")
-    reserved, hybrid, refresh = flag("reserved_gpus"), flag("is_hybrid"), flag("refresh")
-    residual, lead = flag("has_residual"), flag("lead_time_months")
-    groups: dict[RowGroup, list[int]] = {}
-    for i in range(rent.shape[0]):
-        if rent[i]:
-            g = RowGroup("rent", bool(by_gpu[i]), bool(auto[i]), bool(reserved[i]), bool(hybrid[i]))
-        else:
-            g = RowGroup("own", hybrid=bool(hybrid[i]), refresh=bool(refresh[i]), residual=bool(residual[i]),
-                         lead_time=bool(lead[i]))
-        groups.setdefault(g, []).append(i)
-    return [(g, np.asarray(rows, dtype=int)) for g, rows in groups.items()]
+    rent = flag("is_rent")
+    names = ("rent_by_gpu", "autoscale", "reserved_gpus", "is_hybrid", "refresh", "has_residual", "lead_time_months")
+    flags = np.stack([rent] + [flag(k) for k in names], axis=-1)  # (n, 8)
+    # features that do not apply to the way to pay are ignored (rent: no refresh/residual/lead time; own: no
+    # per-GPU price, autoscaling or reservation)
+    flags[:, 1:4] &= rent[:, None]
+    flags[:, 5:8] &= ~rent[:, None]
+    codes = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    out = []
+    for u in np.argsort(first):  # groups in first-row order
+        f = flags[first[u]]
+        g = RowGroup("rent", bool(f[1]), bool(f[2]), bool(f[3]), bool(f[4])) if f[0] else \
+            RowGroup("own", hybrid=bool(f[4]), refresh=bool(f[5]), residual=bool(f[6]), lead_time=bool(f[7]))
+        out.append((g, np.flatnonzero(inverse.reshape(-1) == u)))
+    return out
 
 
 def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,

@@ -455,7 +455,9 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
     templates: dict[tuple, Any] = {}
     r = ctx.resolver
     for (m, g, n, p), cap in zip(configs, caps):
-        pays = pay_cache.setdefault(g, _payments_for_gpu(catalog, g, space.payments))
+        if g not in pay_cache:
+            pay_cache[g] = _payments_for_gpu(catalog, g, space.payments)
+        pays = pay_cache[g]
         params_b = catalog.models[m].total_params_b
         base = dict(kind="self_host", model=m, gpu=g, gpus_per_replica=n, precision=p, params_b=params_b,
                     capacity_source=cap.source, capacity_rps=cap.rps, tpot_ms=cap.tpot_ms, ttft_ms=cap.ttft_ms,
