@@ -107,7 +107,7 @@ def payback_table(result: Result, basis: str = "cash") -> list[dict]:
 
     payback = first month m at which cumulative savings (reference - option) become and stay > 0 to the
     end of the horizon (tco.finance.payback_index); None for the reference, or never. API options other
-    than the reference get a payback too (issue 15: one reference for every option).
+    than the reference get a payback too (one reference for every option).
     """
     series = option_series(result, basis)
     ref = _ref_index(result)
@@ -683,7 +683,7 @@ class MonteCarlo:
     totals: np.ndarray  # [USD] (N, options) total over the horizon on ``basis``
     npv: np.ndarray  # [USD] (N, options)
     uncertainties: list[Uncertain]
-    #: issue 15: the deterministic evaluate() values [USD] (options,), total on ``basis`` and NPV
+    #: the deterministic evaluate() values [USD] (options,), total on ``basis`` and NPV
     point_totals: Optional[np.ndarray] = None
     point_npv: Optional[np.ndarray] = None
 

@@ -1,4 +1,4 @@
-"""What an answer needs beyond the line items (issue 15): SLO status per option, the reference option,
+"""What an answer needs beyond the line items: SLO status per option, the reference option,
 GPUs billed next to GPUs used, and unit costs people compare. docs/methodology.md states every rule.
 
 Pure functions on arrays, catalog entries and resolved parameters; :func:`tco.engine.evaluate` calls
@@ -173,7 +173,7 @@ def unit_costs(kind: str, total_accrual_usd: float, accrual_m, input_tokens_tota
 
 
 def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario"):
-    """The engine's Result completed with the issue-15 answers (a new Result; ``result`` is not changed).
+    """The engine's Result completed with the answers beyond the line items (a new Result; ``result`` is not changed).
 
     1. SLO status of every option (:mod:`tco.slo`). An API option whose figures miss the SLO is
        infeasible like a self-host option: listed in ``skipped`` with the reason when ``skip_infeasible``,

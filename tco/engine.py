@@ -88,7 +88,7 @@ class OptionResult:
     ref_id: str = ""  # api offer id, or model id for self-host
     fleet: Optional[Fleet] = None  # self-host options: the fleet per month (tco.records.Fleet)
     extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # JSON extras: gpu_hours, overflow_requests
-    # issue 15, filled by tco.decision.finish (docs/methodology.md "SLO", "Billed vs used", "Unit costs")
+    # filled by tco.decision.finish (docs/methodology.md "SLO", "Billed vs used", "Unit costs")
     slo_status: str = "unknown"  # met | missed | unknown
     slo_reason: str = ""
     gpus_billed: Optional[np.ndarray] = None  # [count per month] whole instances / servers billed
@@ -111,7 +111,7 @@ class Result:
     #: scenario-wide finance inputs as resolved: discount_rate, fte_cost_per_year, *_price_change_per_year
     #: [fraction/year], currency, usd_to_currency, fiscal_year_start_month (see docs/finance.md)
     finance_inputs: dict[str, Any] = field(default_factory=dict)
-    # issue 15 (tco.decision.finish): why the reference was chosen; {row: {column: "YYYY-MM" | None}} on cash;
+    # (tco.decision.finish) why the reference was chosen; {row: {column: "YYYY-MM" | None}} on cash;
     # SLO (status, reason) of every evaluated option, skipped ones included
     reference_reason: str = ""
     break_even_matrix: dict[str, dict[str, Optional[str]]] = field(default_factory=dict)

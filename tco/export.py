@@ -86,7 +86,7 @@ def to_json_dict(result: Result) -> dict:
             if o.replicas is not None:
                 row["replicas"] = _num(o.replicas[m])
                 row["gpus"] = _num(o.gpus[m])
-                if o.gpus_billed is not None:  # whole instances / servers: what the invoice counts (issue 15)
+                if o.gpus_billed is not None:  # whole instances / servers: what the invoice counts
                     row["gpus_billed"] = _num(o.gpus_billed[m])
             if o.servers is not None:
                 row["servers"] = _num(o.servers[m])

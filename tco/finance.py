@@ -65,8 +65,7 @@ def index_to_month(idx: int, labels: list[str]) -> Optional[str]:
 
 
 # ----------------------------------------------------------------------------------------------
-# One reference, break-even matrix, unit-cost splits (issue 15; docs/methodology.md "Reference and
-# break-even", "Unit costs")
+# One reference, break-even matrix, unit-cost splits (docs/methodology.md section 11)
 
 
 def break_even_matrix(names: list[str], cash_m, labels: list[str]) -> dict[str, dict[str, Optional[str]]]:

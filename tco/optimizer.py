@@ -75,7 +75,7 @@ class SearchSpace:
     min_params_b: Optional[float] = None
     max_params_b: Optional[float] = None
     include_apis: bool = True
-    #: issue 15 (tco/optimizer_rules.py): keep catalog entries marked SUSPECT or low-confidence (flagged)
+    #: (tco/optimizer_rules.py) keep catalog entries marked SUSPECT or low-confidence (flagged)
     allow_suspect: bool = False
     #: apply DEFAULT_QUALITY_FLOOR when the scenario sets no quality_floor
     default_quality_floor: bool = True
@@ -164,7 +164,7 @@ class OptimizerResult:
     quality_note: str = ""
     mix: Optional[MixResult] = None
     mix_note: str = ""
-    #: issue 15: candidates left out before ranking, and the floor's reason when the default floor is used
+    #: candidates left out before ranking, and the floor's reason when the default floor is used
     excluded_suspect: int = 0  # resting on a SUSPECT / low-confidence catalog entry (without allow_suspect)
     excluded_spanning: int = 0  # replica that would span separate instances or servers (never offered)
     allow_suspect: bool = False
@@ -615,7 +615,7 @@ def candidate_params(ctx: SearchContext, templates: dict, c: Candidate, capacity
 
 
 def _caveats(payment: str, suspect: Optional[str]) -> tuple[str, ...]:
-    """Caveats shown with a candidate: spot interruptions; a price resting on a suspect entry (issue 15)."""
+    """Caveats shown with a candidate: spot interruptions; a price resting on a suspect entry."""
     out = []
     if payment == "spot":
         out.append(SPOT_CAVEAT)

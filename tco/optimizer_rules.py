@@ -1,4 +1,4 @@
-"""Rules the optimizer applies before ranking (issue 15; docs/scenario_optimizer.md "What is left out").
+"""Rules the optimizer applies before ranking (docs/scenario_optimizer.md).
 
 Pure functions, no engine import:
 

@@ -138,7 +138,7 @@ class Workload(_Model):
     @model_validator(mode="before")
     @classmethod
     def _tokens_give_requests(cls, data: Any) -> Any:
-        # tokens_per_day is the other way to give the load: requests_per_day is derived from it (issue 15)
+        # tokens_per_day is the other way to give the load: requests_per_day is derived from it
         if not isinstance(data, dict) or data.get("tokens_per_day") is None:
             return data
         tpd = data["tokens_per_day"]
@@ -475,7 +475,7 @@ class Scenario(_Model):
 
 
 def default_option_name(option: Any) -> str:
-    """The name an option gets from its configuration when the user typed none (issue 15).
+    """The name an option gets from its configuration when the user typed none.
 
     API: its catalog id (``openai/gpt-4o``), or ``API (inline prices)``. Self-host:
     ``<model> <n>x <gpu> <precision>, rent <offer> <pricing>`` | ``rent <n> GPUs at $X/GPU-hour`` |

@@ -247,7 +247,7 @@ def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[di
                           if k not in ("offer", "pricing", "usd_per_instance_hour", "gpus_per_instance")}
         sh["rent"] = _merge(rent, extra_rent)
     opt = {"self_host": _merge(sh, extra)}
-    # a name the user did not type follows the configuration (issue 15)
+    # a name the user did not type follows the configuration
     name = _clean(row.get("name")) or default_option_name(opt)
     return {"name": str(name), **opt}
 

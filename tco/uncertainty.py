@@ -1,4 +1,4 @@
-"""Reading a Monte Carlo range against the point estimate (issue 15; docs/finance.md "Monte Carlo").
+"""Reading a Monte Carlo range against the point estimate (docs/finance.md "Monte Carlo").
 
 Pure functions on draw arrays. The point estimate is the deterministic ``evaluate()`` total of an
 option; its percentile says where it falls in the simulated distribution, and a P10-P90 range that

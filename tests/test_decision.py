@@ -1,4 +1,4 @@
-"""Issue 15, pure parts: break-even matrix and reference choice, SLO status (APIs and self-host),
+"""Pure parts of the answer: break-even matrix and reference choice, SLO status (APIs and self-host),
 unit-cost splits, GPUs billed, optimizer rules, Monte Carlo point percentile, tokens/day and names.
 
 Every expected value is worked out by hand in the comments.

@@ -247,7 +247,7 @@ def test_quality_floor_excludes_and_counts():
 
 
 # ---------------------------------------------------------------------------------------------
-# Issue 15: what the optimizer never offers, and what it says
+# What the optimizer never offers, and what it says
 
 
 def _chat():

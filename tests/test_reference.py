@@ -1,4 +1,4 @@
-"""Issue 15 through evaluate() and the CLI: one reference, break-even against it and the matrix, the SLO
+"""Through evaluate() and the CLI: one reference, break-even against it and the matrix, the SLO
 for APIs, GPUs billed next to GPUs used, unit costs, tokens per day.
 
 Golden scenario (tests/fixtures/mini_data; no SLO, staff 0, discount 0), 4 months from 2027-01:

@@ -1,4 +1,4 @@
-"""Sources are sources (issue 15): every `source` in data/ and in the engine's defaults is a URL, a
+"""Sources are sources: every `source` in data/ and in the engine's defaults is a URL, a
 citation or a catalog reference, never a file-system path; no file in data/ or docs/ names a path of
 the machine it was written on."""
 from __future__ import annotations
