@@ -11,6 +11,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+# the FOCUS validator needs numpy 1.26: its own venv (tests/test_focus_validator.py runs it as a subprocess)
+if [ ! -x .focus-venv/bin/focus-validator ]; then
+  "$PY" -m venv .focus-venv
+  .focus-venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-focus.txt
+fi
 # Debian packages the tests use: chromium (browser tests), nginx (several app processes behind a proxy)
 NEED=()
 if [ -z "${TCO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then NEED+=(chromium); fi

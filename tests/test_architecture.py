@@ -80,3 +80,20 @@ def test_tco_never_imports_streamlit():
            and any(isinstance(n, (ast.Import, ast.ImportFrom)) and "streamlit" in ast.unparse(n)
                    for n in ast.walk(ast.parse(f.read_text())))]
     assert not bad, bad
+
+
+def test_no_package_attribute_shadows_one_of_its_modules():
+    """``from tco.model import finance`` in tco/charts/__init__.py would make ``from tco.charts import finance``
+    return tco.model.finance: a package never binds a name of one of its own modules to something else."""
+    bad = []
+    for init in sorted((ROOT / "tco").glob("*/__init__.py")):
+        pkg = init.parent
+        subs = {p.stem for p in pkg.glob("*.py") if p.stem != "__init__"}
+        for node in ast.parse(init.read_text()).body:
+            if isinstance(node, ast.ImportFrom) and node.module != f"tco.{pkg.name}":
+                bad += [f"{init.relative_to(ROOT)}:{node.lineno}: {a.asname or a.name}" for a in node.names
+                        if (a.asname or a.name) in subs]
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Assign)):
+                names = [node.name] if hasattr(node, "name") else [t.id for t in node.targets if isinstance(t, ast.Name)]
+                bad += [f"{init.relative_to(ROOT)}:{node.lineno}: {n}" for n in names if n in subs]
+    assert not bad, bad

@@ -21,9 +21,9 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from tco.core.constants import TOKENS_PER_MILLION
 from tco.core.format import fmt_usd
 from tco.engine import OptionResult, Result
+from tco.model.finance import usd_per_million_tokens
 
 Basis = Literal["cash", "accrual"]
 
@@ -263,12 +263,10 @@ def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Ba
 def unit_cost_values(result: Result, basis: Basis = "accrual") -> dict[str, float]:
     """Cost per 1M tokens per option [USD / 1M tokens] = total cost [USD] / (input + output tokens) x 1e6."""
     _check_basis(basis)
-    out = {}
-    for o in result.options:
-        tokens = float(np.sum(o.input_tokens + o.output_tokens))
-        total = o.total_cash_usd if basis == "cash" else o.total_accrual_usd
-        out[o.name] = total / tokens * TOKENS_PER_MILLION if tokens > 0 else float("nan")
-    return out
+    if basis == "accrual":  # the engine's own figure (tco.model.finance.usd_per_million_tokens of the accrual total)
+        return {o.name: o.usd_per_million_tokens for o in result.options}
+    return {o.name: float(usd_per_million_tokens(o.total_cash_usd, float(np.sum(o.input_tokens + o.output_tokens))))
+            for o in result.options}
 
 
 def unit_cost_figure(result: Result, basis: Basis = "accrual") -> go.Figure:
@@ -327,8 +325,8 @@ def headline(result: Result) -> dict:
 
     Returns ``cheapest`` (name), ``cheapest_total_usd``, ``reference`` (name or None),
     ``reference_total_usd``, ``saving_usd`` = reference total - cheapest total [USD],
-    ``saving_share`` = saving / reference total, ``break_even`` {self-host name: month label or None},
-    and ``sentence`` (markdown).
+    ``saving_share`` = saving / reference total, ``break_even`` {option other than the reference: month
+    label or None}, ``reference_reason`` (why this reference) and ``sentence`` (markdown).
     """
     months = len(result.months)
     c = result.cheapest
@@ -343,14 +341,16 @@ def headline(result: Result) -> dict:
     if ref is None:
         words += " (no API option to compare against)."
     elif ref.name == c.name:
-        words += f"; the reference API **{ref.name}** is itself the cheapest."
+        words += f"; the reference **{ref.name}** is itself the cheapest."
     else:
         words += f", saving **{fmt_usd(saving)}**" + (f" ({share:.0%})" if share is not None else "") + \
-                 f" versus the reference API **{ref.name}** ({fmt_usd(ref.total_cash_usd)})."
-    be = {o.name: o.break_even_month for o in result.options if o.kind != "api"}
+                 f" versus the reference **{ref.name}** ({fmt_usd(ref.total_cash_usd)})."
+    if ref is not None and result.reference_reason:
+        words += f" Reference: {result.reference_reason}."
+    be = {o.name: o.break_even_month for o in result.options if o.name != result.reference}
     return {"cheapest": c.name, "cheapest_total_usd": c.total_cash_usd, "reference": result.reference,
             "reference_total_usd": ref.total_cash_usd if ref else None, "saving_usd": saving,
-            "saving_share": share, "break_even": be, "sentence": words}
+            "saving_share": share, "break_even": be, "reference_reason": result.reference_reason, "sentence": words}
 
 
 __all__ = ["TEMPLATE", "make_figure", "axis", "base_layout", "add_axis_line", "empty_figure", "PALETTE", "LINE_ITEM_COLORS", "option_colors", "result_colors", "cumulative_cost_figure",

@@ -36,7 +36,7 @@ def peak_rps(requests_per_day_m, peak_to_average) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Traffic forecasts and the daily load shape (issue 5; formulas in docs/methodology_traffic.md)
+# Traffic forecasts and the daily load shape (formulas in docs/methodology_traffic.md)
 
 
 

@@ -107,13 +107,20 @@ class MixBucket(_Model):
 
 
 class Workload(_Model):
-    requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month.")
+    requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month (or give tokens_per_day).")
+    tokens_per_day: Optional[float] = Field(
+        None, ge=0, le=1e16,
+        description="Tokens per day (input + output) in the first month; requests_per_day is then derived "
+                    "= tokens_per_day / (input_tokens + output_tokens).")
     input_tokens: float = Field(ge=0, le=1e8, description="Mean input tokens per request [tokens].")
     output_tokens: float = Field(ge=0, le=1e8, description="Mean output tokens per request [tokens].")
     growth_per_month: float = Field(0.0, gt=-1, le=10, description="Compound growth per month; 0 = flat.")
     peak_to_average: float = Field(1.0, ge=1, le=1000, description="Peak-hour load / average load.")
     cached_input_share: float = Field(0.0, ge=0, le=1, description="Share of input tokens billed at the cached rate.")
     batch_share: float = Field(0.0, ge=0, le=1, description="Share of requests sent through a batch API.")
+    cache_write_share: float = Field(
+        0.0, ge=0, le=1, description="Share of input tokens written to the prompt cache, billed at the API's "
+        "cache_write price (e.g. Anthropic: 1.25 x input); cached_input_share + cache_write_share <= 1.")
     growth: Optional[Growth] = Field(None, description="Forecast shape; growth_per_month is the compound shorthand.")
     events: list[Event] = Field(default_factory=list, max_length=MAX_MONTHS, description="Step changes.")
     daily_profile: Optional[Union[str, list[float]]] = Field(
@@ -128,6 +135,30 @@ class Workload(_Model):
         if v is not None and abs(sum(b.share for b in v) - 1.0) > 1e-6:
             raise ValueError(f"bucket shares must sum to 1, got {sum(b.share for b in v):g}")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tokens_give_requests(cls, data: Any) -> Any:
+        # tokens_per_day is the other way to give the load: requests_per_day is derived from it
+        if not isinstance(data, dict) or data.get("tokens_per_day") is None:
+            return data
+        tpd = data["tokens_per_day"]
+        if isinstance(tpd, bool) or not isinstance(tpd, (int, float)) or not math.isfinite(tpd):
+            return data  # the field validator names the error
+        g = data.get("growth")
+        if isinstance(g, dict) and g.get("kind") == "series":
+            raise ValueError("tokens_per_day cannot be used with a series forecast (its values are requests/day)")
+        i, o = data.get("input_tokens"), data.get("output_tokens")
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in (i, o)):
+            return data  # missing or bad token counts: their own validators name the error
+        if i + o <= 0:
+            raise ValueError("tokens_per_day needs input_tokens + output_tokens > 0 (requests/day = tokens/day / tokens per request)")
+        derived = derived_requests_per_day(float(tpd), float(i), float(o))
+        given = data.get("requests_per_day")
+        if given is not None and not (isinstance(given, (int, float)) and abs(given - derived) <= 1e-9 * max(1.0, derived)):
+            raise ValueError(f"give requests_per_day or tokens_per_day, not both (tokens_per_day {tpd:g} gives "
+                             f"{derived:g} requests/day, requests_per_day is {given!r})")
+        return {**data, "requests_per_day": derived}
 
     @model_validator(mode="before")
     @classmethod
@@ -164,6 +195,9 @@ class Workload(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Workload":
+        if self.cached_input_share + self.cache_write_share > 1.0 + 1e-12:
+            raise ValueError(f"cached_input_share ({self.cached_input_share:g}) + cache_write_share "
+                             f"({self.cache_write_share:g}) must not exceed 1 (shares of the same input tokens)")
         if self.growth is not None and self.growth_per_month != 0:
             raise ValueError("give growth or growth_per_month (its compound shorthand), not both")
         # peak_to_average 1 (its default) is accepted with a profile so that to_yaml() output reads back
@@ -174,6 +208,11 @@ class Workload(_Model):
             raise ValueError(f"requests_per_day ({self.requests_per_day:g}) differs from growth.requests_per_day[0] "
                              f"({g.requests_per_day[0]:g}); omit requests_per_day with a series")
         return self
+
+
+def derived_requests_per_day(tokens_per_day: float, input_tokens: float, output_tokens: float) -> float:
+    """Requests per day [req/day] = tokens_per_day [tokens/day] / (input_tokens + output_tokens) [tokens/request]."""
+    return tokens_per_day / (input_tokens + output_tokens)
 
 
 class Slo(_Model):
@@ -377,6 +416,10 @@ class Scenario(_Model):
     ops: Ops = Field(default_factory=Ops)
     options: list[Option] = Field(min_length=1, max_length=100)
     quality_floor: Optional[QualityFloor] = Field(None, description="Mark options below this quality (docs/quality.md).")
+    reference: Optional[str] = Field(
+        None, min_length=1, max_length=200,
+        description="Name of the option break-even, savings and payback are measured against; default: the cheapest "
+                    "API option over the horizon that meets the SLO and the quality floor.")
 
     @field_validator("start", mode="before")
     @classmethod
@@ -410,14 +453,54 @@ class Scenario(_Model):
             seen.add(o.name)
         return self
 
+    @model_validator(mode="after")
+    def _reference_is_an_option(self) -> "Scenario":
+        if self.reference is not None and self.reference not in {o.name for o in self.options}:
+            raise ValueError(f"reference: '{self.reference}' is not the name of an option "
+                             f"({', '.join(o.name for o in self.options)})")
+        return self
+
     def month_labels(self) -> list[str]:
         return month_labels(self.start, self.months)
 
     def to_dict(self) -> dict:
-        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        d = self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        if self.workload.tokens_per_day is not None:
+            d["workload"].pop("requests_per_day", None)  # derived from tokens_per_day: one way to give the load
+        return d
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
+
+
+def default_option_name(option: Any) -> str:
+    """The name an option gets from its configuration when the user typed none.
+
+    API: its catalog id (``openai/gpt-4o``), or ``API (inline prices)``. Self-host:
+    ``<model> <n>x <gpu> <precision>, rent <offer> <pricing>`` | ``rent <n> GPUs at $X/GPU-hour`` |
+    ``own <server>``. ``option`` is an :class:`Option` or its dict (``name`` may be missing).
+    """
+    d = option.model_dump(mode="json", exclude_none=True) if isinstance(option, BaseModel) else dict(option or {})
+    sh = d.get("self_host")
+    if not sh:
+        return str(d["api"]) if d.get("api") else "API (inline prices)"
+    head = f"{sh.get('model', '?')} {int(sh.get('gpus_per_replica', 1) or 1)}x {sh.get('gpu', '?')} {sh.get('precision', 'bf16')}"
+    rent, own = sh.get("rent"), sh.get("own")
+    if rent is not None:
+        pricing = str(rent.get("pricing", "on_demand")).replace("_", "-")
+        if rent.get("offer"):
+            how = f"rent {rent['offer']} {pricing}"
+        elif rent.get("usd_per_gpu_hour") is not None:
+            how = f"rent at ${float(rent['usd_per_gpu_hour']):g}/GPU-hour"
+        else:
+            how = f"rent {pricing}"
+    elif own is not None:
+        how = f"own {own['server']}" if own.get("server") else "own servers"
+    else:
+        how = "self-hosted"
+    if sh.get("overflow"):
+        how += ", overflow to API"
+    return f"{head}, {how}"
 
 
 def parse_scenario(doc: Any, file: str = "scenario") -> Scenario:
@@ -457,4 +540,5 @@ def load_scenario(path: str) -> Scenario:
 
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
-           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor"]
+           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "default_option_name",
+           "derived_requests_per_day"]
