@@ -329,23 +329,96 @@ class SelfHost(_Model):
         return self
 
 
+class FineTuning(_Model):
+    """Repeated fine-tuning runs (docs/methodology.md#fine-tuning); applies to options with ``fine_tuned: true``."""
+
+    training_tokens: float = Field(gt=0, le=1e15, description="Tokens in the training set, per run [tokens].")
+    epochs: float = Field(1.0, gt=0, le=1000, description="Passes over the training set per run.")
+    runs_per_year: float = Field(gt=0, le=12, description="Runs per year; one every round(12 / runs_per_year) months.")
+    method: Literal["lora", "full"] = Field("lora", description="lora (adapters, frozen base) | full (every weight).")
+    start: Optional[str] = Field(None, description="Month of the first run, YYYY-MM (default: the scenario start).")
+    gpu_hour_usd: Optional[float] = Field(
+        None, ge=0, le=1e4, description="Self-host: training price [USD / GPU-hour] (default: see docs/methodology.md).")
+    mfu: Optional[float] = Field(None, gt=0, le=1, description="Self-host: model FLOPs utilisation of training [0-1].")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v: Any) -> Any:
+        return None if v is None else _parse_month(v)
+
+
+class RoutePart(_Model):
+    """One part of a ``split`` route: an option (by name, or defined inline) and its share of requests."""
+
+    option: Union[str, "Option"] = Field(description="Name of another option, or an inline option mapping.")
+    share: float = Field(ge=0, le=1, description="Share of every month's requests sent to this part [0-1].")
+
+
+class Route(_Model):
+    """Routing over other options (docs/scenario.md#routes).
+
+    split: ``parts`` with shares summing to 1. cascade: ``first`` serves every request, a share
+    ``escalate_share`` is sent again, in full, to ``escalate``.
+    """
+
+    mode: Literal["split", "cascade"] = Field(description="split | cascade.")
+    parts: Optional[list[RoutePart]] = Field(None, max_length=10, description="split: the parts and their shares.")
+    first: Optional[Union[str, "Option"]] = Field(None, description="cascade: option that sees every request.")
+    escalate: Optional[Union[str, "Option"]] = Field(None, description="cascade: option the escalated share is sent to.")
+    escalate_share: Optional[float] = Field(None, ge=0, le=1, description="cascade: share of requests escalated [0-1].")
+    router_usd_per_million_tokens: Optional[float] = Field(
+        None, ge=0, le=1e6, description="Router / gateway price [USD / 1M tokens] on every request's tokens.")
+
+    @model_validator(mode="after")
+    def _fields_of_mode(self) -> "Route":
+        if self.mode == "split":
+            extra = [f for f in ("first", "escalate", "escalate_share") if getattr(self, f) is not None]
+            if extra:
+                raise ValueError(f"mode split does not use {', '.join(extra)} (those are cascade fields)")
+            if not self.parts or len(self.parts) < 2:
+                raise ValueError("mode split needs parts: at least two {option, share}")
+            total = sum(p.share for p in self.parts)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"parts: shares must sum to 1, got {total:g}")
+        else:
+            if self.parts is not None:
+                raise ValueError("mode cascade does not use parts (give first, escalate, escalate_share)")
+            missing = [f for f in ("first", "escalate", "escalate_share") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"mode cascade needs {', '.join(missing)}")
+        return self
+
+    def members(self) -> list[tuple[Union[str, "Option"], float]]:
+        """(option name or inline Option, share of requests) of every member: split parts; for a cascade
+        the first option at share 1 and the escalation option at ``escalate_share``."""
+        if self.mode == "split":
+            return [(p.option, p.share) for p in self.parts]
+        return [(self.first, 1.0), (self.escalate, float(self.escalate_share))]
+
+
 class Option(_Model):
     name: str = Field(min_length=1, max_length=200, description="Label shown in tables and charts.")
     api: Optional[str] = Field(None, description="API offer id (catalog).")
     prices: Optional[PartialApiPrices] = Field(None, description="Inline API prices [USD / 1M tokens]; inline wins.")
     self_host: Optional[SelfHost] = None
+    route: Optional[Route] = Field(None, description="Routing over other options (split or cascade).")
+    fine_tuned: bool = Field(False, description="Serve a model fine-tuned as the scenario's fine_tuning block says.")
 
     @model_validator(mode="after")
     def _kind(self) -> "Option":
         is_api = self.api is not None or self.prices is not None
-        if is_api == (self.self_host is not None):
-            raise ValueError("needs either api/prices or self_host (exactly one)")
+        if is_api + (self.self_host is not None) + (self.route is not None) != 1:
+            raise ValueError("needs exactly one of api/prices, self_host or route")
         if self.api is None and self.prices is not None and (self.prices.input is None or self.prices.output is None):
             raise ValueError("inline prices without an api id need at least input and output")
+        if self.route is not None and self.fine_tuned:
+            raise ValueError("fine_tuned applies to the route's parts, not to the route itself")
         return self
 
     @property
     def kind(self) -> str:
+        if self.route is not None:
+            return "route"
         return "self_host" if self.self_host is not None else "api"
 
 
@@ -378,6 +451,7 @@ class Scenario(_Model):
     ops: Ops = Field(default_factory=Ops)
     options: list[Option] = Field(min_length=1, max_length=100)
     quality_floor: Optional[QualityFloor] = Field(None, description="Mark options below this quality (docs/quality.md).")
+    fine_tuning: Optional[FineTuning] = Field(None, description="Fine-tuning runs for options with fine_tuned: true.")
 
     @field_validator("start", mode="before")
     @classmethod
@@ -395,7 +469,8 @@ class Scenario(_Model):
                 raise ValueError(f"workload.events[{k}].month: {e.month} is before the start {self.start} "
                                  "(requests_per_day already describes the first month)")
         if w.daily_profile is None:
-            for o in self.options:
+            inline = [m for o in self.options if o.route is not None for m, _ in o.route.members() if not isinstance(m, str)]
+            for o in list(self.options) + inline:
                 sh = o.self_host
                 if sh is not None and (sh.overflow is not None or (sh.rent is not None and sh.rent.autoscale)):
                     what = "overflow" if sh.overflow is not None else "rent.autoscale"
@@ -411,6 +486,45 @@ class Scenario(_Model):
             seen.add(o.name)
         return self
 
+    @model_validator(mode="after")
+    def _fine_tuning_and_routes(self) -> "Scenario":
+        ft = self.fine_tuning
+        if ft is not None and ft.start is not None and month_index(self.start, ft.start) < 0:
+            raise ValueError(f"fine_tuning.start: {ft.start} is before the scenario start {self.start}")
+        by_name = {o.name: o for o in self.options}
+        for k, o in enumerate(self.options):
+            members = [o] + [m for m, _ in (o.route.members() if o.route is not None else []) if not isinstance(m, str)]
+            if ft is None:
+                for m in members:
+                    if m.fine_tuned:
+                        raise ValueError(f"options[{k}] ({o.name}): fine_tuned: true needs a fine_tuning block "
+                                         "(training_tokens, runs_per_year, ...) in the scenario")
+            if o.route is None:
+                continue
+            seen: set[str] = set()
+            for j, (m, _share) in enumerate(o.route.members()):
+                where = f"options[{k}] ({o.name}): route member {j + 1}"
+                if isinstance(m, str):
+                    target = by_name.get(m)
+                    if target is None:
+                        raise ValueError(f"{where}: no option named '{m}' (give an option name or an inline option)")
+                    if target.route is not None:
+                        raise ValueError(f"{where}: '{m}' is itself a route (routes cannot be nested)")
+                    name = m
+                else:
+                    if m.route is not None:
+                        raise ValueError(f"{where}: an inline part cannot be a route (routes cannot be nested)")
+                    name = m.name
+                if name in seen:
+                    raise ValueError(f"{where}: '{name}' appears twice in the route")
+                seen.add(name)
+        return self
+
+    def route_members(self, option: Option) -> list[tuple[Option, float]]:
+        """(part Option, share) of a route option, names resolved to the scenario's options."""
+        by_name = {o.name: o for o in self.options}
+        return [(by_name[m] if isinstance(m, str) else m, share) for m, share in option.route.members()]
+
     def month_labels(self) -> list[str]:
         return month_labels(self.start, self.months)
 
@@ -419,6 +533,10 @@ class Scenario(_Model):
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
+
+
+RoutePart.model_rebuild()
+Route.model_rebuild()
 
 
 def _parse_month(v: Any) -> str:
@@ -488,4 +606,5 @@ def load_scenario(path: str) -> Scenario:
 
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
-           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor"]
+           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "FineTuning", "Route",
+           "RoutePart"]
