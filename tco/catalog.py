@@ -195,6 +195,40 @@ class ServerEntry(Entry):
     low_confidence: bool = Field(False, description="True when the price or power is a weak figure (third-party quote, GPU-only price, ...).")
 
 
+class FineTuningOffer(BaseModel):
+    """An API offer's fine-tuning prices: training per 1M training tokens, and the fine-tuned model's
+    inference prices [USD / 1M tokens] (docs/methodology.md#11-fine-tuning-tcofine_tuningpy)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    training_usd_per_million_tokens: float = Field(
+        ge=0, description="Training price [USD / 1M training tokens] (LoRA when a full price is given too).")
+    training_usd_per_million_tokens_full: Optional[float] = Field(
+        None, ge=0, description="Full fine-tuning price [USD / 1M training tokens] when priced apart from LoRA.")
+    input: float = Field(ge=0, description="Fine-tuned model input price [USD / 1M tokens].")
+    output: float = Field(ge=0, description="Fine-tuned model output price [USD / 1M tokens].")
+    cached_input: Optional[float] = Field(None, ge=0, description="Fine-tuned model cached-input price [USD / 1M tokens].")
+    source: str = Field(min_length=1, description="Where the fine-tuning prices come from.")
+    as_of: str = Field(min_length=1, description="Date of the fine-tuning prices.")
+    kind: Kind = Field("sourced", description="sourced | measured | estimated | judgement.")
+    notes: Optional[str] = Field(None, description="Caveats.")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nan(cls, v: Any) -> Any:
+        if isinstance(v, (_dt.date, _dt.datetime)):
+            return v.isoformat()[:10]
+        if isinstance(v, bool):
+            raise ValueError(f"must be a number or text, got {v!r}")
+        return _finite(v)
+
+    def training_price(self, method: str) -> float:
+        """Training price for a method (lora | full) [USD / 1M training tokens]."""
+        if method == "full" and self.training_usd_per_million_tokens_full is not None:
+            return self.training_usd_per_million_tokens_full
+        return self.training_usd_per_million_tokens
+
+
 class ApiOfferEntry(Entry):
     """A hosted model's per-token prices (USD per 1M tokens)."""
 
@@ -208,6 +242,8 @@ class ApiOfferEntry(Entry):
     batch_input: Optional[float] = Field(None, ge=0, description="Batch API input price [USD / 1M tokens].")
     batch_output: Optional[float] = Field(None, ge=0, description="Batch API output price [USD / 1M tokens].")
     context_tokens: Optional[int] = Field(None, gt=0, description="Maximum input context [tokens].")
+    fine_tuning: Optional[FineTuningOffer] = Field(
+        None, description="Fine-tuning offer: training price and the fine-tuned model's prices (absent: cannot be fine-tuned).")
 
 
 class Stats(BaseModel):
@@ -544,7 +580,7 @@ def kv_bytes_per_token(layers: int, kv_heads: int, head_dim: int, kv_dtype: str 
 
 __all__ = [
     "Catalog", "load_catalog", "CATALOGS", "TOP_KEYS", "REQUIRED_ASSUMPTIONS", "Entry", "ModelEntry",
-    "GpuEntry", "RentalOfferEntry", "ServerEntry", "ApiOfferEntry", "ProfileEntry", "ProfilePoint",
+    "GpuEntry", "RentalOfferEntry", "ServerEntry", "ApiOfferEntry", "FineTuningOffer", "ProfileEntry", "ProfilePoint",
     "Stats", "AssumptionEntry", "weight_memory_gb", "kv_bytes_per_token", "parse_as_of",
     "format_validation_error", "PRECISIONS", "DEFAULT_DATA_DIR",
 ]
