@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import costs, finance, workload
+from . import costs, finance, fine_tuning, routing, workload
 from .capacity import CapacityResult, capacity_at_slo
 from .catalog import Catalog
 from .constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
@@ -39,6 +39,9 @@ LINE_ITEMS = {
     # residual: cash = -proceeds (sale at retirement or horizon end); accrual = book value written off
     # - proceeds (gain < 0, loss > 0). Both flags are True but the two series differ.
     "residual": (True, True),
+    # issue 19 (docs/methodology.md sections 11-12)
+    "fine_tuning": (True, True),  # training runs, in the run months
+    "router": (True, True),  # router / gateway price on a route's tokens
 }
 
 
@@ -91,6 +94,19 @@ class OptionResult:
     ref_id: str = ""  # api offer id, or model id for self-host
     params: dict[str, Any] = field(default_factory=dict)
     extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. gpu_hours, overflow_requests
+    fine_tuning_runs: tuple = ()  # tco.fine_tuning.FineTuningRun, one per run (a route: its parts' runs)
+    parts: tuple = ()  # route options: RoutePartResult, one per member evaluated
+    quality_weights: tuple = ()  # route options: (part name, weight in the route's quality)
+
+
+@dataclass(frozen=True)
+class RoutePartResult:
+    """One member of a route as evaluated on its share of the traffic."""
+
+    name: str
+    share: float  # share of requests [0-1]
+    role: str  # "part" (split) | "first" | "escalate" (cascade)
+    result: "OptionResult"
 
 
 @dataclass(frozen=True)
@@ -577,6 +593,109 @@ _TRAFFIC_KEYS = {"autoscale": 0.0, "min_replicas": 1.0, "reserved_gpus": 0.0, "u
 
 
 # ----------------------------------------------------------------------------------------------
+# Fine-tuning and routes (issue 19; docs/methodology.md sections 11-12)
+
+
+def _resolve_fine_tuning(r: _Resolver, i: int, o: Option, p: dict) -> None:
+    """Plan the fine-tuning runs of option ``i`` into ``p["fine_tuning_plan"]`` (problems recorded in ``r``)."""
+    try:
+        plan = fine_tuning.plan_runs(r.s.fine_tuning, r.s, o, r.c, p, f"options[{i}]")
+    except fine_tuning.FineTuningError as exc:
+        r.problems.append(Problem(r.file, exc.path if exc.path.startswith("options") else f"options[{i}] ({o.name})",
+                                  None if exc.path.startswith("options") else exc.path, exc.message))
+        return
+    for a in plan.assumptions:
+        r.used.append(AssumptionUsed(o.name, **a))
+    p["notes"].extend(plan.notes)
+    p["fine_tuning_plan"] = plan
+
+
+def _apply_price_switch(prices: dict[str, np.ndarray], rows: list[dict], api_factor: np.ndarray, months: int) -> None:
+    """Fine-tuned API rows: from the first run on, the fine-tuned model's prices (times the price trend)."""
+    for j, p in enumerate(rows):
+        plan = p.get("fine_tuning_plan")
+        if plan is None or plan.price_switch is None:
+            continue
+        sw = plan.price_switch
+        for key in _API_PRICE_KEYS:
+            if prices[key].shape[-1] != months:
+                prices[key] = np.array(np.broadcast_to(prices[key], (len(rows), months)), dtype=float)
+            base = p[key]
+            prices[key][j] = fine_tuning.switched_prices(base, sw["prices"][key], sw["from_index"], months) * api_factor
+
+
+def _runs_of(p: dict) -> tuple:
+    plan = p.get("fine_tuning_plan")
+    if plan is not None:
+        return plan.runs
+    return tuple(p.get("route_runs", ()))
+
+
+def _resolve_route(r: _Resolver, i: int, o: Option, catalog: Catalog, file: str, input_m: np.ndarray,
+                   output_m: np.ndarray, route_items: dict, skipped: list, skip_infeasible: bool) -> Optional[dict]:
+    """Evaluate each member of route option ``i`` on its share of the traffic (tco.routing.part_scenario) and
+    sum their line items by name into ``route_items[i]``, plus ``router``. Returns the route's params, or
+    None when it was skipped or a problem was recorded."""
+    from .exceptions import ScenarioError
+
+    s, route, M = r.s, o.route, r.s.months
+    where = f"options[{i}] ({o.name})"
+    roles = ["part"] * len(route.parts) if route.mode == "split" else ["first", "escalate"]
+    parts: list[RoutePartResult] = []
+    for (part, share), role in zip(s.route_members(o), roles):
+        if share <= 0:
+            continue  # a member with no traffic is left out (no fleet is kept for it)
+        try:
+            sub = evaluate(routing.part_scenario(s, part, share), catalog, skip_infeasible=True, file=file)
+        except ScenarioError as exc:
+            for pr in exc.problems:
+                r.problems.append(Problem(r.file, f"{where}: route part '{part.name}'",
+                                          None, ": ".join(str(x) for x in (pr.entry, pr.field, pr.message) if x)))
+            return None
+        if sub.skipped:
+            reason = f"route part '{part.name}' ({share:g} of requests): {sub.skipped[0][1]}"
+            if skip_infeasible:
+                skipped.append((o.name, reason))
+            else:
+                r.problems.append(Problem(r.file, where, None, reason))
+            return None
+        for a in sub.assumptions:
+            if a.option:
+                r.used.append(AssumptionUsed(f"{o.name} / {a.option}", a.name, a.value, a.unit, a.origin, a.source,
+                                             a.as_of, a.ref))
+        parts.append(RoutePartResult(part.name, float(share), role, sub.options[0]))
+    items: dict[str, LineItem] = {}
+    for pr in parts:
+        for name, li in pr.result.line_items.items():
+            if name in items:
+                prev = items[name]
+                unit = prev.unit if prev.unit == li.unit else f"mixed ({prev.unit}; {li.unit})"
+                items[name] = LineItem(name, prev.cash_usd + li.cash_usd, prev.accrual_usd + li.accrual_usd,
+                                       prev.quantity + li.quantity, unit)
+            else:
+                items[name] = li
+    notes = [f"{pr.name}: {n}" for pr in parts for n in pr.result.notes]
+    if route.router_usd_per_million_tokens is not None:
+        r.used.append(AssumptionUsed(o.name, "router_usd_per_million_tokens", route.router_usd_per_million_tokens,
+                                     "USD/1M tokens", "scenario"))
+        bill = routing.router_cost(input_m, output_m, route.router_usd_per_million_tokens)
+        items["router"] = LineItem("router", bill, bill.copy(), (input_m + output_m) / TOKENS_PER_MILLION, "1M tokens")
+    route_items[i] = items
+
+    def total(key: str) -> Optional[np.ndarray]:
+        arrs = [getattr(pr.result, key) for pr in parts if getattr(pr.result, key) is not None]
+        return np.sum(arrs, axis=0) if arrs else None
+
+    weights = routing.quality_weights(route)
+    names = [pt.name for pt, _ in s.route_members(o)]
+    runs = tuple(fine_tuning.FineTuningRun(**{**run.__dict__, "option": pr.name})
+                 for pr in parts for run in pr.result.fine_tuning_runs)
+    return dict(payment="route", ref_id="route", notes=notes, mode=route.mode, route_parts=parts,
+                quality_weights=tuple(zip(names, weights)), route_runs=runs,
+                fleet={"replicas": total("replicas"), "gpus": total("gpus"), "servers": total("servers"), "extra": {}})
+
+
+# ----------------------------------------------------------------------------------------------
 
 
 def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario") -> Result:
@@ -610,10 +729,18 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
 
     resolved: list[tuple[int, Option, dict]] = []
     skipped: list[tuple[str, str]] = []
+    route_items: dict[int, dict[str, LineItem]] = {}
     for i, o in enumerate(s.options):
+        if o.kind == "route":
+            p = _resolve_route(r, i, o, catalog, file, input_m, output_m, route_items, skipped, skip_infeasible)
+            if p is not None:
+                resolved.append((i, o, p))
+            continue
         p = _resolve_api(r, i, o) if o.kind == "api" else _resolve_self_host(r, i, o)
         if p is None:
             continue
+        if o.fine_tuned and (p.get("capacity") is None or p["capacity"].feasible):
+            _resolve_fine_tuning(r, i, o, p)
         cap = p.get("capacity")
         if cap is not None and not cap.feasible:
             reason = cap.reason or "capacity could not be derived"
@@ -642,6 +769,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     if api_rows:
         prices = {k: _col([p[k] for _, _, p in api_rows]) * api_factor for k in
                   ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")}
+        _apply_price_switch(prices, [p for _, _, p in api_rows], api_factor, M)
         k = api_kernel(input_m, output_m, prices, w.cached_input_share, w.batch_share)
         for j, (i, o, p) in enumerate(api_rows):
             per_option[i] = {"api": item("api", k["api"][j], k["api_qty"][j], "1M tokens")}
@@ -692,6 +820,15 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             fleet[i] = {"replicas": k["replicas"][j], "gpus": k["gpus"][j],
                         "servers": k["servers"][j] if p["payment"] == "own" else None, "extra": extra}
 
+    for i, o, p in resolved:
+        plan = p.get("fine_tuning_plan")
+        if plan is not None:
+            per_option[i]["fine_tuning"] = item("fine_tuning", plan.cost_usd, plan.quantity, plan.unit)
+    per_option.update(route_items)
+    for i, o, p in resolved:
+        if o.kind == "route":
+            fleet[i] = p.pop("fleet")
+
     # finance, vectorised over options
     order = [i for i, _, _ in resolved]
     cash = np.array([sum(li.cash_usd for li in per_option[i].values()) for i in order]).reshape(len(order), M)
@@ -718,8 +855,11 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             break_even_month=finance.index_to_month(be_idx, labels), break_even_index=be_idx,
             replicas=f.get("replicas"), gpus=f.get("gpus"), servers=f.get("servers"),
             capacity=p.get("capacity"), notes=tuple(p.get("notes", ())), ref_id=p.get("ref_id", ""),
-            params={k: v for k, v in p.items() if k not in ("notes", "capacity")},
+            params={k: v for k, v in p.items() if k not in ("notes", "capacity", "fine_tuning_plan", "route_parts")},
             extra_monthly=f.get("extra", {}),
+            fine_tuning_runs=_runs_of(p),
+            parts=tuple(p.get("route_parts", ())),
+            quality_weights=tuple(p.get("quality_weights", ())),
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))

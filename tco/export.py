@@ -108,6 +108,7 @@ def to_json_dict(result: Result) -> dict:
             "capacity_rps_per_replica": _num(cap.rps) if cap else None,
             "capacity_source": cap.source if cap else None,
             "notes": list(o.notes) + (list(cap.notes) if cap else []),
+            **_issue19_fields(o),
             "months": months,
         })
     return {
@@ -118,6 +119,22 @@ def to_json_dict(result: Result) -> dict:
         "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
         "options": out_opts,
     }
+
+
+def _issue19_fields(o) -> dict:
+    """fine_tuning_runs (fine-tuned options and routes with a fine-tuned part) and, for a route, its mode and
+    parts (name, share, role, kind, payment, totals) and quality weights."""
+    out: dict[str, Any] = {}
+    if o.fine_tuning_runs:
+        out["fine_tuning_runs"] = [{k: (_num(v) if isinstance(v, float) else v) for k, v in run.to_dict().items()}
+                                   for run in o.fine_tuning_runs]
+    if o.kind == "route":
+        out["mode"] = o.params.get("mode")
+        out["parts"] = [{"name": pr.name, "share": _num(pr.share), "role": pr.role, "kind": pr.result.kind,
+                         "payment": pr.result.payment, "total_cash_usd": _num(pr.result.total_cash_usd),
+                         "total_accrual_usd": _num(pr.result.total_accrual_usd)} for pr in o.parts]
+        out["quality_weights"] = {n: _num(w) for n, w in o.quality_weights}
+    return out
 
 
 def to_json(result: Result) -> str:

@@ -162,10 +162,14 @@ class FineTuningRun:
     gpus: Optional[int] = None
     wall_hours: Optional[float] = None
     training_tokens: float = 0.0  # tokens processed = training_tokens x epochs
+    option: str = ""  # the route part that trains (empty for the option itself)
 
     def to_dict(self) -> dict:
-        return {"month": self.month, "gpu_hours": self.gpu_hours, "gpus": self.gpus, "wall_hours": self.wall_hours,
-                "cost_usd": self.cost_usd, "training_tokens": self.training_tokens}
+        out = {"month": self.month, "gpu_hours": self.gpu_hours, "gpus": self.gpus, "wall_hours": self.wall_hours,
+               "cost_usd": self.cost_usd, "training_tokens": self.training_tokens}
+        if self.option:
+            out["option"] = self.option
+        return out
 
 
 @dataclass(frozen=True)
