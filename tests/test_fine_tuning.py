@@ -6,11 +6,18 @@ and Llama 3.1 70B (70.554e9 params, 80 layers, hidden 8192, 8 KV heads x 128).
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from tco import export
 from tco import fine_tuning as ft
+from tco.catalog import load_catalog
+from tco.engine import evaluate
+from tco.exceptions import ScenarioError
+from tco.scenario import parse_scenario
 
 TOKENS, EPOCHS, MFU, H100_TFLOPS, H100_GB, USD_H = 1e8, 3, 0.40, 989.0, 80.0, 3.00
 
@@ -85,3 +92,96 @@ def test_more_tokens_never_cost_less():
     t = np.array([1e6, 1e7, 1e8])
     gh = ft.training_gpu_hours(ft.training_flops(70.554, t, 2, "full"), 989.0, 0.4)
     assert np.all(np.diff(gh) > 0)
+
+
+# ----------------------------------------------------------------------------------------------
+# In the engine (bundled catalogs in data/)
+
+FT = {"training_tokens": 1e8, "epochs": 3, "runs_per_year": 4, "method": "lora", "start": "2026-03", "mfu": 0.4}
+BASE = {"name": "ft", "start": "2026-01", "months": 24,
+        "workload": {"requests_per_day": 200000, "input_tokens": 800, "output_tokens": 300}}
+RENTED_8B = {"name": "8B", "fine_tuned": True, "self_host": {
+    "model": "llama-3.1-8b", "gpu": "h100-sxm", "capacity_rps_per_replica": 5, "rent": {"usd_per_gpu_hour": 3.0}}}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def run(catalog, options, ft=FT, **extra):
+    return evaluate(parse_scenario({**BASE, **extra, "fine_tuning": ft, "options": options}), catalog)
+
+
+def test_engine_rented_8b_lora_runs_and_line_item(catalog):
+    o = run(catalog, [RENTED_8B]).options[0]
+    li = o.line_items["fine_tuning"]
+    runs = [i for i, v in enumerate(li.cash_usd) if v > 0]
+    assert runs == [2, 5, 8, 11, 14, 17, 20, 23]
+    assert_allclose(li.cash_usd[runs], 20.2983, rtol=1e-5)  # 6.766 GPU-h x 3.00 (golden above)
+    assert np.array_equal(li.cash_usd, li.accrual_usd)
+    assert_allclose(li.quantity[2], 6.766094, rtol=1e-6) and li.unit == "GPU-hours"
+    assert [r.month for r in o.fine_tuning_runs][:2] == ["2026-03", "2026-06"]
+    assert o.fine_tuning_runs[0].gpus == 1
+
+
+def test_engine_rented_price_defaults_to_the_options_own_price(catalog):
+    ft = {k: v for k, v in FT.items() if k != "mfu"}
+    res = run(catalog, [RENTED_8B], ft=ft)
+    used = {a.name: a for a in res.assumptions if a.option == "8B"}
+    assert used["fine_tuning_gpu_hour_usd"].value == 3.0
+    assert used["fine_tuning_mfu"].origin == "default" and used["fine_tuning_mfu"].value == 0.4042
+
+
+def test_engine_owned_option_rents_its_training_at_the_cheapest_on_demand_offer(catalog):
+    owned = {"name": "8B own", "fine_tuned": True, "self_host": {
+        "model": "llama-3.1-8b", "gpu": "h100-sxm", "capacity_rps_per_replica": 5, "own": {"server": "hgx-h100-8gpu"}}}
+    res = run(catalog, [owned])
+    used = {a.name: a for a in res.assumptions if a.option == "8B own"}
+    # cheapest H100 SXM on-demand offer: Lambda 8x H100 SXM5, 31.92 USD / 8 GPUs = 3.99 USD/GPU-h
+    assert used["fine_tuning_gpu_hour_usd"].value == pytest.approx(3.99)
+    assert "cheapest on-demand" in used["fine_tuning_gpu_hour_usd"].ref
+    assert_allclose(res.options[0].fine_tuning_runs[0].cost_usd, 6.766094 * 3.99, rtol=1e-6)
+
+
+def test_engine_full_70b_on_rented_h100(catalog):
+    o70 = {"name": "70B", "fine_tuned": True, "self_host": {
+        "model": "llama-3.1-70b", "gpu": "h100-sxm", "gpus_per_replica": 4, "capacity_rps_per_replica": 2,
+        "rent": {"usd_per_gpu_hour": 3.0}}}
+    run0 = run(catalog, [o70], ft={**FT, "method": "full"}).options[0].fine_tuning_runs[0]
+    assert (run0.gpus, round(run0.gpu_hours, 4), round(run0.cost_usd, 2)) == (15, 89.1734, 267.52)
+    assert run0.wall_hours == pytest.approx(89.173407 / 15, rel=1e-6)
+
+
+def test_engine_api_fine_tuning_with_the_price_switch(catalog):
+    res = run(catalog, [{"name": "mini", "api": "openai/gpt-4o-mini"},
+                        {"name": "mini ft", "api": "openai/gpt-4o-mini", "fine_tuned": True}])
+    base, tuned = res.options
+    # month tokens: 200,000 x 730/24 = 6,083,333 requests; in 4,866.67 M tokens, out 1,825 M tokens
+    # base 0.15 / 0.6 -> 730 + 1,095 = 1,825 USD; tuned 0.3 / 1.2 -> 1,460 + 2,190 = 3,650 USD
+    assert_allclose(tuned.line_items["api"].cash_usd[:3], [1825.0, 1825.0, 3650.0])
+    assert_allclose(base.line_items["api"].cash_usd[2], 1825.0)
+    # a job: 3.00 USD / 1M x 1e8 x 3 / 1e6 = 900 USD, 8 runs
+    assert_allclose(tuned.line_items["fine_tuning"].cash_usd.sum(), 8 * 900.0)
+    assert_allclose(tuned.total_cash_usd, 2 * 1825 + 22 * 3650 + 7200)
+
+
+def test_api_without_fine_tuning_offer_is_a_clear_error(catalog):
+    with pytest.raises(ScenarioError, match=r"options\[0\].fine_tuned: API offer 'openai/gpt-4' has no fine-tuning offer"):
+        run(catalog, [{"name": "gpt-4", "api": "openai/gpt-4", "fine_tuned": True}])
+    with pytest.raises(ScenarioError, match="inline-priced APIs cannot be fine-tuned"):
+        run(catalog, [{"name": "inline", "prices": {"input": 1, "output": 2}, "fine_tuned": True}])
+
+
+def test_json_shows_fine_tuning_runs_and_line_item(catalog):
+    doc = json.loads(export.to_json(run(catalog, [RENTED_8B])))
+    opt = doc["options"][0]
+    assert opt["fine_tuning_runs"][0] == {"month": "2026-03", "gpu_hours": 6.766094, "gpus": 1,
+                                          "wall_hours": 6.766094, "cost_usd": 20.298281, "training_tokens": 3e8}
+    assert opt["months"][2]["line_items"]["fine_tuning"]["cash_usd"] == 20.298281
+    assert "fine_tuning" not in opt["months"][0]["line_items"] or opt["months"][0]["line_items"]["fine_tuning"]["cash_usd"] == 0
+
+
+def test_fine_tuned_without_block_is_a_clear_error():
+    with pytest.raises(ScenarioError, match="fine_tuned: true needs a fine_tuning block"):
+        parse_scenario({**BASE, "options": [RENTED_8B]})
