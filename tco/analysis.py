@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import finance, workload
+from . import finance, fine_tuning, routing, workload
 from .catalog import Catalog
 from .engine import (PRICE_TRENDS, Result, _stack_self_host, api_kernel, apply_self_host_trends, evaluate,
                      price_trend_factor, self_host_kernel)
@@ -248,6 +248,7 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
         out = {}
         for key in ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output"):
             col = np.asarray([r[key] for r in rows], dtype=float)[:, None]
+            col = _switched_cols(col, rows, key, M)
             out[key] = (col * api_scale if "api_price_scale" in draws else col) * api_factor
         return out
 
@@ -299,11 +300,50 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
             a[..., hybrid, :] = a[..., hybrid, :] + ko["api"]
         cash[:, sh_pos, :] = np.broadcast_to(c, (N, len(sh_pos), M))
         accrual[:, sh_pos, :] = np.broadcast_to(a, (N, len(sh_pos), M))
+    _add_fine_tuning_and_routes(result, draws, cash, accrual, input_m, output_m)
     rate = fi.get("discount_rate", 0.0)
     if "discount_rate" in draws:
         rate = float(draws["discount_rate"][0]) if N == 1 else draws["discount_rate"].reshape(N, 1)
     npv = finance.npv(cash, rate)
     return Batch([o.name for o in result.options], cash, accrual, npv)
+
+
+def _switched_cols(col: np.ndarray, rows: list[dict], key: str, months: int) -> np.ndarray:
+    """Price columns ``(n, 1)``, widened to ``(n, months)`` when a fine-tuned API row switches to its tuned
+    price from its first run on (tco.fine_tuning.switched_prices)."""
+    if not any(r.get("price_switch") for r in rows):
+        return col
+    col = np.repeat(col, months, axis=1)
+    for j, r in enumerate(rows):
+        sw = r.get("price_switch")
+        if sw:
+            col[j] = fine_tuning.switched_prices(r[key], sw["prices"][key], sw["from_index"], months)
+    return col
+
+
+def _add_fine_tuning_and_routes(result: Result, draws: dict, cash: np.ndarray, accrual: np.ndarray,
+                                input_m, output_m) -> None:
+    """Issue 19: fine-tuning runs (a fixed cost per run, the same in every draw) and route options (each part
+    re-evaluated on its share of the drawn traffic, plus the router on the drawn tokens), in place."""
+    N, _, M = cash.shape
+    for n, o in enumerate(result.options):
+        if o.kind == "route":
+            for pr in o.parts:
+                d = dict(draws)
+                if "requests_per_day" in d:
+                    d["requests_per_day"] = d["requests_per_day"] * pr.share
+                b = evaluate_batch(pr.scenario_result, d)
+                cash[:, n, :] += b.cash_usd[:, 0, :]
+                accrual[:, n, :] += b.accrual_usd[:, 0, :]
+            price = o.params.get("router_usd_per_million_tokens")
+            if price is not None:
+                bill = np.broadcast_to(routing.router_cost(input_m, output_m, price), (N, 1, M))[:, 0, :]
+                cash[:, n, :] += bill
+                accrual[:, n, :] += bill
+        elif "fine_tuning" in o.line_items:
+            li = o.line_items["fine_tuning"]
+            cash[:, n, :] += li.cash_usd
+            accrual[:, n, :] += li.accrual_usd
 
 
 # ----------------------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class RoutePartResult:
     share: float  # share of requests [0-1]
     role: str  # "part" (split) | "first" | "escalate" (cascade)
     result: "OptionResult"
+    scenario_result: Optional["Result"] = None  # the part's own evaluation (re-used by tco.analysis.evaluate_batch)
 
 
 @dataclass(frozen=True)
@@ -608,6 +609,8 @@ def _resolve_fine_tuning(r: _Resolver, i: int, o: Option, p: dict) -> None:
         r.used.append(AssumptionUsed(o.name, **a))
     p["notes"].extend(plan.notes)
     p["fine_tuning_plan"] = plan
+    if plan.price_switch is not None:
+        p["price_switch"] = plan.price_switch  # kept in OptionResult.params for tco.analysis.evaluate_batch
 
 
 def _apply_price_switch(prices: dict[str, np.ndarray], rows: list[dict], api_factor: np.ndarray, months: int) -> None:
@@ -663,7 +666,7 @@ def _resolve_route(r: _Resolver, i: int, o: Option, catalog: Catalog, file: str,
             if a.option:
                 r.used.append(AssumptionUsed(f"{o.name} / {a.option}", a.name, a.value, a.unit, a.origin, a.source,
                                              a.as_of, a.ref))
-        parts.append(RoutePartResult(part.name, float(share), role, sub.options[0]))
+        parts.append(RoutePartResult(part.name, float(share), role, sub.options[0], sub))
     items: dict[str, LineItem] = {}
     for pr in parts:
         for name, li in pr.result.line_items.items():
@@ -691,6 +694,7 @@ def _resolve_route(r: _Resolver, i: int, o: Option, catalog: Catalog, file: str,
     runs = tuple(fine_tuning.FineTuningRun(**{**run.__dict__, "option": pr.name})
                  for pr in parts for run in pr.result.fine_tuning_runs)
     return dict(payment="route", ref_id="route", notes=notes, mode=route.mode, route_parts=parts,
+                router_usd_per_million_tokens=route.router_usd_per_million_tokens,
                 quality_weights=tuple(zip(names, weights)), route_runs=runs,
                 fleet={"replicas": total("replicas"), "gpus": total("gpus"), "servers": total("servers"), "extra": {}})
 

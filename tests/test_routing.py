@@ -184,3 +184,25 @@ def test_routes_cannot_be_nested():
     r2 = {"name": "r2", "route": {"mode": "cascade", "first": "GPT-4o", "escalate": "r1", "escalate_share": 0.1}}
     with pytest.raises(ScenarioError, match="cannot be nested"):
         scenario([BIG_API, r1, r2])
+
+
+def test_batch_reproduces_evaluate_with_routes_and_fine_tuning(catalog):
+    from tco import analysis
+
+    route = {"name": "split", "route": {"mode": "split", "router_usd_per_million_tokens": 0.02, "parts": [
+        {"option": "8B rented", "share": 0.7}, {"option": {"name": "mini ft", "api": "openai/gpt-4o-mini",
+                                                           "fine_tuned": True}, "share": 0.3}]}}
+    ft = {"training_tokens": 1e7, "runs_per_year": 2, "start": "2026-04"}
+    res = evaluate(scenario([dict(SMALL, fine_tuned=True), {"name": "4o-mini ft", "api": "openai/gpt-4o-mini",
+                                                             "fine_tuned": True}, route], fine_tuning=ft), catalog)
+    b = analysis.evaluate_batch(res)
+    for n, o in enumerate(res.options):
+        assert_allclose(b.cash_usd[0, n], o.cash_usd, rtol=1e-12, atol=1e-9)
+        assert_allclose(b.accrual_usd[0, n], o.accrual_usd, rtol=1e-12, atol=1e-9)
+    # twice the traffic: the route's parts scale with it (the split re-evaluated on doubled shares)
+    doubled = analysis.evaluate_batch(res, {"requests_per_day": np.array([2 * BASE["workload"]["requests_per_day"]])})
+    again = evaluate(parse_scenario({**BASE, "fine_tuning": ft, "workload": dict(
+        BASE["workload"], requests_per_day=2 * BASE["workload"]["requests_per_day"]), "options": [
+        dict(SMALL, fine_tuned=True), {"name": "4o-mini ft", "api": "openai/gpt-4o-mini", "fine_tuned": True}, route]}),
+        catalog)
+    assert_allclose(doubled.totals("cash")[0], [o.total_cash_usd for o in again.options], rtol=1e-9)
