@@ -86,7 +86,7 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
         marker = {"size": 13 if r.name in on_frontier else 10,
                   "color": "rgba(0,0,0,0)" if below else color,
                   "line": {"color": BELOW_COLOR if below else color, "width": 2},
-                  "symbol": "diamond" if r.kind == "self_host" else "circle"}
+                  "symbol": {"self_host": "diamond", "route": "square"}.get(r.kind, "circle")}
         ci = r.tier_text
         tags = []
         if r.name in on_frontier:

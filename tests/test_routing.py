@@ -206,3 +206,26 @@ def test_batch_reproduces_evaluate_with_routes_and_fine_tuning(catalog):
         dict(SMALL, fine_tuned=True), {"name": "4o-mini ft", "api": "openai/gpt-4o-mini", "fine_tuned": True}, route]}),
         catalog)
     assert_allclose(doubled.totals("cash")[0], [o.total_cash_usd for o in again.options], rtol=1e-9)
+
+
+def test_route_quality_for_the_floor_and_the_chart(catalog):
+    from tco.quality import ROUTE_VIA, apply_floor, load_quality, option_quality, result_quality
+
+    q = load_quality(catalog)
+    route = {"name": "cascade", "route": {"mode": "cascade", "first": {"name": "mini", "api": "openai/gpt-4o-mini"},
+                                          "escalate": "GPT-4o", "escalate_share": 0.25}}
+    res = evaluate(scenario([BIG_API, route]), catalog)
+    rows = {r.name: r for r in result_quality(res, catalog, q)}
+    mini = option_quality({"name": "m", "kind": "api", "ref_id": "openai/gpt-4o-mini"}, catalog, q)
+    big = rows["GPT-4o"]
+    assert mini.elo is not None and big.elo is not None
+    r = rows["cascade"]
+    assert r.kind == "route" and r.via == ROUTE_VIA
+    assert r.elo == pytest.approx(0.75 * mini.elo + 0.25 * big.elo)
+    assert "approximation" in r.tier_text
+    assert r.cost["total_cash_usd"] == pytest.approx(res.option("cascade").total_cash_usd)
+    # a floor between the route's approximate Elo and GPT-4o's: the route is below it, GPT-4o is kept
+    lo, hi = sorted((r.elo, big.elo))
+    kept, excluded, unknown = apply_floor(res.options, (lo + hi) / 2, catalog, q)
+    assert excluded == 1 and not unknown
+    assert [o.name for o in kept] == (["GPT-4o"] if big.elo > r.elo else ["cascade"])

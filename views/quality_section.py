@@ -110,10 +110,10 @@ def quality_rows_frame(rows, floor: Optional[FloorSpec], elo_label: str) -> pd.D
         e = r.elo_entry
         out.append({
             "option": r.name,
-            "kind": "API" if r.kind == "api" else "self-host",
+            "kind": {"api": "API", "route": "route"}.get(r.kind, "self-host"),
             elo_label: r.tier_text,
             "scored as": (e.label if e is not None else ""),
-            "linked via": (f"{r.via}: {r.subject}" if r.subject else "no catalog id"),
+            "linked via": (f"{r.via}: {r.subject}" if r.subject else (r.via or "no catalog id")),
             "USD / 1M tokens": r.cost.get("usd_per_million_tokens"),
             "total cash USD": r.cost.get("total_cash_usd"),
             "floor": _STATUS_TEXT[status],
