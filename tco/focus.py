@@ -44,6 +44,9 @@ LINE_ITEM_FOCUS = {
     "colo": ("Usage", "Recurring", "Other", "Colocation"),
     "maintenance": ("Usage", "Recurring", "Compute", "Hardware maintenance"),
     "staff": ("Usage", "Recurring", "Other", "Operations staff"),
+    # issue 19
+    "fine_tuning": ("Usage", "Usage-Based", "AI and Machine Learning", "Fine-tuning runs"),
+    "router": ("Usage", "Usage-Based", "AI and Machine Learning", "Router / gateway"),
 }
 _DEFAULT_FOCUS = ("Usage", "Usage-Based", "Other", "")
 
@@ -56,6 +59,7 @@ PRICING_UNITS = {
     "kWh": "Kilowatt-Hours",
     "kW-months": "Kilowatt-Months",
     "FTE": "FTE-Months",
+    "1M training tokens": "1000000 Tokens",
 }
 
 #: rental pricing type -> FOCUS PricingCategory
