@@ -2,7 +2,7 @@
 
     python -m tco optimize S.yaml [--top N] [--models ID|FAMILY ...] [--size "llama 8B-70B"]
         [--gpus ID ...] [--gpus-per-replica N ...] [--precisions P ...] [--payments P ...]
-        [--no-apis] [--format table|json] [--out FILE] [--data DIR]
+        [--no-apis] [--routes] [--format table|json] [--out FILE] [--data DIR]
 
 JSON: ``{"candidates": [{"model", "gpu", "gpus_per_replica", "precision", "payment",
 "capacity_source", "feasible", "reason", "total_cash_usd", "npv_usd", "usd_per_million_tokens",
@@ -31,6 +31,8 @@ def register(sub, import_sub) -> None:
                    choices=("bf16", "fp8", "fp4", "int8", "int4", "fp16"))
     p.add_argument("--payments", nargs="+", default=list(opt.PAYMENTS), choices=opt.PAYMENTS)
     p.add_argument("--no-apis", action="store_true", help="leave API offers out")
+    p.add_argument("--routes", action="store_true",
+                   help="also propose two-part cascades (cheap model + escalation) that meet the quality floor")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--out", help="write the output here (atomically)")
     p.add_argument("--data", help="data directory (default: the bundled data/)")
@@ -61,7 +63,7 @@ def cmd_optimize(args) -> int:
 
     scenario = load_scenario(args.scenario)
     catalog = load_catalog(args.data)
-    result = opt.optimize(scenario, catalog, space_from_args(args))
+    result = opt.optimize(scenario, catalog, space_from_args(args), routes=args.routes)
     top = args.top or None
     if args.format == "json":
         text = json.dumps(opt.to_json(result, top), indent=2)

@@ -154,6 +154,8 @@ class OptimizerResult:
     quality_note: str = ""
     mix: Optional[MixResult] = None
     mix_note: str = ""
+    routes: tuple = ()  # tco.route_search.RouteProposal, cheapest first (optimize(routes=True))
+    routes_note: str = ""
 
     @property
     def feasible(self) -> list[Candidate]:
@@ -437,13 +439,14 @@ def _api_candidates(ctx: _Context, models: Sequence[str]) -> list[tuple[Candidat
 
 
 def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSpace(),
-             progress: Optional[Callable[[float, str], None]] = None, mix_models: Optional[Sequence[str]] = None
-             ) -> OptimizerResult:
+             progress: Optional[Callable[[float, str], None]] = None, mix_models: Optional[Sequence[str]] = None,
+             routes: bool = False) -> OptimizerResult:
     """Search every candidate of ``space`` for ``scenario``; see the module docstring.
 
     ``progress(fraction, message)`` is called at each stage (the app draws a progress bar with it).
     ``mix_models``: models for the mixed-fleet program when ``workload.mix`` is given (default: the
-    model of the cheapest feasible self-host candidate).
+    model of the cheapest feasible self-host candidate). ``routes``: also propose two-part cascades
+    (a cheap candidate below the quality floor + an escalation candidate meeting it; tco.route_search).
     """
     t0 = time.perf_counter()
 
@@ -538,6 +541,7 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                           cash_m=cash[j], notes=tuple(p.get("notes", ()))))
 
     # 4. quality floor (issue 10), when the quality module provides one
+    before_floor = list(candidates)
     candidates, excluded, qnote = _apply_quality_floor(s, catalog, candidates)
     candidates.sort(key=lambda c: c.sort_key)
 
@@ -552,10 +556,16 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
             mix = min(results, key=lambda x: x.total_usd)
         else:
             mix_note = "no feasible self-host configuration for the mixed fleet"
+    proposals, routes_note = ((), "")
+    if routes:
+        from .route_search import propose_routes
+
+        step(0.9, "two-part routes")
+        proposals, routes_note = propose_routes(s, catalog, before_floor)
     step(1.0, "done")
     return OptimizerResult(candidates=candidates, seconds=time.perf_counter() - t0, tpot_slo_ms=slo.tpot_p95_ms,
                            ttft_slo_ms=slo.ttft_p95_ms, excluded_by_quality=excluded, quality_note=qnote, mix=mix,
-                           mix_note=mix_note)
+                           mix_note=mix_note, routes=tuple(proposals), routes_note=routes_note)
 
 
 def _params_for(ctx: _Context, templates: dict, c: Candidate, capacity_rps: float) -> dict | str:
@@ -675,6 +685,9 @@ def to_json(result: OptimizerResult, top: Optional[int] = None) -> dict:
         doc["mix"] = {"model": mx.model, "total_usd": mx.total_usd, "best_single": mx.best_single,
                       "best_single_total_usd": mx.best_single_total_usd, "saving_usd": mx.saving_usd,
                       "allocation": [a.__dict__ for a in mx.allocation], "note": mx.note}
+    if result.routes or result.routes_note:
+        doc["routes"] = [{k: clean(v) for k, v in p.row().items()} for p in result.routes[:top or None]]
+        doc["routes_note"] = result.routes_note
     return doc
 
 
@@ -695,6 +708,12 @@ def to_table(result: OptimizerResult, top: Optional[int] = 20) -> str:
         lines += ["", f"Mixed fleet ({mx.model}): {mx.total_usd:,.0f} USD vs best single configuration "
                   f"{mx.best_single} {mx.best_single_total_usd:,.0f} USD (saving {mx.saving_usd:,.0f} USD)"]
         lines += [f"  bucket {a.bucket}: {a.replicas} x {a.candidate}" for a in mx.allocation]
+    if result.routes or result.routes_note:
+        lines += ["", f"Routes: {result.routes_note}"]
+        for i, p in enumerate(result.routes[:top or None], 1):
+            saving = f"saves {p.saving_usd:,.0f}" if p.saving_usd is not None and p.saving_usd > 0 else "no saving"
+            lines.append(f"{i:>3} {p.first[:40]} + {p.escalate_share:.0%} -> {p.escalate[:40]}: "
+                         f"{p.total_cash_usd:,.0f} USD, Elo ~{p.elo:.0f} ({saving} vs the cheapest single meeting the floor)")
     return "\n".join(lines)
 
 
