@@ -339,8 +339,18 @@ def _plan_api(ft, scenario, option, catalog, path, idx, labels, tokens, used, no
                           "1M training tokens", tuple(used), tuple(notes), switch)
 
 
+def with_fine_tuning(doc: dict, block: dict, option_names) -> dict:
+    """A scenario document (dict) with the ``fine_tuning`` block set and ``fine_tuned: true`` on the named
+    options (their other fields unchanged)."""
+    names = set(option_names)
+    out = dict(doc)
+    out["fine_tuning"] = dict(block)
+    out["options"] = [dict(o, fine_tuned=True) if o.get("name") in names else o for o in doc.get("options", [])]
+    return out
+
+
 __all__ = [
-    "FLOPS_PER_PARAM_TOKEN", "STATE_BYTES_PER_PARAM", "ADAPTER_STATE_BYTES_PER_PARAM", "LORA_RANK", "TRAINING_SEQ_LEN",
+    "with_fine_tuning", "FLOPS_PER_PARAM_TOKEN", "STATE_BYTES_PER_PARAM", "ADAPTER_STATE_BYTES_PER_PARAM", "LORA_RANK", "TRAINING_SEQ_LEN",
     "TRAINING_MICRO_BATCH", "training_flops", "training_gpu_hours", "lora_adapter_params_b", "training_activation_gb",
     "training_memory_gb", "training_gpus", "wall_clock_hours", "self_host_run_cost", "api_run_cost",
     "run_interval_months", "run_months", "monthly_from_runs", "switched_prices", "FineTuningRun", "FineTuningPlan",

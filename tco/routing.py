@@ -97,5 +97,46 @@ ROUTE_QUALITY_NOTE = ("route quality = share-weighted mean of its parts' Elo (an
                       "hard requests to the strong model does better than this mean)")
 
 
-__all__ = ["scaled_workload", "part_scenario", "members", "router_cost", "quality_weights", "route_elo",
+def route_saving(result, route_name: str, basis: str = "cash") -> Optional[dict]:
+    """Saving of a route against its largest part alone [USD], or None when a part is not also an option
+    of ``result`` (an inline part has no evaluation on all the traffic).
+
+    The largest part is the member that costs the most serving all the traffic alone (the option the
+    route replaces, typically the big model); saving = part total - route total, share = saving / part
+    total. ``basis``: cash | accrual.
+    """
+    o = next((x for x in result.options if x.name == route_name), None)
+    if o is None or o.kind != "route" or not o.parts:
+        return None
+    by_name = {x.name: x for x in result.options}
+    alone = [by_name.get(pr.name) for pr in o.parts]
+    if any(a is None for a in alone):
+        return None
+    key = "total_cash_usd" if basis == "cash" else "total_accrual_usd"
+    big = max(alone, key=lambda a: getattr(a, key))
+    part_total, route_total = getattr(big, key), getattr(o, key)
+    saving = part_total - route_total
+    return {"route": route_name, "largest_part": big.name, "part_total_usd": part_total, "route_total_usd": route_total,
+            "saving_usd": saving, "saving_share": saving / part_total if part_total else None, "basis": basis}
+
+
+def with_route(doc: dict, name: str, mode: str, a: str, b: str, share: float,
+               router_usd_per_million_tokens: Optional[float] = None) -> dict:
+    """A scenario document (dict) with a two-member route over options ``a`` and ``b`` appended.
+
+    split: ``a`` gets 1 - share of the requests, ``b`` share; cascade: ``a`` first, ``b`` escalation at share.
+    """
+    if mode == "split":
+        route: dict = {"mode": "split", "parts": [{"option": a, "share": round(1.0 - share, 10)},
+                                                  {"option": b, "share": round(share, 10)}]}
+    else:
+        route = {"mode": "cascade", "first": a, "escalate": b, "escalate_share": share}
+    if router_usd_per_million_tokens:
+        route["router_usd_per_million_tokens"] = router_usd_per_million_tokens
+    out = dict(doc)
+    out["options"] = list(doc.get("options", [])) + [{"name": name, "route": route}]
+    return out
+
+
+__all__ = ["route_saving", "with_route", "scaled_workload", "part_scenario", "members", "router_cost", "quality_weights", "route_elo",
            "ROUTE_QUALITY_NOTE"]

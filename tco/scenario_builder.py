@@ -183,7 +183,7 @@ def _api_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
     where = f"API options row {i + 1}"
     extra = _extra(row.get("extra"), where, problems)
     api = _clean(row.get("api"))
-    if api is None and "prices" not in extra:
+    if api is None and "prices" not in extra and "route" not in extra:  # a route option lives in the API table
         problems.append(Problem("inputs", where, "api", "choose an API offer"))
         return None
     name = _clean(row.get("name")) or api or f"API {i + 1}"
@@ -196,6 +196,7 @@ def _api_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
 def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
     where = f"Self-host options row {i + 1}"
     extra = _extra(row.get("extra"), where, problems)
+    option_level = {k: extra.pop(k) for k in OPTION_LEVEL_KEYS if k in extra}  # e.g. fine_tuned: true
     model, gpu = _clean(row.get("model")), _clean(row.get("gpu"))
     missing = [c for c, v in (("model", model), ("gpu", gpu)) if v is None]
     for c in missing:
@@ -246,7 +247,11 @@ def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[di
                           if k not in ("offer", "pricing", "usd_per_instance_hour", "gpus_per_instance")}
         sh["rent"] = _merge(rent, extra_rent)
     name = _clean(row.get("name")) or f"{model} {payment.split(':')[0]} {sh.get('gpus_per_replica', 1)}x {gpu}"
-    return {"name": str(name), "self_host": _merge(sh, extra)}
+    return {"name": str(name), "self_host": _merge(sh, extra), **option_level}
+
+
+#: Option-level fields a self-host row keeps in its extra YAML (not inside self_host).
+OPTION_LEVEL_KEYS = ("fine_tuned",)
 
 
 def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict]

@@ -18,6 +18,7 @@ from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISION
                                   describe, locate, validate_inputs)
 from views import common
 from views.quality_section import render_quality_section
+from views.routing_section import render_routing_section
 
 _SPOT_HINT = "does not suit a strict latency SLO"
 
@@ -340,6 +341,7 @@ if hybrids:
                     theme=None, key="chart_typical_day")
 
 render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
+render_routing_section(result, catalog)
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # [B] largest scenario file accepted from the browser
 
