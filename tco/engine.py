@@ -677,7 +677,8 @@ def _resolve_route(r: _Resolver, i: int, o: Option, catalog: Catalog, file: str,
                                        prev.quantity + li.quantity, unit)
             else:
                 items[name] = li
-    notes = [f"{pr.name}: {n}" for pr in parts for n in pr.result.notes]
+    notes = [f"{pr.name}: {n}" for pr in parts
+             for n in list(pr.result.notes) + list(pr.result.capacity.notes if pr.result.capacity else ())]
     if route.router_usd_per_million_tokens is not None:
         r.used.append(AssumptionUsed(o.name, "router_usd_per_million_tokens", route.router_usd_per_million_tokens,
                                      "USD/1M tokens", "scenario"))
