@@ -129,7 +129,7 @@ def _issue19_fields(o) -> dict:
         out["fine_tuning_runs"] = [{k: (_num(v) if isinstance(v, float) else v) for k, v in run.to_dict().items()}
                                    for run in o.fine_tuning_runs]
     if o.kind == "route":
-        out["mode"] = o.params.get("mode")
+        out["mode"] = getattr(o.params, "mode", None)
         out["parts"] = [{"name": pr.name, "share": _num(pr.share), "role": pr.role, "kind": pr.result.kind,
                          "payment": pr.result.payment, "total_cash_usd": _num(pr.result.total_cash_usd),
                          "total_accrual_usd": _num(pr.result.total_accrual_usd)} for pr in o.parts]

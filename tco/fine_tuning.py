@@ -220,8 +220,9 @@ def cheapest_on_demand_gpu_hour(catalog, gpu_id: str):
 def plan_runs(ft, scenario, option, catalog, params: dict, path: str) -> FineTuningPlan:
     """The fine-tuning runs of ``option`` (a scenario Option with ``fine_tuned: true``).
 
-    ``ft`` is the scenario's FineTuning block; ``params`` the engine's resolved parameters of the option
-    (self-host: payment, rent_mode, usd_per_gpu_hour, usd_per_instance_hour, gpus_per_instance).
+    ``ft`` is the scenario's FineTuning block; ``params`` the engine's resolved parameters of the option (a
+    tco.records record or a mapping; self-host: payment, rent_mode, usd_per_gpu_hour, usd_per_instance_hour,
+    gpus_per_instance).
     Raises FineTuningError (naming ``path``) for an API without a fine-tuning offer, inline prices, or
     an owned GPU with no rental offer to price the training burst.
     """
@@ -277,17 +278,23 @@ def plan_runs(ft, scenario, option, catalog, params: dict, path: str) -> FineTun
                           "GPU-hours", tuple(used), tuple(notes))
 
 
-def _gpu_hour_price(ft, sh, catalog, params: dict, path: str):
+def _param(params, key: str):
+    """A resolved parameter of the option: a mapping's item or a record's attribute (None when absent)."""
+    return params.get(key) if isinstance(params, dict) else getattr(params, key, None)
+
+
+def _gpu_hour_price(ft, sh, catalog, params, path: str):
     """(price [USD/GPU-h], origin, source, as_of, ref) of the training GPU-hours."""
     if ft.gpu_hour_usd is not None:
         return float(ft.gpu_hour_usd), "scenario", "", "", ""
-    if params.get("payment") == "rent":
+    if _param(params, "payment") == "rent":
         offer = catalog.offers.get(sh.rent.offer) if sh.rent.offer else None
         src, as_of = (offer.source, offer.as_of) if offer is not None else ("", "")
-        if params.get("rent_mode") == "gpu":
-            return float(params["usd_per_gpu_hour"]), "scenario" if offer is None or sh.rent.usd_per_gpu_hour else "catalog", \
-                src, as_of, "the option's own rental price"
-        price = float(params["usd_per_instance_hour"]) / float(params["gpus_per_instance"])
+        if _param(params, "rent_mode") == "gpu":
+            return float(_param(params, "usd_per_gpu_hour")), \
+                "scenario" if offer is None or sh.rent.usd_per_gpu_hour else "catalog", src, as_of, \
+                "the option's own rental price"
+        price = float(_param(params, "usd_per_instance_hour")) / float(_param(params, "gpus_per_instance"))
         return price, "catalog" if offer is not None and sh.rent.usd_per_instance_hour is None else "scenario", src, as_of, \
             f"the option's own rental price ({sh.rent.pricing}) / gpus_per_instance"
     price, offer = cheapest_on_demand_gpu_hour(catalog, sh.gpu)
@@ -296,9 +303,6 @@ def _gpu_hour_price(ft, sh, catalog, params: dict, path: str):
                               f"required for {path} (owned '{sh.gpu}'): no on-demand rental offer for that GPU in the catalog")
     return price, "catalog", offer.source, offer.as_of, \
         f"{catalog.files.get('offers', 'offers')}: {offer.id} (cheapest on-demand offer for {sh.gpu}; training bursts are rented)"
-
-
-_PRICE_KEYS = {"input": "p_input", "output": "p_output", "cached_input": "p_cached_input"}
 
 
 def _plan_api(ft, scenario, option, catalog, path, idx, labels, tokens, used, notes) -> FineTuningPlan:
@@ -324,12 +328,15 @@ def _plan_api(ft, scenario, option, catalog, path, idx, labels, tokens, used, no
     runs = tuple(FineTuningRun(labels[i], int(i), cost, training_tokens=tokens) for i in idx)
     switch = None
     if len(idx):
-        tuned = {"p_input": ftb.input, "p_output": ftb.output,
-                 "p_cached_input": ftb.cached_input if ftb.cached_input is not None else ftb.input}
+        # keys of tco.records.API_PRICE_KEYS
+        tuned = {"input": ftb.input, "output": ftb.output,
+                 "cached_input": ftb.cached_input if ftb.cached_input is not None else ftb.input}
         if ftb.cached_input is None and scenario.workload.cached_input_share > 0:
             notes.append("fine-tuned model has no cached-input price: cached input billed at its input price")
-        # no batch prices are published for fine-tuned models: batch traffic is billed at the tuned prices
-        tuned["p_batch_input"], tuned["p_batch_output"] = ftb.input, ftb.output
+        # no batch or cache-write prices are published for fine-tuned models: billed at the tuned input/output prices
+        tuned["batch_input"], tuned["batch_output"], tuned["cache_write"] = ftb.input, ftb.output, ftb.input
+        if getattr(scenario.workload, "cache_write_share", 0) > 0:
+            notes.append("fine-tuned model has no cache-write price: cache writes billed at its input price")
         for key in ("input", "output", "cached_input"):
             v = getattr(ftb, key)
             if v is not None:
