@@ -6,7 +6,8 @@ Each :class:`LineItemDef` says, once:
 * ``cash`` / ``accrual``: whether it counts in the cash view (money leaves when paid) and in the
   accrual view (cost recognised over time, e.g. depreciation). ``residual`` counts in both with a
   different amount in each (``accrual_key``);
-* ``group``: which rows of the compute core produce it (``"api"`` options or ``"self_host"`` options),
+* ``group``: which rows of the compute core produce it (``"api"`` options or ``"self_host"`` options;
+  ``"any"``: both kernels, e.g. ``fine_tuning``; ``"route"``: route options, outside the core, e.g. ``router``),
   and ``amount_key`` / ``accrual_key`` / ``quantity_key``: the names of the arrays the core's kernels
   (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_kernel`) return for it;
 * ``applies(params)``: whether an option (a resolved :mod:`tco.records` record) has this line at all
