@@ -229,3 +229,26 @@ def test_route_quality_for_the_floor_and_the_chart(catalog):
     kept, excluded, unknown = apply_floor(res.options, (lo + hi) / 2, catalog, q)
     assert excluded == 1 and not unknown
     assert [o.name for o in kept] == (["GPT-4o"] if big.elo > r.elo else ["cascade"])
+
+
+def test_cli_json_of_the_bundled_example(tmp_path):
+    """`python -m tco evaluate --format json`: fine_tuning_runs, the fine_tuning line item, kind route with parts."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "out.json"
+    subprocess.run([sys.executable, "-m", "tco", "evaluate", str(root / "data" / "scenarios" / "fine_tuning_and_routing.yaml"),
+                    "--format", "json", "--out", str(out)], cwd=root, check=True, capture_output=True)
+    doc = json.loads(out.read_text())
+    by = {o["name"]: o for o in doc["options"]}
+    tuned = by["Llama 3.1 8B fine-tuned, rented 1x H100 (Lambda)"]
+    assert [r["month"] for r in tuned["fine_tuning_runs"]] == ["2027-01", "2027-04", "2027-07", "2027-10", "2028-01",
+                                                             "2028-04", "2028-07", "2028-10"]
+    assert set(tuned["fine_tuning_runs"][0]) >= {"month", "gpu_hours", "gpus", "wall_hours", "cost_usd"}
+    assert tuned["months"][0]["line_items"]["fine_tuning"]["cash_usd"] == tuned["fine_tuning_runs"][0]["cost_usd"]
+    route = by["80% tuned 8B, 20% GPT-4o"]
+    assert route["kind"] == "route" and [p["name"] for p in route["parts"]] == [
+        "Llama 3.1 8B fine-tuned, rented 1x H100 (Lambda)", "GPT-4o"]
+    assert route["fine_tuning_runs"][0]["option"] == "Llama 3.1 8B fine-tuned, rented 1x H100 (Lambda)"
