@@ -11,7 +11,7 @@ engine only adds the resulting ``fine_tuning`` line item.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
