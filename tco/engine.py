@@ -419,23 +419,6 @@ def price_trend_factor(months: int, change_per_year) -> np.ndarray:
     return np.power(1.0 + r, m / 12.0)
 
 
-def apply_self_host_trends(p: dict[str, np.ndarray], months: int, rent_change_per_year,
-                           electricity_change_per_year) -> dict[str, np.ndarray]:
-    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h, reserved USD/GPU-h]
-    and usd_per_kwh [USD/kWh] multiplied month by month by their price trend factor (their shape becomes
-    ``(..., n, months)``).
-    """
-    out = dict(p)
-    rent_f = price_trend_factor(months, rent_change_per_year)
-    power_f = price_trend_factor(months, electricity_change_per_year)
-    out["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * rent_f
-    out["usd_per_instance_hour"] = p["usd_per_instance_hour"] * rent_f
-    if "usd_per_gpu_hour_reserved" in p:
-        out["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * rent_f
-    out["usd_per_kwh"] = p["usd_per_kwh"] * power_f
-    return out
-
-
 # ----------------------------------------------------------------------------------------------
 # Load and rates: the scenario-wide inputs of the core
 
