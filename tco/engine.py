@@ -879,7 +879,8 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         shape = (len(rows), M)
 
         def cat(pos: int) -> np.ndarray:
-            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            parts = [c[pos] if np.shape(c[pos])[-2:] == (len(c[0]), M) else
+                     np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
             if len(parts) == 1:
                 return parts[0]
             lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
@@ -1016,14 +1017,17 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     k = core.kernel
     auto_rows = list(k.get("auto_rows", ()))
 
+    at: dict[int, list[tuple[ItemArrays, int]]] = {}  # option position -> (item, row in the item), registry order
+    for ia in core.items.values():
+        for j, pos in enumerate(ia.rows.tolist()):
+            at.setdefault(pos, []).append((ia, j))
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
         items: dict[str, LineItem] = {}
-        for name, ia in core.items.items():
-            if not ia.item.applies(p):
-                continue
-            c, a, q = core.item_row(name, n)
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+        for ia, j in at.get(n, ()):
+            d = ia.item
+            if d.applies(p):
+                items[d.name] = LineItem(d.name, ia.cash[j], ia.accrual[j], ia.quantity[j], d.unit_of(p))
         fleet, extra = None, {}
         if n in fleets:
             j = fleets[n]
