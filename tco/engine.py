@@ -459,7 +459,8 @@ class Rates:
 
 
 def resolve_rates(r: Resolver, needs_staff: bool = True) -> Rates:
-    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it)."""
+    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it).
+    Raises EvaluationError when the discount rate or staff cost is neither given nor in the assumptions catalog."""
     s = r.s
     discount = r.default("", "discount_rate", s.finance.discount_rate)
     trends = {key: r.trend_rate(key, getattr(s.finance, key)) for key in PRICE_TRENDS}
