@@ -8,7 +8,7 @@ Each :class:`LineItemDef` says, once:
   different amount in each (``accrual_key``);
 * ``group``: which rows of the compute core produce it (``"api"`` options or ``"self_host"`` options),
   and ``amount_key`` / ``accrual_key`` / ``quantity_key``: the names of the arrays the core's kernels
-  (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_kernel`) return for it;
+  (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_group_kernel`) return for it;
 * ``applies(params)``: whether an option (a resolved :mod:`tco.records` record) has this line at all
   (an option without the line shows no row; the core's amount for it is an exact zero);
 * ``focus``: its FinOps FOCUS mapping (ChargeCategory, ChargeClass, ChargeFrequency, ServiceCategory,
@@ -22,14 +22,20 @@ How to add a line item
 ----------------------
 1. Write its formula as one pure, broadcasting function in :mod:`tco.costs` (formula and units in the
    docstring) and restate it in docs/methodology.md.
-2. Compute it in the kernel of its group (:func:`tco.engine.self_host_kernel` or
-   :func:`tco.engine.api_kernel`) into ``out["<amount_key>"]`` and ``out["<quantity_key>"]``, shape
-   ``(..., rows, months)``, exactly zero for rows the item does not apply to. New per-option inputs go
-   into the record (:class:`tco.records.SelfHostParams`, resolved in :class:`tco.engine.Resolver`)
-   and into :func:`tco.engine.stack_self_host`.
+2. Compute it in the kernel of its group into ``out["<amount_key>"]`` and ``out["<quantity_key>"]``
+   (the quantity only when ``quantities`` is true), shape ``(..., rows, months)``: API items in
+   :func:`tco.engine.api_kernel`; self-host items in :func:`tco.engine.self_host_group_kernel`, which runs
+   once per :class:`tco.engine.RowGroup` (rows sharing the way to pay and fleet features; owned-server
+   items in ``tco.engine._own_items``). The core adds an item only for groups where ``applies`` is true for
+   some row, so the kernel must give exact zeros on the other rows of the group. New per-option inputs go
+   into the record (:class:`tco.records.SelfHostParams`, resolved in :func:`tco.engine.resolve_self_host_option`)
+   and into :func:`tco.engine.stack_self_host` (a new 0/1 feature flag that changes what is computed also
+   goes into :class:`tco.engine.RowGroup` and :func:`tco.engine.row_groups`).
 3. ``register(LineItemDef(...))`` below, at the position it should take in exports. Every field is
    required; :func:`validate` (run by tests/test_line_items.py) fails on an incomplete entry, a FOCUS
    value outside the FOCUS 1.2 lists, or a unit without a PricingUnit.
+4. Add its expected FOCUS mapping to ``EXPECTED_FOCUS`` in tests/test_line_items.py (the test fails until
+   you do) and regenerate the table in docs/methodology.md: ``python -m tco.line_items``.
 
 Items whose name comes from the scenario (DYNAMIC items, e.g. user-named cost lines ``cost_line:audit``)
 are declared once as a :class:`LineItemFamily`: ``register_family(LineItemFamily(prefix="cost_line",
