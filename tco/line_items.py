@@ -108,6 +108,7 @@ class LineItemDef:
     focus: FocusMapping
     accrual_key: str = ""  # kernel output of the accrual amount when it differs from the cash amount
     unit_for: Optional[Callable[[Any], str]] = None  # per-option unit (rent: GPU-hours or instance-hours)
+    color: str = ""  # chart colour (#RRGGBB); "" = a palette colour picked from the name (tco.charts.line_item_color)
 
     def unit_of(self, params: Any) -> str:
         return self.unit_for(params) if self.unit_for is not None else self.unit
@@ -138,7 +139,7 @@ def validate(item: LineItemDef) -> list[str]:
     out = []
     for f in fields(item):
         v = getattr(item, f.name)
-        if f.name in ("accrual_key", "unit_for"):
+        if f.name in ("accrual_key", "unit_for", "color"):
             continue
         if v is None or (isinstance(v, str) and not v.strip()):
             out.append(f"{item.name or '?'}: {f.name} is empty")
@@ -250,48 +251,48 @@ def _rent_unit(p) -> str:
 
 
 register(LineItemDef(
-    name="api", description="API bill for the tokens served (input, cached input, cache writes, output, batch)",
+    name="api", color="#4E79A7", description="API bill for the tokens served (input, cached input, cache writes, output, batch)",
     unit="1M tokens", group="api", cash=True, accrual=True, amount_key="api", quantity_key="api_qty",
     applies=_is_api,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "API tokens", negative_category="Credit")))
 register(LineItemDef(
-    name="rent", description="GPU rental (on-demand, spot, or the used part of a reservation)",
+    name="rent", color="#F28E2B", description="GPU rental (on-demand, spot, or the used part of a reservation)",
     unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="rent", quantity_key="rent_qty",
     applies=_rents, unit_for=_rent_unit,
     focus=FocusMapping("Usage", "Usage-Based", "Compute", "GPU rental", negative_category="Credit")),
     units=("GPU-hours", "instance-hours"))
 register(LineItemDef(
-    name="reserved_unused", description="Reserved GPU-hours left idle, billed anyway (the commitment above the fleet)",
+    name="reserved_unused", color="#9C755F", description="Reserved GPU-hours left idle, billed anyway (the commitment above the fleet)",
     unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="reserved_unused",
     quantity_key="reserved_unused_qty", applies=lambda p: _rents(p) and p.has_reserved,
     focus=FocusMapping("Usage", "Recurring", "Compute", "Reserved GPU-hours not used (commitment)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="capex", description="GPU server purchases, paid in the month bought (cash view only)",
+    name="capex", color="#E15759", description="GPU server purchases, paid in the month bought (cash view only)",
     unit="servers", group="self_host", cash=True, accrual=False, amount_key="capex", quantity_key="capex_qty",
     applies=_owns,
     focus=FocusMapping("Purchase", "One-Time", "Compute", "GPU server purchase", negative_category="Credit")))
 register(LineItemDef(
-    name="depreciation", description="Straight-line depreciation of owned servers over round(12 x years) months "
+    name="depreciation", color="#FF9DA7", description="Straight-line depreciation of owned servers over round(12 x years) months "
     "(accrual view only)", unit="servers", group="self_host", cash=False, accrual=True, amount_key="depreciation",
     quantity_key="depreciation_qty", applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Compute", "GPU server depreciation (straight line)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="power", description="Electricity of owned servers (load factor x PUE)", unit="kWh", group="self_host",
+    name="power", color="#EDC948", description="Electricity of owned servers (load factor x PUE)", unit="kWh", group="self_host",
     cash=True, accrual=True, amount_key="power", quantity_key="power_qty", applies=_owns,
     focus=FocusMapping("Usage", "Usage-Based", "Other", "Electricity", negative_category="Credit")))
 register(LineItemDef(
-    name="colo", description="Colocation space and power capacity per kW", unit="kW-months", group="self_host",
+    name="colo", color="#76B7B2", description="Colocation space and power capacity per kW", unit="kW-months", group="self_host",
     cash=True, accrual=True, amount_key="colo", quantity_key="colo_qty", applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Other", "Colocation", negative_category="Credit")))
 register(LineItemDef(
-    name="maintenance", description="Hardware maintenance, a yearly share of the server price", unit="servers",
+    name="maintenance", color="#B07AA1", description="Hardware maintenance, a yearly share of the server price", unit="servers",
     group="self_host", cash=True, accrual=True, amount_key="maintenance", quantity_key="maintenance_qty",
     applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Compute", "Hardware maintenance", negative_category="Credit")))
 register(LineItemDef(
-    name="residual", description="Resale of owned servers: cash = -proceeds (at retirement or horizon end); "
+    name="residual", color="#BAB0AC", description="Resale of owned servers: cash = -proceeds (at retirement or horizon end); "
     "accrual = book value written off - proceeds", unit="servers sold", group="self_host", cash=True, accrual=True,
     amount_key="residual", accrual_key="residual_accrual", quantity_key="residual_qty",
     applies=lambda p: _owns(p) and p.has_residual,
@@ -300,11 +301,11 @@ register(LineItemDef(
     focus=FocusMapping("Adjustment", "One-Time", "Compute", "GPU server resale (residual value)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="staff", description="Operations staff (FTE x yearly cost / 12)", unit="FTE", group="self_host",
+    name="staff", color="#59A14F", description="Operations staff (FTE x yearly cost / 12)", unit="FTE", group="self_host",
     cash=True, accrual=True, amount_key="staff", quantity_key="staff_qty", applies=_is_self_host,
     focus=FocusMapping("Usage", "Recurring", "Other", "Operations staff", negative_category="Credit")))
 register(LineItemDef(
-    name="api_overflow", description="Hybrid: requests above the fixed fleet, billed by the overflow API",
+    name="api_overflow", color="#86BCB6", description="Hybrid: requests above the fixed fleet, billed by the overflow API",
     unit="1M tokens", group="self_host", cash=True, accrual=True, amount_key="api_overflow",
     quantity_key="api_overflow_qty", applies=lambda p: _is_self_host(p) and p.is_hybrid,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Overflow API tokens",
