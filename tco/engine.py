@@ -529,7 +529,9 @@ def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, b
 
 def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """The stacked parameters of a subset of options (axis -2)."""
-    return {k: np.asarray(v)[..., rows, :] for k, v in p.items()}
+    # C order: numpy lays out a fancy index on a middle axis index-first, and every array computed from such a
+    # view would inherit the transposed layout (slow when mixed with C-ordered arrays)
+    return {k: np.ascontiguousarray(np.asarray(v)[..., rows, :]) for k, v in p.items()}
 
 
 def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, by_gpu: bool,
