@@ -474,7 +474,8 @@ class Rates:
 
 
 def resolve_rates(r: Resolver, needs_staff: bool = True) -> Rates:
-    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it)."""
+    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it).
+    Raises EvaluationError when the discount rate or staff cost is neither given nor in the assumptions catalog."""
     s = r.s
     discount = r.default("", "discount_rate", s.finance.discount_rate)
     trends = {key: r.trend_rate(key, getattr(s.finance, key)) for key in PRICE_TRENDS}
@@ -569,7 +570,9 @@ def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, b
 
 def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """The stacked parameters of a subset of options (axis -2)."""
-    return {k: np.asarray(v)[..., rows, :] for k, v in p.items()}
+    # C order: numpy lays out a fancy index on a middle axis index-first, and every array computed from such a
+    # view would inherit the transposed layout (slow when mixed with C-ordered arrays)
+    return {k: np.ascontiguousarray(np.asarray(v)[..., rows, :]) for k, v in p.items()}
 
 
 def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, by_gpu: bool,
@@ -925,7 +928,8 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         shape = (len(rows), M)
 
         def cat(pos: int) -> np.ndarray:
-            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            parts = [c[pos] if np.shape(c[pos])[-2:] == (len(c[0]), M) else
+                     np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
             if len(parts) == 1:
                 return parts[0]
             lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
@@ -1084,17 +1088,20 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     k = core.kernel
     auto_rows = list(k.get("auto_rows", ()))
 
+    at: dict[int, list[tuple[ItemArrays, int]]] = {}  # option position -> (item, row in the item), registry order
+    for ia in core.items.values():
+        for j, pos in enumerate(ia.rows.tolist()):
+            at.setdefault(pos, []).append((ia, j))
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
         if o.kind == "route":
             options.append(_route_result(o, p, route_items[n], load, cash[n], accrual[n], tot, n, be, ref_pos, labels))
             continue
         items: dict[str, LineItem] = {}
-        for name, ia in core.items.items():
-            if not ia.item.applies(p):
-                continue
-            c, a, q = core.item_row(name, compact[n])
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+        for ia, j in at.get(compact[n], ()):  # rows of the core are the non-route options, in order
+            d = ia.item
+            if d.applies(p):
+                items[d.name] = LineItem(d.name, ia.cash[j], ia.accrual[j], ia.quantity[j], d.unit_of(p))
         fleet, extra = None, {}
         if compact[n] in fleets:
             j = fleets[compact[n]]
