@@ -411,7 +411,7 @@ COST_LINE_GROUPS = ("all", "api", "self_host", "rent", "own")
 #: Line-item names the engine uses itself: a cost line may not take one (compared case-insensitively).
 #: The engine's registry is the authority; tests check this list covers it.
 BUILTIN_LINE_ITEM_NAMES = ("api", "rent", "capex", "depreciation", "power", "colo", "maintenance", "staff",
-                           "reserved_unused", "api_overflow", "residual", "capital_charge", "reserved_commitment",
+                           "reserved_unused", "api_overflow", "residual", "capital_charge", "reserved_upfront", "reserved_commitment",
                            "startup", "total")
 _PER_FLEET_KINDS = ("per_gpu_month", "per_gpu_year", "per_server_month")
 
