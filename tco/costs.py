@@ -19,17 +19,19 @@ def _ceil(x) -> np.ndarray:
 
 
 def api_cost(input_tokens, output_tokens, p_input, p_output, p_cached_input, p_batch_input, p_batch_output,
-             cached_input_share, batch_share) -> np.ndarray:
+             cached_input_share, batch_share, p_cache_write=0.0, cache_write_share=0.0) -> np.ndarray:
     """API bill [USD].
 
-    cost = [(1 - b) x (input x ((1 - c) x p_in + c x p_cached) + output x p_out)
+    cost = [(1 - b) x (input x ((1 - c - w) x p_in + c x p_cached + w x p_write) + output x p_out)
             + b x (input x p_batch_in + output x p_batch_out)] / 1e6
 
-    input, output [tokens]; p_* [USD / 1M tokens]; c = cached_input_share, b = batch_share [0-1].
-    Callers pass the normal price where a cached or batch price is unknown.
+    input, output [tokens]; p_* [USD / 1M tokens]; c = cached_input_share (input tokens read from the
+    prompt cache), w = cache_write_share (input tokens written to the prompt cache, e.g. Anthropic bills
+    them at 1.25 x the input price), b = batch_share [0-1], c + w <= 1. The cache shares apply to the
+    real-time requests. Callers pass the normal price where a cached, cache-write or batch price is unknown.
     """
-    c, b = cached_input_share, batch_share
-    realtime = input_tokens * ((1.0 - c) * p_input + c * p_cached_input) + output_tokens * p_output
+    c, b, w = cached_input_share, batch_share, cache_write_share
+    realtime = input_tokens * ((1.0 - c - w) * p_input + c * p_cached_input + w * p_cache_write) + output_tokens * p_output
     batch = input_tokens * p_batch_input + output_tokens * p_batch_output
     return ((1.0 - b) * realtime + b * batch) / TOKENS_PER_MILLION
 
