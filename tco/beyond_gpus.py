@@ -45,20 +45,22 @@ class ExtraItem:
 
 def cost_line_items(lines: Sequence[CostLine], start: str, months: int, option_name: str, kind: str, payment: str,
                     *, requests_m, input_tokens_m, output_tokens_m, gpus_billed_m=None, servers_m=None,
-                    servers_unit: str = "server-months") -> list[ExtraItem]:
+                    servers_unit: str = "server-months", check_applies: bool = True) -> list[ExtraItem]:
     """The scenario's cost lines that apply to one option, as line items (docs/methodology.md, section 10).
 
     kind "api" | "self_host"; payment "api" | "rent" | "own". gpus_billed_m [GPUs] and servers_m [servers or
     instances] per month (zeros for API options). One_off lines: cash in their month, accrual spread over
     amortize_months when given. Every other kind: accrual = cash.
     """
-    zeros = np.zeros(months)
+    zeros = np.zeros(np.shape(requests_m))
     gpus = zeros if gpus_billed_m is None else np.asarray(gpus_billed_m, dtype=float)
     servers = zeros if servers_m is None else np.asarray(servers_m, dtype=float)
     out = []
     for line in lines:
-        if not costs.cost_line_applies(line.applies_to, option_name, kind, payment):
+        if check_applies and not costs.cost_line_applies(line.applies_to, option_name, kind, payment):
             continue
+        if not start and (line.month is not None or line.months is not None):
+            raise ValueError(f"cost line {line.name!r}: a month or a range needs the scenario start")
         i = month_index(start, line.month) if line.month is not None else 0
         first, last = ((month_index(start, line.months[0]), month_index(start, line.months[1]))
                        if line.months is not None else (0, months - 1))

@@ -21,18 +21,18 @@ Result columns (documented once, here and in docs/methodology.md):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from . import costs, finance, line_items, workload
+from . import beyond_gpus, costs, finance, line_items, workload
 from .capacity import CapacityResult, capacity_at_slo
 from .catalog import Catalog
 from .constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
 from .exceptions import EvaluationError, Problem, ScenarioError
 from .records import API_PRICE_KEYS, ApiParams, ApiPrices, Fleet, OptionParams, SelfHostParams, Unservable
-from .scenario import Option, Scenario
+from .scenario import Option, Scenario, month_index
 
 #: line item -> (counts in cash, counts in accrual), in registry order (tco.line_items is the source)
 LINE_ITEMS = line_items.cash_and_accrual()
@@ -59,6 +59,7 @@ class LineItem:
     accrual_usd: np.ndarray  # [USD per month]
     quantity: np.ndarray  # [unit per month]
     unit: str
+    definition: Optional[line_items.LineItemDef] = None  # its registry entry (cost lines: the family's item)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class OptionResult:
     ref_id: str = ""  # api offer id, or model id for self-host
     fleet: Optional[Fleet] = None  # self-host options: the fleet per month (tco.records.Fleet)
     extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # JSON extras: gpu_hours, overflow_requests
+    economic_usd_per_gpu_hour: Optional[float] = None  # [USD/GPU-h] owned options (docs/methodology.md, section 11)
+    commitment_after_horizon_usd: Optional[float] = None  # [USD] reserved-term payments owed after the horizon
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,14 @@ class Resolver:
 def resolve_api_option(r: Resolver, i: int, o: Option) -> Optional[ApiParams]:
     """The resolved prices of API option ``o`` (index ``i``); None when a problem was recorded.
     Raises EvaluationError when the input or output price is unknown."""
-    return resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
+    p = resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
+    lines = scenario_cost_lines(r.s, o.name, "api", "api")
+    return replace(p, cost_lines=lines) if (p is not None and lines) else p
+
+
+def scenario_cost_lines(scenario: Scenario, name: str, kind: str, payment: str) -> tuple:
+    """The scenario's cost lines (``costs:``) that apply to option ``name`` (docs/methodology.md, section 10)."""
+    return tuple(c for c in scenario.costs if costs.cost_line_applies(c.applies_to, name, kind, payment))
 
 
 def resolve_api_prices(r: Resolver, path: str, name: str, api_id: Optional[str], inline, key_prefix: str = ""
@@ -317,7 +327,33 @@ def resolve_self_host_option(r: Resolver, i: int, o: Option) -> Union[SelfHostPa
         p["depreciation_years"] = r.default(name, "depreciation_years", own.depreciation_years, "years")
     if not _resolve_traffic(r, path, o, p, notes):
         return None
+    _resolve_beyond_gpus(r, o, p)
     return SelfHostParams(notes=tuple(notes), **p)
+
+
+def _resolve_beyond_gpus(r: Resolver, o: Option, p: dict) -> None:
+    """Issue-18 inputs of a self-host option: cost lines, capital charge, availability, start-up, reserved term."""
+    sh, name = o.self_host, o.name
+    lines = scenario_cost_lines(r.s, name, "self_host", p["payment"])
+    if lines:
+        p["cost_lines"] = lines
+    if p["payment"] == "own" and r.s.finance.include_capital_charge:
+        p["include_capital_charge"] = True
+    if sh.availability is not None:
+        p["mtbf_hours"], p["repair_hours"] = float(sh.availability.mtbf_hours), float(sh.availability.repair_hours)
+        r.used.append(AssumptionUsed(name, "availability", round(float(costs.availability_factor(
+            p["mtbf_hours"], p["repair_hours"])), 6), "fraction of time a replica serves", "scenario"))
+    rent = sh.rent
+    if rent is not None and rent.startup_minutes:
+        p["startup_minutes"] = float(rent.startup_minutes)
+        r.used.append(AssumptionUsed(name, "startup_minutes", rent.startup_minutes, "min", "scenario"))
+    if rent is not None and rent.reserved_term is not None and p.get("reserved_gpus"):
+        t = rent.reserved_term
+        p["reserved_term_months"] = int(t.term_months)
+        p["reserved_upfront_share"] = float(t.upfront_share)
+        p["reserved_term_start"] = month_index(r.s.start, t.start) if t.start is not None else 0
+        r.used.append(AssumptionUsed(name, "reserved_term_months", t.term_months, "months", "scenario"))
+        r.used.append(AssumptionUsed(name, "reserved_upfront_share", t.upfront_share, "fraction", "scenario"))
 
 
 _SPOT_NOTE = "spot capacity can be interrupted at short notice: it does not suit a strict latency SLO"
@@ -440,6 +476,7 @@ class Load:
     cached_input_share: float = 0.0  # [0-1] of input tokens read from the prompt cache
     batch_share: float = 0.0  # [0-1] of requests sent through a batch API
     cache_write_share: float = 0.0  # [0-1] of input tokens written to the prompt cache
+    start: str = ""  # first month YYYY-MM (cost lines with a month or a range need it)
 
     @property
     def total_tokens(self) -> Any:
@@ -461,7 +498,8 @@ def scenario_load(scenario: Scenario, requests_per_day: Optional[np.ndarray] = N
         hourly = None
         peak = workload.peak_rps(rpd, w.peak_to_average)
     return Load(requests, workload.monthly_tokens(requests, w.input_tokens), workload.monthly_tokens(requests, w.output_tokens),
-                peak, hourly, w.input_tokens, w.output_tokens, w.cached_input_share, w.batch_share, w.cache_write_share)
+                peak, hourly, w.input_tokens, w.output_tokens, w.cached_input_share, w.batch_share, w.cache_write_share,
+                scenario.start)
 
 
 @dataclass(frozen=True)
@@ -502,7 +540,10 @@ SELF_HOST_KEYS = ("capacity_rps", "target_utilization", "spare_replicas", "gpus_
                   "usd_per_gpu_hour", "usd_per_instance_hour", "gpus_per_instance", "gpus_per_server",
                   "server_price_usd", "server_power_kw", "power_load_factor", "pue", "usd_per_kwh",
                   "colo_usd_per_kw_month", "maintenance_share_per_year", "min_replicas", "reserved_gpus",
-                  "usd_per_gpu_hour_reserved", "lead_time_months", "base_replicas", "hybrid_percentile")
+                  "usd_per_gpu_hour_reserved", "lead_time_months", "base_replicas", "hybrid_percentile",
+                  # issue 18 (neutral values: mtbf 1 h with repair 0 h = always available; no term; no start-up)
+                  "mtbf_hours", "repair_hours", "startup_minutes", "reserved_term_months", "reserved_upfront_share",
+                  "reserved_term_start")
 
 
 def stack_self_host(params: Sequence[SelfHostParams]) -> dict[str, np.ndarray]:
@@ -523,6 +564,9 @@ def stack_self_host(params: Sequence[SelfHostParams]) -> dict[str, np.ndarray]:
     out["residual_share"] = _col([p.residual_share or 0.0 for p in params])
     out["is_hybrid"] = _col([p.is_hybrid for p in params])
     out["life_months"] = _col([p.life_months for p in params])
+    out["include_capital_charge"] = _col([p.include_capital_charge for p in params])
+    # the reserved price fixed for a term: apply_self_host_trends leaves this copy untrended
+    out["usd_per_gpu_hour_reserved_fixed"] = out["usd_per_gpu_hour_reserved"]
     for k in API_PRICE_KEYS:
         out[f"overflow_{k}"] = _col([getattr(p.overflow.prices, k) if p.overflow is not None else 0.0 for p in params])
     return out
@@ -569,7 +613,7 @@ def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus) 
     used_res_h = costs.hourly_sum(costs.reserved_used_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
     unused_res_h = costs.hourly_sum(costs.reserved_unused_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
     od_qty = np.where(by_gpu, costs.hourly_sum(od, slot_hours), costs.hourly_sum(od_instances, slot_hours))
-    has_res = np.asarray(reserved_gpus, dtype=float) > 0
+    has_res = np.asarray(p["reserved_gpus"], dtype=float) > 0  # the option has a commitment (in some month)
     billed_od_gpu_h = np.where(by_gpu, costs.hourly_sum(od, slot_hours),
                                costs.hourly_sum(od_instances * p["gpus_per_instance"][..., None], slot_hours))
     return {
@@ -590,8 +634,35 @@ def _set_rows(full_like: np.ndarray, lead: tuple, n: int, months: int, rows: np.
     return out
 
 
+def _param(p: dict[str, np.ndarray], key: str, neutral: float) -> np.ndarray:
+    """Stacked parameter ``key``, or its neutral value shaped like ``capacity_rps`` (stacks without the key)."""
+    return np.asarray(p[key], dtype=float) if key in p else np.full(np.shape(p["capacity_rps"]), neutral)
+
+
+def _reserved_term_inputs(p: dict[str, np.ndarray], months: int, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Reserved terms (issue 18; docs/methodology.md, section 12): a copy of ``p`` with ``reserved_gpus_m``
+    (R inside the term, 0 outside; R every month without a term) and the reserved price inside the term
+    fixed at (1 - upfront_share) x p_r (no trend); the ``reserved_upfront`` item's arrays into ``out``."""
+    q = dict(p)
+    m = np.arange(months)
+    R = np.asarray(p["reserved_gpus"], dtype=float)
+    T = _param(p, "reserved_term_months", 0.0)
+    start = _param(p, "reserved_term_start", 0.0)
+    u = _param(p, "reserved_upfront_share", 0.0)
+    fixed = _param(p, "usd_per_gpu_hour_reserved_fixed", 0.0)
+    has_term = (T > 0) & (R > 0)
+    in_term = (has_term & (m >= start) & (m < start + T)).astype(float)
+    q["reserved_gpus_m"] = np.where(has_term, R * in_term, R)
+    q["usd_per_gpu_hour_reserved"] = np.where(in_term > 0, fixed * (1.0 - u), p["usd_per_gpu_hour_reserved"])
+    commitment = costs.reserved_commitment_usd(1.0, 1.0, 1.0) * R * fixed * T  # R x p_r x H x T [USD]
+    out["reserved_upfront"] = np.where(has_term & (m == start), u * commitment, 0.0)
+    out["reserved_upfront_accrual"] = u * commitment / np.maximum(T, 1.0) * in_term
+    out["reserved_upfront_qty"] = u * R * HOURS_PER_MONTH * in_term  # [GPU-h] the share of the term's GPU-hours prepaid
+    return q
+
+
 def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
-                     hourly_rps_mh: Optional[np.ndarray] = None) -> dict[str, np.ndarray]:
+                     hourly_rps_mh: Optional[np.ndarray] = None, discount_rate=0.0) -> dict[str, np.ndarray]:
     """Fleet and line items for stacked self-host options (:func:`stack_self_host`: ``(n, 1)`` arrays; rent and
     power prices may already carry their monthly trend, ``(n, months)``). Non-applicable parameters are
     ignored through the is_* masks; every line item is an exact zero for rows it does not apply to.
@@ -603,8 +674,11 @@ def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, mo
     self-host line item's amount and quantity keys (tco.line_items).
     """
     out: dict[str, np.ndarray] = {}
+    p = _reserved_term_inputs(p, months, out)
     cap, util, spare = p["capacity_rps"], p["target_utilization"], p["spare_replicas"]
-    replicas = costs.replicas_needed(peak_rps_m, cap, util, spare)
+    mtbf, repair = _param(p, "mtbf_hours", 1.0), _param(p, "repair_hours", 0.0)
+    # availability (issue 18): serving replicas / (1 - repair / (mtbf + repair)), rounded up, before the spares
+    replicas = costs.replicas_for_availability(costs.replicas_needed(peak_rps_m, cap, util, 0.0), mtbf, repair) + spare
     is_rent, is_own = p["is_rent"], p["is_own"]
     n = np.shape(is_rent)[-2]
     hyb = _flag_rows(p, "is_hybrid") if hourly_rps_mh is not None else np.zeros(0, int)
@@ -619,44 +693,59 @@ def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, mo
         serving = np.where(base > 0, base, sized)
         fleet = costs.fleet_rps(serving, c_h, u_h)  # [req/s]
         lead = np.shape(fleet)[:-2]
-        replicas = _set_rows(replicas, lead, n, months, hyb, serving + sub["spare_replicas"])
+        serving_avail = costs.replicas_for_availability(serving, _param(sub, "mtbf_hours", 1.0), _param(sub, "repair_hours", 0.0))
+        replicas = _set_rows(replicas, lead, n, months, hyb, serving_avail + sub["spare_replicas"])
         out["fleet_rps"] = _set_rows(costs.fleet_rps(replicas - spare, cap, util), lead, n, months, hyb, fleet)
         out["overflow_requests"] = _set_rows(0.0, lead, n, months, hyb,
                                              costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet)))
     gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
     out["replicas"], out["gpus"] = replicas, gpus
     # rent: the core always-on fleet (one slot of H hours); autoscaled options follow the 24 hours of the day
-    bill = _rent_bill(gpus[..., None], HOURS_PER_MONTH, p, p["reserved_gpus"])
+    bill = _rent_bill(gpus[..., None], HOURS_PER_MONTH, p, p["reserved_gpus_m"])
+    startup = np.zeros(np.shape(bill["rent"]))
+    startup_qty = np.zeros(np.shape(bill["rent"]))
     auto_rows = _flag_rows(p, "autoscale") if hourly_rps_mh is not None else np.zeros(0, int)
     if auto_rows.size:
         # autoscaled rows only: replicas for each hour of the typical day, (a, M, 24)
         sub = _rows(p, auto_rows)
-        replicas_mh = costs.replicas_needed(hourly_rps_mh, sub["capacity_rps"][..., None], sub["target_utilization"][..., None],
-                                            sub["spare_replicas"][..., None], sub["min_replicas"][..., None])
+        serving_mh = costs.replicas_needed(hourly_rps_mh, sub["capacity_rps"][..., None], sub["target_utilization"][..., None],
+                                           0.0, sub["min_replicas"][..., None])
+        replicas_mh = costs.replicas_for_availability(serving_mh, _param(sub, "mtbf_hours", 1.0)[..., None],
+                                                      _param(sub, "repair_hours", 0.0)[..., None]) + sub["spare_replicas"][..., None]
         gpus_mh = costs.gpus_from_replicas(replicas_mh, sub["gpus_per_replica"][..., None])
-        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, sub, sub["reserved_gpus"])
+        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, sub, sub["reserved_gpus_m"])
         lead = np.shape(replicas_mh)[:-3]
         bill = {k: _set_rows(v, lead, n, months, auto_rows, auto[k]) for k, v in bill.items()}
+        # start-up lead (issue 18): each replica added is billed startup_minutes before its hour
+        s_gh = costs.startup_gpu_hours(replicas_mh, sub["gpus_per_replica"], _param(sub, "startup_minutes", 0.0))
+        s_price = np.where(sub["rent_by_gpu"] > 0, sub["usd_per_gpu_hour"], sub["usd_per_instance_hour"] / sub["gpus_per_instance"])
+        startup = _set_rows(startup, lead, n, months, auto_rows, s_gh * s_price)
+        startup_qty = _set_rows(startup_qty, lead, n, months, auto_rows, s_gh)
         out["auto_rows"], out["replicas_mh"] = auto_rows, replicas_mh  # (a, M, 24) for the rows in auto_rows
         # the month's peak-hour fleet is what the JSON reports as replicas/gpus for autoscaled options
         out["replicas"] = _set_rows(replicas, lead, n, months, auto_rows, replicas_mh.max(axis=-1))
         out["gpus"] = costs.gpus_from_replicas(out["replicas"], p["gpus_per_replica"])
     for k in ("rent", "rent_qty", "reserved_unused", "reserved_unused_qty", "gpu_hours"):
         out[k] = is_rent * bill[k]
+    out["startup"], out["startup_qty"] = is_rent * startup, is_rent * startup_qty
+    for k in ("reserved_upfront", "reserved_upfront_accrual", "reserved_upfront_qty"):
+        out[k] = is_rent * out[k]
     # own: servers in service (the fleet never shrinks), bought lead_time months ahead, refreshed at end of life
     if np.any(is_own > 0):
-        _own_items(out, gpus, p, is_own)
+        _own_items(out, gpus, p, is_own, discount_rate)
     else:
         zero = np.zeros(np.shape(out["rent"]))
         for k in ("servers", "capex", "capex_qty", "residual", "residual_accrual", "residual_qty", "depreciation",
-                  "depreciation_qty", "power", "power_qty", "colo", "colo_qty", "maintenance", "maintenance_qty"):
+                  "depreciation_qty", "power", "power_qty", "colo", "colo_qty", "maintenance", "maintenance_qty",
+                  "capital_charge", "capital_charge_qty"):
             out[k] = zero
     out["staff"] = costs.staff_cost(p["staff_fte"][..., 0], fte_cost_per_year, months)
     out["staff_qty"] = np.broadcast_to(p["staff_fte"], out["staff"].shape)
     return out
 
 
-def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.ndarray], is_own: np.ndarray) -> None:
+def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.ndarray], is_own: np.ndarray,
+               discount_rate=0.0) -> None:
     """Owned-server line items into ``out`` (see :func:`self_host_kernel`)."""
     needed = costs.servers_needed(gpus, p["gpus_per_server"])
     owned = costs.owned_fleet(needed) * is_own
@@ -668,6 +757,12 @@ def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.nda
     out["servers"] = owned
     out["capex"] = costs.capex(bought, p["server_price_usd"])
     out["capex_qty"] = bought
+    # cost of capital (issue 18): book value at the start of the month x monthly rate (accrual only)
+    bv = costs.book_value_start(bought, p["server_price_usd"], life)
+    rate = costs.monthly_rate(discount_rate)
+    include = _param(p, "include_capital_charge", 0.0) * is_own
+    out["capital_charge"] = include * costs.capital_charge(bv, rate[..., None] if np.ndim(rate) else discount_rate)
+    out["capital_charge_qty"] = include * bv
     has_residual = p["has_residual"] * is_own
     retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
     res_cash = costs.residual_cash(retired, owned[..., -1], p["server_price_usd"], p["residual_share"] * is_own)
@@ -763,7 +858,7 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         stacked = self_host_stack if self_host_stack is not None else stack_self_host(self_host)
         stacked = apply_self_host_trends(stacked, M, rates.rent_price_change_per_year,
                                          rates.electricity_price_change_per_year)
-        kernel = self_host_kernel(load.peak_rps, stacked, rates.fte_cost_per_year, M, load.hourly_rps)
+        kernel = self_host_kernel(load.peak_rps, stacked, rates.fte_cost_per_year, M, load.hourly_rps, rates.discount_rate)
         hyb = _flag_rows(stacked, "is_hybrid") if "overflow_requests" in kernel else np.zeros(0, int)
         if hyb.size:
             api_f = price_trend_factor(M, rates.api_price_change_per_year)
@@ -776,10 +871,14 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
             kernel["api_overflow"] = _set_rows(0.0, lead, n_sh, M, hyb, ko["api"])
             kernel["api_overflow_qty"] = _set_rows(0.0, lead, n_sh, M, hyb, ko["api_qty"])
         results["self_host"] = (sh_rows, kernel)
-    group_params = {"api": api, "self_host": self_host}
+    if any(p.cost_lines for p in api + self_host):
+        all_rows = np.arange(n)
+        results["all"] = (all_rows, cost_line_kernel(load, M, api, self_host, api_rows, sh_rows,
+                                                     kernel, stacked if n_sh else None))
+    group_params = {"api": api, "self_host": self_host, "all": api + self_host}
     items: dict[str, ItemArrays] = {}
-    cash_parts: dict[str, list] = {"api": [], "self_host": []}
-    acc_parts: dict[str, list] = {"api": [], "self_host": []}
+    cash_parts: dict[str, list] = {"api": [], "self_host": [], "all": []}
+    acc_parts: dict[str, list] = {"api": [], "self_host": [], "all": []}
     for d in line_items.items_for(api + self_host):
         if d.group not in results:
             continue
@@ -807,10 +906,57 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         lead = np.broadcast_shapes(*[np.shape(s)[:-2] for s in sums.values()]) if sums else ()
         out = np.zeros(lead + (n, M))
         for g, s in sums.items():
-            out[..., results[g][0], :] = s
+            out[..., results[g][0], :] += s  # the groups api and self_host are disjoint; "all" adds to both
         return out
 
     return CoreOutput(M, n, api_rows, sh_rows, items, total(cash_parts), total(acc_parts), kernel)
+
+
+def cost_line_kernel(load: Load, months: int, api: Sequence[ApiParams], self_host: Sequence[SelfHostParams],
+                     api_rows: np.ndarray, sh_rows: np.ndarray, kernel: dict[str, np.ndarray],
+                     stacked: Optional[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The scenario's cost lines (issue 18; docs/methodology.md, section 10) for every option, rows = option
+    positions: ``cost_line:<name>`` [USD per month] (cash), ``...:accrual`` and ``...:qty``, exact zeros for
+    options a line does not apply to. GPUs billed and servers/instances come from the self-host kernel."""
+    n = len(api) + len(self_host)
+    M = months
+
+    def draws(a) -> tuple:  # leading draw axes of a load array ((..., 1, M) with draws, (M,) without)
+        return np.shape(a)[:-2] if np.ndim(a) >= 3 else ()
+
+    lead = np.broadcast_shapes(draws(load.requests), draws(load.input_tokens), draws(load.output_tokens),
+                               np.shape(kernel["gpus"])[:-2] if self_host else ())
+
+    def per_option(a) -> np.ndarray:  # a load array as lead + (M,)
+        a = np.asarray(a, dtype=float)
+        return np.broadcast_to(a if np.ndim(a) < 3 else a[..., 0, :], lead + (M,))
+
+    req, inp, outp = per_option(load.requests), per_option(load.input_tokens), per_option(load.output_tokens)
+    gpus_billed = np.zeros(lead + (n, M))
+    servers = np.zeros(lead + (n, M))
+    if self_host:
+        rent_gh = np.where((stacked["rent_by_gpu"] > 0) | (stacked["reserved_gpus"] > 0), kernel["rent_qty"],
+                           kernel["rent_qty"] * stacked["gpus_per_instance"]) + kernel["reserved_unused_qty"]
+        is_rent, is_own = stacked["is_rent"], stacked["is_own"]
+        gpus_billed[..., sh_rows, :] = is_rent * beyond_gpus.rent_gpus_billed(rent_gh) \
+            + is_own * kernel["servers"] * stacked["gpus_per_server"]
+        instances = np.where(stacked["rent_by_gpu"] > 0, kernel["replicas"],
+                             rent_gh / HOURS_PER_MONTH / stacked["gpus_per_instance"])
+        servers[..., sh_rows, :] = is_rent * instances + is_own * kernel["servers"]
+    rows = {**{int(pos): p for pos, p in zip(api_rows, api)}, **{int(pos): p for pos, p in zip(sh_rows, self_host)}}
+    out: dict[str, np.ndarray] = {}
+    for pos in range(n):
+        p = rows[pos]
+        for item in beyond_gpus.cost_line_items(p.cost_lines, load.start, M, "", p.kind, p.payment,
+                                                requests_m=req, input_tokens_m=inp, output_tokens_m=outp,
+                                                gpus_billed_m=gpus_billed[..., pos, :], servers_m=servers[..., pos, :],
+                                                check_applies=False):
+            key = line_items.cost_line_key(item.name)
+            for suffix, arr in (("", item.cash_usd), (":accrual", item.accrual_usd), (":qty", item.quantity)):
+                if key + suffix not in out:
+                    out[key + suffix] = np.zeros(lead + (n, M))
+                out[key + suffix][..., pos, :] = arr
+    return out
 
 
 def _sum(parts: list) -> Any:
@@ -849,6 +995,23 @@ def summarise(core: CoreOutput, load: Load, discount_rate) -> Totals:
 
 
 # ----------------------------------------------------------------------------------------------
+
+
+def _beyond_gpus_totals(p: OptionParams, items: dict[str, LineItem], fleet: Optional[Fleet], discount_rate,
+                        months: int) -> tuple[Optional[float], Optional[float]]:
+    """(economic USD/GPU-hour of an owned option, reserved-term commitment after the horizon [USD]); None where
+    it does not apply (docs/methodology.md, sections 11-12)."""
+    economic = after = None
+    if p.kind == "self_host" and p.payment == "own" and fleet is not None and "capex" in items:
+        charge = beyond_gpus.capital_charge_item(items["capex"].quantity, p.server_price_usd, p.life_months,
+                                                 float(discount_rate))
+        economic = beyond_gpus.owned_economic_usd_per_gpu_hour({k: li.accrual_usd for k, li in items.items()},
+                                                               charge.accrual_usd, fleet.servers, p.gpus_per_server)
+    if p.kind == "self_host" and p.payment == "rent" and p.has_reserved_term:
+        after = beyond_gpus.reserved_term_plan(p.reserved_gpus, p.usd_per_gpu_hour_reserved, p.reserved_term_months,
+                                               p.reserved_upfront_share, p.reserved_term_start,
+                                               months).commitment_after_horizon_usd
+    return economic, after
 
 
 def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario") -> Result:
@@ -901,7 +1064,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             if not ia.item.applies(p):
                 continue
             c, a, q = core.item_row(name, n)
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p), ia.item)
         fleet, extra = None, {}
         if n in fleets:
             j = fleets[n]
@@ -915,6 +1078,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                 extra["gpu_hours"] = fleet.gpu_hours
             if fleet.overflow_requests is not None:
                 extra["overflow_requests"] = fleet.overflow_requests
+        economic, after = _beyond_gpus_totals(p, items, fleet, rates.discount_rate, M)
         is_ref = n == ref_pos
         be_idx = -1 if (o.kind == "api" or is_ref) else int(be[n])
         options.append(OptionResult(
@@ -927,6 +1091,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             replicas=fleet.replicas if fleet else None, gpus=fleet.gpus if fleet else None,
             servers=fleet.servers if fleet else None, capacity=getattr(p, "capacity", None), notes=p.notes,
             ref_id=p.ref_id, fleet=fleet, extra_monthly=extra,
+            economic_usd_per_gpu_hour=economic, commitment_after_horizon_usd=after,
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))

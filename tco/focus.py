@@ -84,7 +84,7 @@ def focus_rows(result: Result) -> list[list[str]]:
         for m, label in enumerate(result.months):
             start, end = period(label)
             for k, li in enumerate(o.line_items.values()):
-                d = line_item(li.name)
+                d = li.definition if li.definition is not None else line_item(li.name)
                 fm = d.focus
                 if li.unit not in PRICING_UNITS:
                     raise ValueError(f"line item {li.name!r}: unit {li.unit!r} has no FOCUS PricingUnit (tco.line_items)")

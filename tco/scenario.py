@@ -246,7 +246,7 @@ class ReservedTerm(_Model):
     @field_validator("start", mode="before")
     @classmethod
     def _month(cls, v: Any) -> Optional[str]:
-        return None if v is None else _parse_month(v)
+        return None if v is None else parse_month(v)
 
 
 class Availability(_Model):
@@ -441,7 +441,7 @@ class CostLine(_Model):
     @field_validator("month", mode="before")
     @classmethod
     def _month(cls, v: Any) -> Optional[str]:
-        return None if v is None else _parse_month(v)
+        return None if v is None else parse_month(v)
 
     @field_validator("months", mode="before")
     @classmethod
@@ -450,7 +450,7 @@ class CostLine(_Model):
             return v
         if not isinstance(v, (list, tuple)) or len(v) != 2:
             raise ValueError(f"must be a range [first, last] of two months YYYY-MM, got {v!r}")
-        first, last = _parse_month(v[0]), _parse_month(v[1])
+        first, last = parse_month(v[0]), parse_month(v[1])
         if month_index(first, last) < 0:
             raise ValueError(f"first month {first} is after last month {last}")
         return [first, last]

@@ -34,10 +34,13 @@ def every_item_scenario():
         "workload": {"requests_per_day": 172_800, "input_tokens": 100, "output_tokens": 50, "daily_profile": TWO_LEVEL,
                      "cached_input_share": 0.3, "cache_write_share": 0.1},
         "ops": {"fte_cost_per_year": 120_000},
+        "finance": {"include_capital_charge": True},
         "options": [
             {"name": "api", "prices": {"input": 1.0, "output": 2.0, "cached_input": 0.1, "cache_write": 1.25}},
             {"name": "rent reserved", "self_host": {**SH, "rent": {"usd_per_gpu_hour": 2.5, "reserved_gpus": 8,
-                                                                    "usd_per_gpu_hour_reserved": 1.5}}},
+                                                                    "usd_per_gpu_hour_reserved": 1.5,
+                                                                    "reserved_term": {"term_months": 12, "upfront_share": 0.5},
+                                                                    "autoscale": True, "startup_minutes": 10}}},
             {"name": "rent instance", "self_host": {**SH, "rent": {"offer": "test-8x-h100"}}},
             {"name": "own residual", "self_host": {**SH, "own": {"server": "test-server", "residual_share": 0.4,
                                                                   "depreciation_years": 3}}},
@@ -62,7 +65,7 @@ def rows_of(data: bytes) -> list[dict]:
 
 def test_every_registered_item_is_complete():
     assert list(REGISTRY) == ["api", "rent", "reserved_unused", "capex", "depreciation", "power", "colo", "maintenance",
-                              "residual", "staff", "api_overflow"]
+                              "residual", "staff", "api_overflow", "reserved_upfront", "startup", "capital_charge"]
     for name, d in REGISTRY.items():
         assert line_items.validate(d) == [], name
         assert d.name == name
@@ -115,6 +118,9 @@ EXPECTED_FOCUS = {
     "residual": ("Adjustment", "Credit", "", "One-Time", "Compute", {"Servers"}),
     "staff": ("Usage", "Credit", "", "Recurring", "Other", {"FTE-Months"}),
     "api_overflow": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"1000000 Tokens"}),
+    "reserved_upfront": ("Purchase", "Credit", "", "One-Time", "Compute", {"GPU-Hours"}),
+    "startup": ("Usage", "Credit", "", "Usage-Based", "Compute", {"GPU-Hours"}),
+    "capital_charge": ("Usage", "Credit", "", "Recurring", "Other", {"Dollars"}),
 }
 
 
