@@ -362,18 +362,20 @@ def _cost_line_names(p) -> list[str]:
     return [f"cost_line:{c.kind}:{c.name}" for c in getattr(p, "cost_lines", ())]
 
 
+def _server_month_unit(p) -> str:
+    """A per_server_month line counts instances on rented options, servers on owned ones."""
+    return "instance-months" if getattr(p, "payment", "") == "rent" else "server-months"
+
+
 def _make_cost_line(family_name: str) -> LineItemDef:
     _, kind, name = family_name.split(":", 2)
     category, frequency, unit = COST_LINE_KINDS[kind]
     key = cost_line_key(name)
-    unit_for = None
-    if kind == "per_server_month":
-        def unit_for(p) -> str:
-            return "instance-months" if getattr(p, "payment", "") == "rent" else "server-months"
     return LineItemDef(
         name=name, description=f"Cost line ({kind.replace('_', ' ')}) from the scenario", unit=unit, group="all",
         cash=True, accrual=True, amount_key=key, accrual_key=key + ":accrual", quantity_key=key + ":qty",
-        applies=lambda p: name in {c.name for c in getattr(p, "cost_lines", ())}, unit_for=unit_for,
+        applies=lambda p: name in {c.name for c in getattr(p, "cost_lines", ())},
+        unit_for=_server_month_unit if kind == "per_server_month" else None,
         focus=FocusMapping(category, frequency, "Other", name, negative_category="Credit"))
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from . import line_items
 from .catalog import format_validation_error
 from .exceptions import Problem, ScenarioError
 from .safeyaml import YamlLoadError, dump_yaml, load_yaml_file, load_yaml_text
@@ -415,7 +416,7 @@ COST_LINE_KINDS = ("one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_s
 #: Option groups a cost line can apply to (or a list of option names).
 COST_LINE_GROUPS = ("all", "api", "self_host", "rent", "own")
 #: Line-item names the engine uses itself: a cost line may not take one (compared case-insensitively).
-#: The engine's registry is the authority; tests check this list covers it.
+#: The engine's registry (tco.line_items.REGISTRY) is checked too, so items other modules register are covered.
 BUILTIN_LINE_ITEM_NAMES = ("api", "rent", "capex", "depreciation", "power", "colo", "maintenance", "staff",
                            "reserved_unused", "api_overflow", "residual", "capital_charge", "reserved_upfront", "reserved_commitment",
                            "startup", "total")
@@ -472,7 +473,7 @@ class CostLine(_Model):
     def _name(cls, v: str) -> str:
         if v.strip() != v or not v.strip():
             raise ValueError(f"must not start or end with spaces, got {v!r}")
-        if v.lower() in BUILTIN_LINE_ITEM_NAMES:
+        if v.lower() in BUILTIN_LINE_ITEM_NAMES or v.lower() in {n.lower() for n in line_items.REGISTRY}:
             raise ValueError(f"'{v}' is a built-in line item; choose another name")
         return v
 

@@ -119,3 +119,9 @@ def test_egress_field():
     assert parse_scenario(d).workload.egress_gb_per_million_tokens == 0.004
     d["workload"]["egress_gb_per_million_tokens"] = -1
     assert "workload.egress_gb_per_million_tokens: must be >= 0" in _err(d)
+
+
+def test_builtin_names_cover_the_registry():
+    from tco.line_items import REGISTRY
+
+    assert {n.lower() for n in REGISTRY} <= set(BUILTIN_LINE_ITEM_NAMES)

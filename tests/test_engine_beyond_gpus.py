@@ -8,7 +8,6 @@ import io
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
@@ -201,3 +200,14 @@ def test_startup_lead_is_billed(cat):
     assert_allclose(o.line_items["startup"].quantity, 2 * 2 * 0.5 * 730 / 24)
     assert_allclose(o.line_items["startup"].cash_usd, 2 * 2 * 0.5 * 730 / 24 * 2)
     assert_allclose(o.line_items["startup"].quantity, costs.startup_gpu_hours(r, 2, 30))
+
+
+def test_cost_line_definitions_are_complete():
+    from tco import line_items
+
+    for kind, (category, frequency, unit) in line_items.COST_LINE_KINDS.items():
+        d = line_items.get(f"cost_line:{kind}:My line: with colon")
+        assert line_items.validate(d) == [] and d.name == "My line: with colon"
+        assert (d.focus.charge_category, d.focus.charge_frequency, d.unit) == (category, frequency, unit)
+        assert unit in line_items.PRICING_UNITS
+    assert line_items.get("cost_line:per_server_month:N").unit_of(type("P", (), {"payment": "rent"})()) == "instance-months"
