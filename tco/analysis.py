@@ -203,7 +203,7 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
         parts = [evaluate_batch(result, {k: v[i:i + 1] for k, v in draws.items()}) for i in range(N)]
         return Batch(parts[0].options, np.concatenate([b.cash_usd for b in parts]),
                      np.concatenate([b.accrual_usd for b in parts]), np.concatenate([b.npv_usd for b in parts]))
-    core, load, rates = batch_core(result, draws, N, quantities=False)
+    core, load, rates = batch_core(result, draws, N, quantities=False, detail=False)
     npv = summarise(core, load, rates.discount_rate).npv_usd
     cash, accrual = core.cash, core.accrual
     M = len(result.months)
@@ -212,9 +212,10 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
                  np.broadcast_to(npv, shape[:2]))
 
 
-def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities: bool = False):
+def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities: bool = False, detail: bool = True):
     """(core output, load, rates) of ``result`` with its inputs moved by ``draws`` (N draws each, see
-    :func:`evaluate_batch`): the stacked records of the options are scaled, the load and rates drawn."""
+    :func:`evaluate_batch`): the stacked records of the options are scaled, the load and rates drawn.
+    ``detail``: also the per-item arrays and the fleet (not needed for totals)."""
     s = result.scenario
     w = s.workload
     M = len(result.months)
@@ -273,7 +274,8 @@ def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities:
         if "api_price_scale" in draws:  # a hybrid option's overflow API follows the API prices
             for k in [k for k in sh_stack if k.startswith("overflow_")]:
                 sh_stack[k] = sh_stack[k] * get("api_price_scale", 1.0)
-    core = compute_line_items(load, rates, M, api, sh, api_rows, sh_rows, api_stack, sh_stack, quantities=quantities)
+    core = compute_line_items(load, rates, M, api, sh, api_rows, sh_rows, api_stack, sh_stack, quantities=quantities,
+                              items=detail, fleet=detail)
     return core, load, rates
 
 

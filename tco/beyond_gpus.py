@@ -7,7 +7,7 @@ registry. Conventions: months on the last axis, money in USD, H = 730 h per mont
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -43,7 +43,34 @@ class ExtraItem:
     source: str = ""
 
 
-def cost_line_items(lines: Sequence[CostLine], start: str, months: int, option_name: str, kind: str, payment: str,
+@dataclass(frozen=True)
+class ResolvedCostLine:
+    """A scenario cost line with its months turned into month indices of the horizon (what the engine carries)."""
+
+    name: str
+    kind: str
+    amount_usd: float  # [USD] per the kind's unit
+    applies_to: Union[str, tuple]
+    month_index: int  # one_off: its month (0 = the start)
+    first_index: int  # recurring: first month of the range
+    last_index: int  # recurring: last month of the range (may lie past the horizon)
+    amortize_months: Optional[int] = None
+    notes: str = ""
+    source: str = ""
+
+
+def resolve_cost_line(line: CostLine, start: str, months: int) -> ResolvedCostLine:
+    """A scenario cost line with month indices counted from ``start`` (YYYY-MM) over a ``months`` horizon."""
+    i = month_index(start, line.month) if line.month is not None else 0
+    first, last = ((month_index(start, line.months[0]), month_index(start, line.months[1]))
+                   if line.months is not None else (0, months - 1))
+    applies = tuple(line.applies_to) if isinstance(line.applies_to, list) else line.applies_to
+    return ResolvedCostLine(line.name, line.kind, float(line.amount_usd), applies, i, first, last,
+                            line.amortize_months, line.notes or "", line.source or "")
+
+
+def cost_line_items(lines: Sequence[Union[CostLine, ResolvedCostLine]], start: str, months: int, option_name: str,
+                    kind: str, payment: str,
                     *, requests_m, input_tokens_m, output_tokens_m, gpus_billed_m=None, servers_m=None,
                     servers_unit: str = "server-months", check_applies: bool = True) -> list[ExtraItem]:
     """The scenario's cost lines that apply to one option, as line items (docs/methodology.md, section 10).
@@ -57,13 +84,10 @@ def cost_line_items(lines: Sequence[CostLine], start: str, months: int, option_n
     servers = zeros if servers_m is None else np.asarray(servers_m, dtype=float)
     out = []
     for line in lines:
+        line = line if isinstance(line, ResolvedCostLine) else resolve_cost_line(line, start, months)
         if check_applies and not costs.cost_line_applies(line.applies_to, option_name, kind, payment):
             continue
-        if not start and (line.month is not None or line.months is not None):
-            raise ValueError(f"cost line {line.name!r}: a month or a range needs the scenario start")
-        i = month_index(start, line.month) if line.month is not None else 0
-        first, last = ((month_index(start, line.months[0]), month_index(start, line.months[1]))
-                       if line.months is not None else (0, months - 1))
+        i, first, last = line.month_index, line.first_index, line.last_index
         cash = costs.cost_line_cash(line.kind, line.amount_usd, months, month_index=i, first_index=first,
                                     last_index=last, gpus_billed_m=gpus, servers_m=servers,
                                     input_tokens_m=input_tokens_m, output_tokens_m=output_tokens_m,
@@ -171,6 +195,25 @@ def reserved_term_plan(reserved_gpus: float, usd_per_gpu_hour_reserved: float, t
                             in_term=in_term)
 
 
-__all__ = ["ExtraItem", "cost_line_items", "rent_gpus_billed", "rent_billed_gpu_hours", "rent_instances",
+def capital_and_commitment_rows(result) -> list[dict]:
+    """Per self-host option of an evaluated result: economic USD/GPU-hour (owned), the capital charge over the
+    horizon [USD] (owned, counted in accrual only when finance.include_capital_charge), the reserved-term
+    upfront payments [USD] and the commitment still owed after the horizon [USD] (reserved terms). Options
+    with none of these are left out."""
+    rows = []
+    for o in result.options:
+        econ, after = o.economic_usd_per_gpu_hour, o.commitment_after_horizon_usd
+        cc = o.line_items.get("capital_charge")
+        up = o.line_items.get("reserved_upfront")
+        if econ is None and after is None:
+            continue
+        rows.append({"option": o.name, "payment": o.payment, "economic_usd_per_gpu_hour": econ,
+                     "capital_charge_usd": float(np.sum(cc.accrual_usd)) if cc is not None else None,
+                     "reserved_upfront_usd": float(np.sum(up.cash_usd)) if up is not None else None,
+                     "commitment_after_horizon_usd": after})
+    return rows
+
+
+__all__ = ["ExtraItem", "capital_and_commitment_rows", "cost_line_items", "ResolvedCostLine", "resolve_cost_line", "rent_gpus_billed", "rent_billed_gpu_hours", "rent_instances",
            "capital_charge_item", "owned_economic_usd_per_gpu_hour", "ReservedTermPlan", "reserved_term_plan",
            "COST_LINE_CHARGE_CATEGORY", "COST_LINE_CHARGE_FREQUENCY", "COST_LINE_UNITS"]

@@ -53,4 +53,59 @@ def scenario_cost_line(entry: CostLineEntry, *, name: Optional[str] = None,
     return line
 
 
-__all__ = ["scenario_cost_line", "CostLineInputError"]
+
+
+#: editor table columns of a scenario cost line (the app's "Costs beyond GPUs" editor)
+ROW_COLUMNS = ("name", "kind", "amount_usd", "applies_to", "month", "first_month", "last_month", "amortize_months",
+               "source", "notes")
+
+
+def lines_to_rows(lines: list[dict]) -> list[dict]:
+    """Scenario ``costs:`` entries -> editor rows: ``applies_to`` a list of names joined by "; ", ``months``
+    split into first_month / last_month."""
+    rows = []
+    for c in lines or []:
+        a = c.get("applies_to", "all")
+        months = c.get("months") or [None, None]
+        rows.append({"name": c.get("name"), "kind": c.get("kind"), "amount_usd": c.get("amount_usd"),
+                     "applies_to": "; ".join(a) if isinstance(a, list) else a, "month": c.get("month"),
+                     "first_month": months[0], "last_month": months[1], "amortize_months": c.get("amortize_months"),
+                     "source": c.get("source"), "notes": c.get("notes")})
+    return rows
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+def rows_to_lines(rows: list[dict]) -> list[dict]:
+    """Editor rows -> scenario ``costs:`` entries (blank cells dropped; validation is the scenario's job).
+
+    ``applies_to``: all, api, self_host, rent, own, or option names separated by ";".
+    """
+    out = []
+    for r in rows or []:
+        if all(_blank(r.get(k)) for k in ROW_COLUMNS):
+            continue
+        c: dict = {}
+        for k in ("name", "kind", "month", "source", "notes"):
+            if not _blank(r.get(k)):
+                c[k] = str(r[k]).strip()
+        if not _blank(r.get("amount_usd")):
+            c["amount_usd"] = r["amount_usd"]
+        if not _blank(r.get("amortize_months")):
+            v = r["amortize_months"]
+            c["amortize_months"] = int(v) if isinstance(v, float) and v.is_integer() else v
+        a = r.get("applies_to")
+        if not _blank(a):
+            a = str(a).strip()
+            names = [x.strip() for x in a.split(";") if x.strip()]
+            c["applies_to"] = a if (len(names) == 1 and a in ("all", "api", "self_host", "rent", "own")) else names
+        if not _blank(r.get("first_month")) or not _blank(r.get("last_month")):
+            c["months"] = [None if _blank(r.get("first_month")) else str(r["first_month"]).strip(),
+                           None if _blank(r.get("last_month")) else str(r["last_month"]).strip()]
+        out.append(c)
+    return out
+
+
+__all__ = ["scenario_cost_line", "CostLineInputError", "lines_to_rows", "rows_to_lines", "ROW_COLUMNS"]

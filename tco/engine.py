@@ -185,8 +185,10 @@ def resolve_api_option(r: Resolver, i: int, o: Option) -> Optional[ApiParams]:
 
 
 def scenario_cost_lines(scenario: Scenario, name: str, kind: str, payment: str) -> tuple:
-    """The scenario's cost lines (``costs:``) that apply to option ``name`` (docs/methodology.md, section 10)."""
-    return tuple(c for c in scenario.costs if costs.cost_line_applies(c.applies_to, name, kind, payment))
+    """The scenario's cost lines (``costs:``) that apply to option ``name``, with their months as indices of the
+    horizon (:class:`tco.beyond_gpus.ResolvedCostLine`; docs/methodology.md, section 10)."""
+    return tuple(beyond_gpus.resolve_cost_line(c, scenario.start, scenario.months) for c in scenario.costs
+                 if costs.cost_line_applies(c.applies_to, name, kind, payment))
 
 
 def resolve_api_prices(r: Resolver, path: str, name: str, api_id: Optional[str], inline, key_prefix: str = ""
@@ -476,7 +478,6 @@ class Load:
     cached_input_share: float = 0.0  # [0-1] of input tokens read from the prompt cache
     batch_share: float = 0.0  # [0-1] of requests sent through a batch API
     cache_write_share: float = 0.0  # [0-1] of input tokens written to the prompt cache
-    start: str = ""  # first month YYYY-MM (cost lines with a month or a range need it)
 
     @property
     def total_tokens(self) -> Any:
@@ -498,8 +499,7 @@ def scenario_load(scenario: Scenario, requests_per_day: Optional[np.ndarray] = N
         hourly = None
         peak = workload.peak_rps(rpd, w.peak_to_average)
     return Load(requests, workload.monthly_tokens(requests, w.input_tokens), workload.monthly_tokens(requests, w.output_tokens),
-                peak, hourly, w.input_tokens, w.output_tokens, w.cached_input_share, w.batch_share, w.cache_write_share,
-                scenario.start)
+                peak, hourly, w.input_tokens, w.output_tokens, w.cached_input_share, w.batch_share, w.cache_write_share)
 
 
 @dataclass(frozen=True)
@@ -592,45 +592,247 @@ def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     return {k: np.asarray(v)[..., rows, :] for k, v in p.items()}
 
 
-def _flag_rows(p: dict[str, np.ndarray], key: str) -> np.ndarray:
-    """Row indices whose 0/1 flag ``key`` (an ``(n, 1)`` stacked array) is set."""
-    return np.flatnonzero(np.asarray(p[key])[..., 0] > 0)
-
-
-def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus) -> dict[str, np.ndarray]:
+def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, by_gpu: bool,
+               quantities: bool = True) -> dict[str, np.ndarray]:
     """Rental bill over slots of a month (the last axis): 1 slot of H = 730 h for a fixed fleet, 24 slots of
     D = 730 / 24 h for an autoscaled one. Reserved GPUs are billed every hour at the reserved price, the GPUs
-    above them at the on-demand (or spot) price (per GPU, or ceil(gpus / gpus_per_instance) instances).
+    above them at the on-demand (or spot) price (per GPU when ``by_gpu``, else ceil(gpus / gpus_per_instance)
+    instances).
     """
-    by_gpu = p["rent_by_gpu"] > 0  # (n, 1)
     res = np.asarray(reserved_gpus, dtype=float)[..., None]
     od = costs.on_demand_gpus(gpus_slots, res)
-    od_instances = costs.instances_needed(od, p["gpus_per_instance"][..., None])
-    p_gpu = np.asarray(p["usd_per_gpu_hour"], dtype=float)[..., None]
-    p_inst = np.asarray(p["usd_per_instance_hour"], dtype=float)[..., None]
-    od_cost = np.where(by_gpu, costs.hourly_sum(od * p_gpu, slot_hours), costs.hourly_sum(od_instances * p_inst, slot_hours))
     p_res = np.asarray(p["usd_per_gpu_hour_reserved"], dtype=float)
+    if by_gpu:
+        p_gpu = np.asarray(p["usd_per_gpu_hour"], dtype=float)[..., None]
+        od_cost = costs.hourly_sum(od * p_gpu, slot_hours)
+    else:
+        od_instances = costs.instances_needed(od, p["gpus_per_instance"][..., None])
+        p_inst = np.asarray(p["usd_per_instance_hour"], dtype=float)[..., None]
+        od_cost = costs.hourly_sum(od_instances * p_inst, slot_hours)
     used_res_h = costs.hourly_sum(costs.reserved_used_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
     unused_res_h = costs.hourly_sum(costs.reserved_unused_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
-    od_qty = np.where(by_gpu, costs.hourly_sum(od, slot_hours), costs.hourly_sum(od_instances, slot_hours))
-    has_res = np.asarray(p["reserved_gpus"], dtype=float) > 0  # the option has a commitment (in some month)
-    billed_od_gpu_h = np.where(by_gpu, costs.hourly_sum(od, slot_hours),
-                               costs.hourly_sum(od_instances * p["gpus_per_instance"][..., None], slot_hours))
-    return {
-        "rent": od_cost + used_res_h * p_res,
+    out = {"rent": od_cost + used_res_h * p_res, "reserved_unused": unused_res_h * p_res}
+    if quantities:
+        has_res = np.asarray(p["reserved_gpus"], dtype=float) > 0  # a commitment in some month (term: outside too)
+        if by_gpu:
+            od_qty = billed_od_gpu_h = costs.hourly_sum(od, slot_hours)
+        else:
+            od_qty = costs.hourly_sum(od_instances, slot_hours)
+            billed_od_gpu_h = costs.hourly_sum(od_instances * p["gpus_per_instance"][..., None], slot_hours)
         # GPU-hours (or instance-hours per instance without a commitment; with one: billed GPU-hours)
-        "rent_qty": np.where(has_res, used_res_h + billed_od_gpu_h, od_qty),
-        "reserved_unused": unused_res_h * p_res,
-        "reserved_unused_qty": unused_res_h,
-        "gpu_hours": costs.hourly_sum(gpus_slots, slot_hours),
-    }
+        out["rent_qty"] = np.where(has_res, used_res_h + billed_od_gpu_h, od_qty)
+        out["reserved_unused_qty"] = unused_res_h
+        out["gpu_hours"] = costs.hourly_sum(gpus_slots, slot_hours)
+    return out
 
 
-def _set_rows(full_like: np.ndarray, lead: tuple, n: int, months: int, rows: np.ndarray, values) -> np.ndarray:
-    """A writable ``lead + (n, months)`` copy of ``full_like`` with ``values`` written into ``rows`` (axis -2)."""
-    shape = np.broadcast_shapes(np.shape(full_like), lead + (n, months), np.shape(values)[:-2] + (n, months))
-    out = np.array(np.broadcast_to(full_like, shape), dtype=float)
-    out[..., rows, :] = values
+@dataclass(frozen=True)
+class RowGroup:
+    """Self-host rows computed together: they share the way to pay and the fleet features used, so one
+    kernel pass computes only what they need (no masks, no branch computed for nothing)."""
+
+    payment: str  # "rent" | "own"
+    by_gpu: bool = False  # rent priced per GPU-hour (else per instance-hour)
+    autoscale: bool = False
+    reserved: bool = False
+    hybrid: bool = False
+    refresh: bool = False
+    residual: bool = False
+    lead_time: bool = False
+    # issue 18 (docs/methodology.md, sections 11-13)
+    reserved_term: bool = False  # reserved GPUs committed for a fixed-price term
+    availability: bool = False  # replicas added for MTBF / repair time
+    startup: bool = False  # autoscale start-up lead billed
+    capital_charge: bool = False  # own: the capital_charge line item
+
+
+def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
+    """(group, row indices) of stacked self-host parameters (:func:`stack_self_host`), in first-row order."""
+    def flag(key: str) -> np.ndarray:
+        return np.asarray(p[key])[..., 0].reshape(-1) > 0
+
+    rent, by_gpu, auto = flag("is_rent"), flag("rent_by_gpu"), flag("autoscale")
+    reserved, hybrid, refresh = flag("reserved_gpus"), flag("is_hybrid"), flag("refresh")
+    residual, lead = flag("has_residual"), flag("lead_time_months")
+
+    def optional(key: str) -> np.ndarray:  # issue-18 flags (stacks built without them: never set)
+        return flag(key) if key in p else np.zeros(rent.shape[0], dtype=bool)
+
+    term, avail, start = optional("reserved_term_months"), optional("repair_hours"), optional("startup_minutes")
+    charge = optional("include_capital_charge")
+    groups: dict[RowGroup, list[int]] = {}
+    for i in range(rent.shape[0]):
+        if rent[i]:
+            g = RowGroup("rent", bool(by_gpu[i]), bool(auto[i]), bool(reserved[i]), bool(hybrid[i]),
+                         reserved_term=bool(term[i] and reserved[i]), availability=bool(avail[i]),
+                         startup=bool(start[i] and auto[i]))
+        else:
+            g = RowGroup("own", hybrid=bool(hybrid[i]), refresh=bool(refresh[i]), residual=bool(residual[i]),
+                         lead_time=bool(lead[i]), availability=bool(avail[i]), capital_charge=bool(charge[i]))
+        groups.setdefault(g, []).append(i)
+    return [(g, np.asarray(rows, dtype=int)) for g, rows in groups.items()]
+
+
+def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
+                           hourly_rps_mh: Optional[np.ndarray], group: RowGroup,
+                           quantities: bool = True, discount_rate=0.0) -> dict[str, np.ndarray]:
+    """Fleet and line items of one :class:`RowGroup` of stacked self-host parameters (``(..., g, 1)`` arrays; rent
+    and power prices may already carry their monthly trend, ``(..., g, months)``); outputs ``(..., g, months)``.
+
+    ``hourly_rps_mh`` [req/s], shape (months, 24), is the typical day of each month (given when the scenario
+    has a daily profile); autoscaled and hybrid rows need it. ``capacity_rps`` is the usable capacity (spot:
+    already x (1 - interruption_overhead)). Leading draw axes broadcast through. Outputs: replicas, gpus,
+    servers (own), gpu_hours (rent), fleet_rps and overflow_requests (hybrid), replicas_mh (autoscaled,
+    ``(..., g, months, 24)``) and the amount and quantity keys of the group's line items (tco.line_items);
+    quantities (and gpu_hours) only when ``quantities``.
+    """
+    out: dict[str, np.ndarray] = {}
+    if group.reserved_term:
+        p = _reserved_term_inputs(p, months, out)
+    reserved = p["reserved_gpus_m"] if group.reserved_term else p["reserved_gpus"]
+    cap, util, spare = p["capacity_rps"], p["target_utilization"], p["spare_replicas"]
+
+    def available(serving, axis_h: bool = False):
+        # availability (issue 18): ceil(serving / (1 - repair / (mtbf + repair))), before the spare replicas
+        if not group.availability:
+            return serving
+        mtbf, repair = p["mtbf_hours"], p["repair_hours"]
+        if axis_h:
+            mtbf, repair = mtbf[..., None], repair[..., None]
+        return costs.replicas_for_availability(serving, mtbf, repair)
+
+    if group.hybrid or group.autoscale:
+        if hourly_rps_mh is None:
+            raise EvaluationError("autoscaled and hybrid options need the workload's daily_profile")
+    if group.hybrid:
+        # a fixed serving fleet (base_replicas, or sized for an hour percentile of the day's load); the excess
+        # of each hour goes to the API
+        q_rps = workload.hour_percentile(hourly_rps_mh, p["hybrid_percentile"])  # (g, M)
+        sized = costs.replicas_needed(q_rps, cap, util, 0.0)
+        serving = np.where(p["base_replicas"] > 0, p["base_replicas"], sized)
+        fleet = costs.fleet_rps(serving, cap, util)  # [req/s]
+        replicas = available(serving) + spare
+        out["fleet_rps"] = fleet
+        out["overflow_requests"] = costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet))
+    elif group.availability:
+        replicas = available(costs.replicas_needed(peak_rps_m, cap, util, 0.0)) + spare
+    else:
+        replicas = costs.replicas_needed(peak_rps_m, cap, util, spare)
+    gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
+    if group.payment == "rent":
+        if group.autoscale:
+            # replicas for each hour of the typical day, (g, M, 24); the month's peak-hour fleet is reported
+            if group.availability:
+                replicas_mh = available(costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], 0.0,
+                                                              p["min_replicas"][..., None]), axis_h=True) + spare[..., None]
+            else:
+                replicas_mh = costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], spare[..., None],
+                                                    p["min_replicas"][..., None])
+            gpus_mh = costs.gpus_from_replicas(replicas_mh, p["gpus_per_replica"][..., None])
+            out.update(_rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, p, reserved, group.by_gpu, quantities))
+            if group.startup:
+                # start-up lead (issue 18): each replica added is billed startup_minutes before its hour
+                s_gh = costs.startup_gpu_hours(replicas_mh, p["gpus_per_replica"], p["startup_minutes"])
+                price = p["usd_per_gpu_hour"] if group.by_gpu else p["usd_per_instance_hour"] / p["gpus_per_instance"]
+                out["startup"], out["startup_qty"] = s_gh * price, s_gh
+            out["replicas_mh"] = replicas_mh
+            replicas = replicas_mh.max(axis=-1)
+            gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
+        elif group.reserved:
+            out.update(_rent_bill(gpus[..., None], HOURS_PER_MONTH, p, reserved, group.by_gpu, quantities))
+        elif group.by_gpu:  # the core always-on fleet, H hours a month
+            out["rent"] = costs.rent_cost_per_gpu(gpus, p["usd_per_gpu_hour"])
+            if quantities:
+                out["rent_qty"] = out["gpu_hours"] = gpus * HOURS_PER_MONTH
+        else:
+            out["rent"] = costs.rent_cost_per_instance(gpus, p["gpus_per_instance"], p["usd_per_instance_hour"])
+            if quantities:
+                out["rent_qty"] = costs.instances_needed(gpus, p["gpus_per_instance"]) * HOURS_PER_MONTH
+                out["gpu_hours"] = gpus * HOURS_PER_MONTH
+    else:
+        _own_items(out, gpus, p, group, quantities, discount_rate)
+    out["replicas"], out["gpus"] = replicas, gpus
+    out["staff"] = costs.staff_cost(p["staff_fte"][..., 0], fte_cost_per_year, months)
+    if quantities:
+        out["staff_qty"] = np.broadcast_to(p["staff_fte"], out["staff"].shape)
+    return out
+
+
+def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.ndarray], group: RowGroup,
+               quantities: bool, discount_rate=0.0) -> None:
+    """Owned servers: in service (the fleet never shrinks), bought lead_time months ahead, refreshed at the end of
+    their depreciation life, sold at retirement or the end of the horizon (residual)."""
+    owned = costs.owned_fleet(costs.servers_needed(gpus, p["gpus_per_server"]))
+    first_bought = costs.purchases(owned)
+    if group.lead_time:
+        first_bought = costs.purchases_with_lead_time(first_bought, p["lead_time_months"])
+    life = p["life_months"].astype(int)
+    bought = costs.refresh_purchases(first_bought, life) if group.refresh else first_bought
+    dep_servers = costs.depreciating_servers(bought, life)
+    price = p["server_price_usd"]
+    out["servers"] = owned
+    out["capex"] = costs.capex(bought, price)
+    out["depreciation"] = costs.depreciation(dep_servers, price, life)
+    out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
+    out["colo"] = costs.colo_cost(owned, p["server_power_kw"], p["colo_usd_per_kw_month"])
+    out["maintenance"] = costs.maintenance_cost(owned, price, p["maintenance_share_per_year"])
+    if group.capital_charge:
+        # cost of capital (issue 18): book value at the start of the month x monthly rate (accrual only)
+        bv = costs.book_value_start(bought, price, life)
+        rate = costs.monthly_rate(discount_rate)
+        out["capital_charge"] = costs.capital_charge(bv, rate[..., None] if np.ndim(rate) else discount_rate)
+        out["capital_charge_qty"] = bv
+    if group.residual:
+        retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
+        res_cash = costs.residual_cash(retired, owned[..., -1], price, p["residual_share"])
+        out["residual"] = res_cash
+        out["residual_accrual"] = costs.residual_accrual(res_cash, costs.book_value_end(bought, price, life))
+        if quantities:
+            retired_qty = retired.copy()
+            retired_qty[..., -1] += owned[..., -1]
+            out["residual_qty"] = retired_qty
+    if quantities:
+        out["capex_qty"], out["depreciation_qty"], out["maintenance_qty"] = bought, dep_servers, owned
+        out["power_qty"] = costs.energy_kwh(owned, p["server_power_kw"], p["power_load_factor"], p["pue"])
+        out["colo_qty"] = owned * p["server_power_kw"]
+
+
+def _overflow_items(k: dict[str, np.ndarray], p: dict[str, np.ndarray], load: "Load", rates: "Rates",
+                    months: int) -> None:
+    """A hybrid group's overflow requests billed like an API option at its overflow prices (api_overflow)."""
+    ov_prices = {key: np.asarray(p[f"overflow_{key}"]) for key in API_PRICE_KEYS}
+    ov_req = k["overflow_requests"]
+    ko = api_kernel(workload.monthly_tokens(ov_req, load.input_per_request),
+                    workload.monthly_tokens(ov_req, load.output_per_request),
+                    ov_prices, load.cached_input_share, load.batch_share, load.cache_write_share)
+    k["api_overflow"] = ko["api"] * price_trend_factor(months, rates.api_price_change_per_year)
+    k["api_overflow_qty"] = ko["api_qty"]
+
+
+def _group_trends(p: dict[str, np.ndarray], group: RowGroup, months: int, rates: "Rates") -> dict[str, np.ndarray]:
+    """The group's prices x their monthly trend factor (:func:`price_trend_factor`): the rent price it pays
+    (per GPU or per instance; reserved too) x the rent trend, owned servers' usd_per_kwh x the electricity trend."""
+    out = dict(p)
+    if group.payment == "rent":
+        f = price_trend_factor(months, rates.rent_price_change_per_year)
+        keys = ["usd_per_gpu_hour" if group.by_gpu else "usd_per_instance_hour"]
+        if group.reserved:
+            keys.append("usd_per_gpu_hour_reserved")
+    else:
+        f = price_trend_factor(months, rates.electricity_price_change_per_year)
+        keys = ["usd_per_kwh"]
+    for key in keys:
+        out[key] = p[key] * f
+    return out
+
+
+def _place(chunks: list[tuple[np.ndarray, Any]], n: int, months: int, lead: Optional[tuple] = None) -> np.ndarray:
+    """One ``lead + (n, months)`` array from (rows, values) chunks (zeros elsewhere)."""
+    if lead is None:
+        lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, v in chunks]) if chunks else ()
+    out = np.zeros(lead + (n, months))
+    for rows, v in chunks:
+        out[..., rows, :] = v
     return out
 
 
@@ -662,123 +864,25 @@ def _reserved_term_inputs(p: dict[str, np.ndarray], months: int, out: dict[str, 
 
 
 def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
-                     hourly_rps_mh: Optional[np.ndarray] = None, discount_rate=0.0) -> dict[str, np.ndarray]:
-    """Fleet and line items for stacked self-host options (:func:`stack_self_host`: ``(n, 1)`` arrays; rent and
-    power prices may already carry their monthly trend, ``(n, months)``). Non-applicable parameters are
-    ignored through the is_* masks; every line item is an exact zero for rows it does not apply to.
-
-    ``hourly_rps_mh`` [req/s], shape (months, 24), is the typical day of each month (given when the scenario
-    has a daily profile); autoscaled and hybrid options need it. ``capacity_rps`` is the usable capacity
-    (spot: already x (1 - interruption_overhead)). Leading draw axes broadcast through.
-    Outputs: replicas, gpus, servers, gpu_hours, fleet_rps, overflow_requests and each registered
-    self-host line item's amount and quantity keys (tco.line_items).
-    """
-    out: dict[str, np.ndarray] = {}
-    p = _reserved_term_inputs(p, months, out)
-    cap, util, spare = p["capacity_rps"], p["target_utilization"], p["spare_replicas"]
-    mtbf, repair = _param(p, "mtbf_hours", 1.0), _param(p, "repair_hours", 0.0)
-    # availability (issue 18): serving replicas / (1 - repair / (mtbf + repair)), rounded up, before the spares
-    replicas = costs.replicas_for_availability(costs.replicas_needed(peak_rps_m, cap, util, 0.0), mtbf, repair) + spare
-    is_rent, is_own = p["is_rent"], p["is_own"]
-    n = np.shape(is_rent)[-2]
-    hyb = _flag_rows(p, "is_hybrid") if hourly_rps_mh is not None else np.zeros(0, int)
-    if hyb.size:
-        # hybrid rows only: a fixed serving fleet (base_replicas, or sized for an hour percentile of the
-        # day's load); the excess of each hour goes to the API
-        sub = _rows(p, hyb)
-        c_h, u_h = sub["capacity_rps"], sub["target_utilization"]
-        q_rps = workload.hour_percentile(hourly_rps_mh, sub["hybrid_percentile"])  # (h, M)
-        sized = costs.replicas_needed(q_rps, c_h, u_h, 0.0)
-        base = sub["base_replicas"]
-        serving = np.where(base > 0, base, sized)
-        fleet = costs.fleet_rps(serving, c_h, u_h)  # [req/s]
-        lead = np.shape(fleet)[:-2]
-        serving_avail = costs.replicas_for_availability(serving, _param(sub, "mtbf_hours", 1.0), _param(sub, "repair_hours", 0.0))
-        replicas = _set_rows(replicas, lead, n, months, hyb, serving_avail + sub["spare_replicas"])
-        out["fleet_rps"] = _set_rows(costs.fleet_rps(replicas - spare, cap, util), lead, n, months, hyb, fleet)
-        out["overflow_requests"] = _set_rows(0.0, lead, n, months, hyb,
-                                             costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet)))
-    gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
-    out["replicas"], out["gpus"] = replicas, gpus
-    # rent: the core always-on fleet (one slot of H hours); autoscaled options follow the 24 hours of the day
-    bill = _rent_bill(gpus[..., None], HOURS_PER_MONTH, p, p["reserved_gpus_m"])
-    startup = np.zeros(np.shape(bill["rent"]))
-    startup_qty = np.zeros(np.shape(bill["rent"]))
-    auto_rows = _flag_rows(p, "autoscale") if hourly_rps_mh is not None else np.zeros(0, int)
-    if auto_rows.size:
-        # autoscaled rows only: replicas for each hour of the typical day, (a, M, 24)
-        sub = _rows(p, auto_rows)
-        serving_mh = costs.replicas_needed(hourly_rps_mh, sub["capacity_rps"][..., None], sub["target_utilization"][..., None],
-                                           0.0, sub["min_replicas"][..., None])
-        replicas_mh = costs.replicas_for_availability(serving_mh, _param(sub, "mtbf_hours", 1.0)[..., None],
-                                                      _param(sub, "repair_hours", 0.0)[..., None]) + sub["spare_replicas"][..., None]
-        gpus_mh = costs.gpus_from_replicas(replicas_mh, sub["gpus_per_replica"][..., None])
-        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, sub, sub["reserved_gpus_m"])
-        lead = np.shape(replicas_mh)[:-3]
-        bill = {k: _set_rows(v, lead, n, months, auto_rows, auto[k]) for k, v in bill.items()}
-        # start-up lead (issue 18): each replica added is billed startup_minutes before its hour
-        s_gh = costs.startup_gpu_hours(replicas_mh, sub["gpus_per_replica"], _param(sub, "startup_minutes", 0.0))
-        s_price = np.where(sub["rent_by_gpu"] > 0, sub["usd_per_gpu_hour"], sub["usd_per_instance_hour"] / sub["gpus_per_instance"])
-        startup = _set_rows(startup, lead, n, months, auto_rows, s_gh * s_price)
-        startup_qty = _set_rows(startup_qty, lead, n, months, auto_rows, s_gh)
-        out["auto_rows"], out["replicas_mh"] = auto_rows, replicas_mh  # (a, M, 24) for the rows in auto_rows
-        # the month's peak-hour fleet is what the JSON reports as replicas/gpus for autoscaled options
-        out["replicas"] = _set_rows(replicas, lead, n, months, auto_rows, replicas_mh.max(axis=-1))
-        out["gpus"] = costs.gpus_from_replicas(out["replicas"], p["gpus_per_replica"])
-    for k in ("rent", "rent_qty", "reserved_unused", "reserved_unused_qty", "gpu_hours"):
-        out[k] = is_rent * bill[k]
-    out["startup"], out["startup_qty"] = is_rent * startup, is_rent * startup_qty
-    for k in ("reserved_upfront", "reserved_upfront_accrual", "reserved_upfront_qty"):
-        out[k] = is_rent * out[k]
-    # own: servers in service (the fleet never shrinks), bought lead_time months ahead, refreshed at end of life
-    if np.any(is_own > 0):
-        _own_items(out, gpus, p, is_own, discount_rate)
-    else:
-        zero = np.zeros(np.shape(out["rent"]))
-        for k in ("servers", "capex", "capex_qty", "residual", "residual_accrual", "residual_qty", "depreciation",
-                  "depreciation_qty", "power", "power_qty", "colo", "colo_qty", "maintenance", "maintenance_qty",
-                  "capital_charge", "capital_charge_qty"):
-            out[k] = zero
-    out["staff"] = costs.staff_cost(p["staff_fte"][..., 0], fte_cost_per_year, months)
-    out["staff_qty"] = np.broadcast_to(p["staff_fte"], out["staff"].shape)
+                     hourly_rps_mh: Optional[np.ndarray] = None, quantities: bool = True) -> dict[str, np.ndarray]:
+    """Fleet and line items for every row of stacked self-host parameters (:func:`stack_self_host`), shape
+    ``(..., n, months)``: :func:`self_host_group_kernel` per :func:`row_groups` group, each output placed on its
+    rows (exact zeros on rows it does not apply to). ``replicas_mh`` (autoscaled rows only) is
+    ``(a, months, 24)`` for the rows listed in ``auto_rows``."""
+    n = np.shape(p["is_rent"])[-2]
+    chunks: dict[str, list] = {}
+    auto: list[tuple[np.ndarray, np.ndarray]] = []
+    for g, rows in row_groups(p):
+        k = self_host_group_kernel(peak_rps_m, _rows(p, rows), fte_cost_per_year, months, hourly_rps_mh, g, quantities)
+        if "replicas_mh" in k:
+            auto.append((rows, k.pop("replicas_mh")))
+        for key, v in k.items():
+            chunks.setdefault(key, []).append((rows, v))
+    out = {key: _place(ch, n, months) for key, ch in chunks.items()}
+    if auto:
+        out["auto_rows"] = np.concatenate([r for r, _ in auto])
+        out["replicas_mh"] = np.concatenate([v for _, v in auto], axis=-3)
     return out
-
-
-def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.ndarray], is_own: np.ndarray,
-               discount_rate=0.0) -> None:
-    """Owned-server line items into ``out`` (see :func:`self_host_kernel`)."""
-    needed = costs.servers_needed(gpus, p["gpus_per_server"])
-    owned = costs.owned_fleet(needed) * is_own
-    first_bought = costs.purchases_with_lead_time(costs.purchases(owned), p["lead_time_months"] * is_own)
-    life = p["life_months"].astype(int)
-    refresh = p["refresh"] * is_own
-    bought = np.where(refresh > 0, costs.refresh_purchases(first_bought, life), first_bought) if np.any(refresh > 0) else first_bought
-    dep_servers = costs.depreciating_servers(bought, life)
-    out["servers"] = owned
-    out["capex"] = costs.capex(bought, p["server_price_usd"])
-    out["capex_qty"] = bought
-    # cost of capital (issue 18): book value at the start of the month x monthly rate (accrual only)
-    bv = costs.book_value_start(bought, p["server_price_usd"], life)
-    rate = costs.monthly_rate(discount_rate)
-    include = _param(p, "include_capital_charge", 0.0) * is_own
-    out["capital_charge"] = include * costs.capital_charge(bv, rate[..., None] if np.ndim(rate) else discount_rate)
-    out["capital_charge_qty"] = include * bv
-    has_residual = p["has_residual"] * is_own
-    retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
-    res_cash = costs.residual_cash(retired, owned[..., -1], p["server_price_usd"], p["residual_share"] * is_own)
-    out["residual"] = has_residual * res_cash
-    out["residual_accrual"] = has_residual * costs.residual_accrual(res_cash, costs.book_value_end(bought, p["server_price_usd"], life))
-    retired_qty = retired.copy()
-    retired_qty[..., -1] += owned[..., -1]
-    out["residual_qty"] = has_residual * retired_qty
-    out["depreciation"] = costs.depreciation(dep_servers, p["server_price_usd"], life)
-    out["depreciation_qty"] = dep_servers
-    out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
-    out["power_qty"] = costs.energy_kwh(owned, p["server_power_kw"], p["power_load_factor"], p["pue"])
-    out["colo"] = costs.colo_cost(owned, p["server_power_kw"], p["colo_usd_per_kw_month"])
-    out["colo_qty"] = owned * p["server_power_kw"]
-    out["maintenance"] = costs.maintenance_cost(owned, p["server_price_usd"], p["maintenance_share_per_year"])
-    out["maintenance_qty"] = owned
 
 
 # ----------------------------------------------------------------------------------------------
@@ -804,14 +908,17 @@ class CoreOutput:
     n_options: int
     api_rows: np.ndarray  # option positions of the API rows
     self_host_rows: np.ndarray  # option positions of the self-host rows
-    items: dict[str, ItemArrays]  # registry order
+    items: dict[str, ItemArrays]  # registry order (empty when not asked for)
     cash: np.ndarray  # [USD per month] (..., n_options, M): sum of the items' cash in registry order
     accrual: np.ndarray  # [USD per month] (..., n_options, M)
-    kernel: dict[str, np.ndarray]  # raw self-host kernel outputs (fleet: replicas, gpus, servers, ...), rows = self_host_rows
+    #: the self-host fleet, rows in ``self_host`` order, ``(..., n_self_host, M)``: replicas, gpus, servers (0 when
+    #: rented), gpu_hours (0 when owned; with quantities), overflow_requests and fleet_rps (0 unless hybrid);
+    #: replicas_mh ``(a, M, 24)`` for the self-host rows listed in auto_rows (empty when not asked for)
+    kernel: dict[str, np.ndarray]
 
     def item_row(self, name: str, option: int) -> Optional[tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]:
-        """(cash, accrual, quantity) of line item ``name`` for option position ``option`` (no draw axis);
-        None when the item is computed for another kind of option."""
+        """(cash, accrual, quantity) of line item ``name`` for option position ``option``; None when the item is
+        not computed for that option (it does not apply: an exact zero)."""
         ia = self.items.get(name)
         if ia is None:
             return None
@@ -823,14 +930,14 @@ class CoreOutput:
         return ia.cash[..., j, :], ia.accrual[..., j, :], q
 
 
-def _group_items(group: str, params: Sequence[Any]) -> list[line_items.LineItemDef]:
-    return [d for d in line_items.items_for(params) if d.group == group]
+_FLEET_KEYS = ("replicas", "gpus", "servers", "gpu_hours", "overflow_requests", "fleet_rps")
 
 
 def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiParams] = (),
                        self_host: Sequence[SelfHostParams] = (), api_rows: Optional[Sequence[int]] = None,
                        self_host_rows: Optional[Sequence[int]] = None, api_stack: Optional[dict[str, np.ndarray]] = None,
-                       self_host_stack: Optional[dict[str, np.ndarray]] = None, quantities: bool = True) -> CoreOutput:
+                       self_host_stack: Optional[dict[str, np.ndarray]] = None, quantities: bool = True,
+                       items: bool = True, fleet: bool = True) -> CoreOutput:
     """THE compute core: every registered line item for API and self-host options over ``months``.
 
     ``api`` / ``self_host`` are the resolved records; ``api_rows`` / ``self_host_rows`` their positions in the
@@ -838,8 +945,10 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     of :func:`stack_api` / :func:`stack_self_host` (the batch analysis scales them by its draws); ``load`` and
     ``rates`` may carry a leading draw axis. Price trends are applied here: API prices x
     price_trend_factor(api rate), rent prices (incl. reserved) x rent factor, usd_per_kwh x electricity factor.
-    A hybrid option's overflow requests are billed like an API option at its overflow prices.
-    Totals add the line items in registry order, so every caller gets the same sums to the last bit.
+    Self-host rows are computed by :class:`RowGroup` (:func:`self_host_group_kernel`); a hybrid option's overflow
+    requests are billed like an API option at its overflow prices. Totals add the line items in registry order,
+    so every caller gets the same sums to the last bit. ``items`` / ``fleet`` / ``quantities``: whether to
+    return the per-item arrays, the fleet and the quantities (Monte Carlo needs only the totals).
     """
     api, self_host = list(api), list(self_host)
     n_api, n_sh = len(api), len(self_host)
@@ -847,122 +956,166 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     sh_rows = n_api + np.arange(n_sh) if self_host_rows is None else np.asarray(self_host_rows, dtype=int)
     n = n_api + n_sh
     M = months
-    results: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
-    kernel: dict[str, np.ndarray] = {}
+    defs = line_items.items_for(api + self_host)
+    # (option positions, kernel outputs, records) of every group of rows computed together
+    blocks: list[tuple[np.ndarray, dict[str, np.ndarray], list, np.ndarray]] = []
     if n_api:
         prices = api_stack if api_stack is not None else stack_api(api)
-        api_f = price_trend_factor(M, rates.api_price_change_per_year)
-        results["api"] = (api_rows, api_kernel(load.input_tokens, load.output_tokens, {k: v * api_f for k, v in prices.items()},
-                                               load.cached_input_share, load.batch_share, load.cache_write_share))
+        k = api_kernel(load.input_tokens, load.output_tokens, prices, load.cached_input_share, load.batch_share,
+                       load.cache_write_share)
+        k["api"] = k["api"] * price_trend_factor(M, rates.api_price_change_per_year)  # every price follows the trend
+        blocks.append((api_rows, k, api, np.arange(n_api)))
+    if n_api and any(p.cost_lines for p in api):
+        cost_line_outputs(blocks[0][1], api, load, M)
     if n_sh:
         stacked = self_host_stack if self_host_stack is not None else stack_self_host(self_host)
-        stacked = apply_self_host_trends(stacked, M, rates.rent_price_change_per_year,
-                                         rates.electricity_price_change_per_year)
-        kernel = self_host_kernel(load.peak_rps, stacked, rates.fte_cost_per_year, M, load.hourly_rps, rates.discount_rate)
-        hyb = _flag_rows(stacked, "is_hybrid") if "overflow_requests" in kernel else np.zeros(0, int)
-        if hyb.size:
-            api_f = price_trend_factor(M, rates.api_price_change_per_year)
-            ov_prices = {k: np.asarray(stacked[f"overflow_{k}"])[..., hyb, :] * api_f for k in API_PRICE_KEYS}
-            ov_req = kernel["overflow_requests"][..., hyb, :]
-            ko = api_kernel(workload.monthly_tokens(ov_req, load.input_per_request),
-                            workload.monthly_tokens(ov_req, load.output_per_request),
-                            ov_prices, load.cached_input_share, load.batch_share, load.cache_write_share)
-            lead = np.shape(ko["api"])[:-2]
-            kernel["api_overflow"] = _set_rows(0.0, lead, n_sh, M, hyb, ko["api"])
-            kernel["api_overflow_qty"] = _set_rows(0.0, lead, n_sh, M, hyb, ko["api_qty"])
-        results["self_host"] = (sh_rows, kernel)
-    if any(p.cost_lines for p in api + self_host):
-        all_rows = np.arange(n)
-        results["all"] = (all_rows, cost_line_kernel(load, M, api, self_host, api_rows, sh_rows,
-                                                     kernel, stacked if n_sh else None))
-    group_params = {"api": api, "self_host": self_host, "all": api + self_host}
-    items: dict[str, ItemArrays] = {}
-    cash_parts: dict[str, list] = {"api": [], "self_host": [], "all": []}
-    acc_parts: dict[str, list] = {"api": [], "self_host": [], "all": []}
-    for d in line_items.items_for(api + self_host):
-        if d.group not in results:
+        for g, idx in row_groups(stacked):
+            sub = _group_trends(_rows(stacked, idx), g, M, rates)
+            recs = [self_host[i] for i in idx]
+            lines = any(p.cost_lines for p in recs)  # cost lines count GPUs and servers from the quantities
+            k = self_host_group_kernel(load.peak_rps, sub, rates.fte_cost_per_year, M, load.hourly_rps, g,
+                                       quantities or lines, rates.discount_rate)
+            if g.hybrid:
+                _overflow_items(k, sub, load, rates, M)
+            if lines:
+                cost_line_outputs(k, recs, load, M, sub, g)
+            blocks.append((sh_rows[idx], k, recs, idx))
+    cash_chunks, acc_chunks = [], []
+    item_chunks: dict[str, list] = {}
+    for rows, k, recs, _ in blocks:
+        cash_parts, acc_parts = [], []
+        for d in defs:
+            if not any(d.applies(p) for p in recs):
+                continue  # no option of the block has it: an exact zero
+            if d.amount_key not in k or (d.accrual_key and d.accrual_key not in k):
+                raise EvaluationError(f"line item {d.name!r}: the {d.group} kernel has no output {d.amount_key!r}")
+            amount = k[d.amount_key]
+            acc_amount = k[d.accrual_key] if d.accrual_key else amount
+            if d.cash:
+                cash_parts.append(amount)
+            if d.accrual:
+                acc_parts.append(acc_amount)
+            if items:
+                item_chunks.setdefault(d.name, []).append(
+                    (rows, amount if d.cash else 0.0, acc_amount if d.accrual else 0.0,
+                     k[d.quantity_key] if quantities else None))
+        cash_chunks.append((rows, cash_parts))
+        acc_chunks.append((rows, acc_parts))
+    lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, ps in cash_chunks + acc_chunks for v in ps]) if blocks else ()
+    out_items: dict[str, ItemArrays] = {}
+    for d in defs:
+        ch = item_chunks.get(d.name)
+        if not ch:
             continue
-        rows, k = results[d.group]
-        if not any(d.applies(p) for p in group_params[d.group]):
-            continue  # no option has it: an exact zero everywhere
-        if d.amount_key not in k:
-            raise EvaluationError(f"line item {d.name!r}: the {d.group} kernel has no output {d.amount_key!r}")
-        amount = k[d.amount_key]
-        acc_amount = k[d.accrual_key] if d.accrual_key else amount
-        shape = np.broadcast_shapes(np.shape(amount), np.shape(acc_amount), (len(rows), M))
-        zero = np.broadcast_to(0.0, shape)
-        cash = np.broadcast_to(amount, shape) if d.cash else zero
-        acc = np.broadcast_to(acc_amount, shape) if d.accrual else zero
-        if d.cash:
-            cash_parts[d.group].append(cash)
-        if d.accrual:
-            acc_parts[d.group].append(acc)
-        qty = np.broadcast_to(k[d.quantity_key], np.broadcast_shapes(np.shape(k[d.quantity_key]), (len(rows), M))) \
-            if quantities else None
-        items[d.name] = ItemArrays(d, rows, cash, acc, qty)
+        rows = np.concatenate([c[0] for c in ch])
+        shape = (len(rows), M)
 
-    def total(parts: dict[str, list]) -> np.ndarray:
-        sums = {g: _sum(ps) for g, ps in parts.items() if g in results}
-        lead = np.broadcast_shapes(*[np.shape(s)[:-2] for s in sums.values()]) if sums else ()
-        out = np.zeros(lead + (n, M))
-        for g, s in sums.items():
-            out[..., results[g][0], :] += s  # the groups api and self_host are disjoint; "all" adds to both
-        return out
+        def cat(pos: int) -> np.ndarray:
+            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            if len(parts) == 1:
+                return parts[0]
+            lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
+            return np.concatenate([np.broadcast_to(x, lead_i + np.shape(x)[-2:]) for x in parts], axis=-2)
 
-    return CoreOutput(M, n, api_rows, sh_rows, items, total(cash_parts), total(acc_parts), kernel)
+        c_arr, a_arr = cat(1), cat(2)
+        q_arr = cat(3) if quantities else None
+        assert c_arr.shape[-2:] == shape
+        out_items[d.name] = ItemArrays(d, rows, c_arr, a_arr, q_arr)
+    kernel: dict[str, np.ndarray] = {}
+    if fleet and n_sh:
+        sh_blocks = [(idx, k) for _, k, _, idx in blocks[1 if n_api else 0:]]
+        for key in _FLEET_KEYS:
+            parts = [(idx, k[key]) for idx, k in sh_blocks if key in k]
+            if parts:
+                kernel[key] = _place(parts, n_sh, M)
+        auto = [(idx, k["replicas_mh"]) for idx, k in sh_blocks if "replicas_mh" in k]
+        if auto:
+            kernel["auto_rows"] = np.concatenate([i for i, _ in auto])
+            kernel["replicas_mh"] = np.concatenate([v for _, v in auto], axis=-3)
+    cash_total = _totals(cash_chunks, n, M, lead)
+    return CoreOutput(M, n, api_rows, sh_rows, out_items, cash_total, _totals(acc_chunks, n, M, lead, cash_chunks, cash_total),
+                      kernel)
 
 
-def cost_line_kernel(load: Load, months: int, api: Sequence[ApiParams], self_host: Sequence[SelfHostParams],
-                     api_rows: np.ndarray, sh_rows: np.ndarray, kernel: dict[str, np.ndarray],
-                     stacked: Optional[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """The scenario's cost lines (issue 18; docs/methodology.md, section 10) for every option, rows = option
-    positions: ``cost_line:<name>`` [USD per month] (cash), ``...:accrual`` and ``...:qty``, exact zeros for
-    options a line does not apply to. GPUs billed and servers/instances come from the self-host kernel."""
-    n = len(api) + len(self_host)
-    M = months
+def _totals(chunks: list[tuple[np.ndarray, list]], n: int, months: int, lead: tuple,
+            same_as: Optional[list] = None, same_total: Optional[np.ndarray] = None) -> np.ndarray:
+    """``lead + (n, months)`` totals: for each (rows, parts) block, parts[0] + parts[1] + ... (left to right,
+    the same sum as :func:`_sum`) written on its rows; 0 on rows of no block. Consecutive rows are summed in
+    place in the output (no temporary arrays). A block whose parts are the very arrays of block ``same_as``
+    (accrual = cash: API, rent) is copied from ``same_total``."""
+    covered = sum(len(r) for r, _ in chunks)
+    out = np.empty(lead + (n, months)) if covered == n else np.zeros(lead + (n, months))
+    for b, (rows, parts) in enumerate(chunks):
+        if same_as is not None and len(parts) == len(same_as[b][1]) and all(x is y for x, y in zip(parts, same_as[b][1])):
+            out[..., rows, :] = same_total[..., rows, :]
+            continue
+        if len(rows) and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+            view = out[..., int(rows[0]):int(rows[0]) + len(rows), :]
+            if not parts:
+                view[...] = 0.0
+                continue
+            if len(parts) == 1:
+                view[...] = parts[0]
+            else:
+                np.add(parts[0], parts[1], out=view)
+            for x in parts[2:]:
+                np.add(view, x, out=view)
+        else:
+            out[..., rows, :] = _sum(parts)
+    return out
+
+
+def cost_line_outputs(k: dict[str, np.ndarray], recs: Sequence[OptionParams], load: Load, months: int,
+                      p: Optional[dict[str, np.ndarray]] = None, group: Optional[RowGroup] = None) -> None:
+    """The scenario's cost lines (issue 18; docs/methodology.md, section 10) of one block of rows into its kernel
+    outputs ``k``: ``cost_line:<name>`` [USD per month] (cash), ``...:accrual`` and ``...:qty``, shape
+    ``(..., rows, months)``, exact zeros on rows a line does not apply to. GPUs billed and servers/instances come
+    from the block's self-host outputs (``p``, ``group``: its stacked parameters; None for API rows)."""
+    g, M = len(recs), months
 
     def draws(a) -> tuple:  # leading draw axes of a load array ((..., 1, M) with draws, (M,) without)
         return np.shape(a)[:-2] if np.ndim(a) >= 3 else ()
 
+    gpus_billed = servers = np.zeros((g, M))
+    if p is not None and group is not None:
+        if group.payment == "rent":
+            rent_gh = np.asarray(k["rent_qty"], dtype=float) * (1.0 if (group.by_gpu or group.reserved)
+                                                                 else p["gpus_per_instance"])
+            rent_gh = rent_gh + k.get("reserved_unused_qty", 0.0)
+            gpus_billed = beyond_gpus.rent_gpus_billed(rent_gh)
+            servers = k["replicas"] if group.by_gpu else rent_gh / HOURS_PER_MONTH / p["gpus_per_instance"]
+        else:
+            gpus_billed = k["servers"] * p["gpus_per_server"]
+            servers = k["servers"]
     lead = np.broadcast_shapes(draws(load.requests), draws(load.input_tokens), draws(load.output_tokens),
-                               np.shape(kernel["gpus"])[:-2] if self_host else ())
+                               np.shape(gpus_billed)[:-2], np.shape(servers)[:-2])
+    gpus_billed = np.broadcast_to(gpus_billed, lead + (g, M))
+    servers = np.broadcast_to(servers, lead + (g, M))
 
-    def per_option(a) -> np.ndarray:  # a load array as lead + (M,)
+    def per_row(a) -> np.ndarray:  # a load array as lead + (M,)
         a = np.asarray(a, dtype=float)
         return np.broadcast_to(a if np.ndim(a) < 3 else a[..., 0, :], lead + (M,))
 
-    req, inp, outp = per_option(load.requests), per_option(load.input_tokens), per_option(load.output_tokens)
-    gpus_billed = np.zeros(lead + (n, M))
-    servers = np.zeros(lead + (n, M))
-    if self_host:
-        rent_gh = np.where((stacked["rent_by_gpu"] > 0) | (stacked["reserved_gpus"] > 0), kernel["rent_qty"],
-                           kernel["rent_qty"] * stacked["gpus_per_instance"]) + kernel["reserved_unused_qty"]
-        is_rent, is_own = stacked["is_rent"], stacked["is_own"]
-        gpus_billed[..., sh_rows, :] = is_rent * beyond_gpus.rent_gpus_billed(rent_gh) \
-            + is_own * kernel["servers"] * stacked["gpus_per_server"]
-        instances = np.where(stacked["rent_by_gpu"] > 0, kernel["replicas"],
-                             rent_gh / HOURS_PER_MONTH / stacked["gpus_per_instance"])
-        servers[..., sh_rows, :] = is_rent * instances + is_own * kernel["servers"]
-    rows = {**{int(pos): p for pos, p in zip(api_rows, api)}, **{int(pos): p for pos, p in zip(sh_rows, self_host)}}
+    req, inp, outp = per_row(load.requests), per_row(load.input_tokens), per_row(load.output_tokens)
     out: dict[str, np.ndarray] = {}
-    for pos in range(n):
-        p = rows[pos]
-        for item in beyond_gpus.cost_line_items(p.cost_lines, load.start, M, "", p.kind, p.payment,
+    for j, rec in enumerate(recs):
+        for item in beyond_gpus.cost_line_items(rec.cost_lines, "", M, "", rec.kind, rec.payment,
                                                 requests_m=req, input_tokens_m=inp, output_tokens_m=outp,
-                                                gpus_billed_m=gpus_billed[..., pos, :], servers_m=servers[..., pos, :],
+                                                gpus_billed_m=gpus_billed[..., j, :], servers_m=servers[..., j, :],
                                                 check_applies=False):
             key = line_items.cost_line_key(item.name)
             for suffix, arr in (("", item.cash_usd), (":accrual", item.accrual_usd), (":qty", item.quantity)):
                 if key + suffix not in out:
-                    out[key + suffix] = np.zeros(lead + (n, M))
-                out[key + suffix][..., pos, :] = arr
-    return out
-
+                    out[key + suffix] = np.zeros(lead + (g, M))
+                out[key + suffix][..., j, :] = arr
+    k.update(out)
 
 def _sum(parts: list) -> Any:
-    """0 + parts[0] + parts[1] + ... (left to right: the same floating-point sum everywhere)."""
-    s: Any = 0.0
-    for x in parts:
+    """parts[0] + parts[1] + ... (left to right: the same floating-point sum everywhere; 0.0 when empty)."""
+    if not parts:
+        return 0.0
+    s = parts[0]
+    for x in parts[1:]:
         s = s + x
     return s
 

@@ -384,7 +384,7 @@ def cost_options(ctx: SearchContext, params: Sequence[ApiParams | SelfHostParams
     api_rows = [i for i, p in enumerate(params) if p.kind == "api"]
     sh_rows = [i for i, p in enumerate(params) if p.kind == "self_host"]
     core = compute_line_items(ctx.load, ctx.rates, ctx.scenario.months, [params[i] for i in api_rows],
-                              [params[i] for i in sh_rows], api_rows, sh_rows, quantities=quantities)
+                              [params[i] for i in sh_rows], api_rows, sh_rows, quantities=quantities, items=quantities)
     return core, summarise(core, ctx.load, ctx.rates.discount_rate)
 
 
