@@ -59,7 +59,7 @@ class LineItem:
     accrual_usd: np.ndarray  # [USD per month]
     quantity: np.ndarray  # [unit per month]
     unit: str
-    definition: Optional[line_items.LineItemDef] = None  # its registry entry (cost lines: the family's item)
+    focus: Optional[line_items.FocusMapping] = None  # its FOCUS mapping (from the registry; picklable)
 
 
 @dataclass(frozen=True)
@@ -1217,7 +1217,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             if not ia.item.applies(p):
                 continue
             c, a, q = core.item_row(name, n)
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p), ia.item)
+            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p), ia.item.focus)
         fleet, extra = None, {}
         if n in fleets:
             j = fleets[n]

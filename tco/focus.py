@@ -84,8 +84,7 @@ def focus_rows(result: Result) -> list[list[str]]:
         for m, label in enumerate(result.months):
             start, end = period(label)
             for k, li in enumerate(o.line_items.values()):
-                d = li.definition if li.definition is not None else line_item(li.name)
-                fm = d.focus
+                fm = li.focus if li.focus is not None else line_item(li.name).focus
                 if li.unit not in PRICING_UNITS:
                     raise ValueError(f"line item {li.name!r}: unit {li.unit!r} has no FOCUS PricingUnit (tco.line_items)")
                 provider, service = provider_and_service(result, o, li.name)
