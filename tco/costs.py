@@ -146,7 +146,7 @@ def staff_cost(staff_fte, fte_cost_per_year, months: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Traffic and fleet dynamics (issue 5; restated in docs/methodology_traffic.md).
+# Traffic and fleet dynamics (restated in docs/methodology_traffic.md).
 # Hourly arrays have the 24 hours of a typical day on the last axis, months just before it.
 
 

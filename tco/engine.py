@@ -442,23 +442,6 @@ def price_trend_factor(months: int, change_per_year) -> np.ndarray:
     return np.power(1.0 + r, m / 12.0)
 
 
-def apply_self_host_trends(p: dict[str, np.ndarray], months: int, rent_change_per_year,
-                           electricity_change_per_year) -> dict[str, np.ndarray]:
-    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h, reserved USD/GPU-h]
-    and usd_per_kwh [USD/kWh] multiplied month by month by their price trend factor (their shape becomes
-    ``(..., n, months)``).
-    """
-    out = dict(p)
-    rent_f = price_trend_factor(months, rent_change_per_year)
-    power_f = price_trend_factor(months, electricity_change_per_year)
-    out["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * rent_f
-    out["usd_per_instance_hour"] = p["usd_per_instance_hour"] * rent_f
-    if "usd_per_gpu_hour_reserved" in p:
-        out["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * rent_f
-    out["usd_per_kwh"] = p["usd_per_kwh"] * power_f
-    return out
-
-
 # ----------------------------------------------------------------------------------------------
 # Load and rates: the scenario-wide inputs of the core
 
@@ -651,26 +634,32 @@ def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
     def flag(key: str) -> np.ndarray:
         return np.asarray(p[key])[..., 0].reshape(-1) > 0
 
-    rent, by_gpu, auto = flag("is_rent"), flag("rent_by_gpu"), flag("autoscale")
-    reserved, hybrid, refresh = flag("reserved_gpus"), flag("is_hybrid"), flag("refresh")
-    residual, lead = flag("has_residual"), flag("lead_time_months")
+    rent = flag("is_rent")
 
     def optional(key: str) -> np.ndarray:  # issue-18 flags (stacks built without them: never set)
         return flag(key) if key in p else np.zeros(rent.shape[0], dtype=bool)
 
-    term, avail, start = optional("reserved_term_months"), optional("repair_hours"), optional("startup_minutes")
-    charge = optional("include_capital_charge")
-    groups: dict[RowGroup, list[int]] = {}
-    for i in range(rent.shape[0]):
-        if rent[i]:
-            g = RowGroup("rent", bool(by_gpu[i]), bool(auto[i]), bool(reserved[i]), bool(hybrid[i]),
-                         reserved_term=bool(term[i] and reserved[i]), availability=bool(avail[i]),
-                         startup=bool(start[i] and auto[i]))
-        else:
-            g = RowGroup("own", hybrid=bool(hybrid[i]), refresh=bool(refresh[i]), residual=bool(residual[i]),
-                         lead_time=bool(lead[i]), availability=bool(avail[i]), capital_charge=bool(charge[i]))
-        groups.setdefault(g, []).append(i)
-    return [(g, np.asarray(rows, dtype=int)) for g, rows in groups.items()]
+    names = ("rent_by_gpu", "autoscale", "reserved_gpus", "is_hybrid", "refresh", "has_residual", "lead_time_months")
+    extra = ("reserved_term_months", "repair_hours", "startup_minutes", "include_capital_charge")  # issue 18
+    flags = np.stack([rent] + [flag(k) for k in names] + [optional(k) for k in extra], axis=-1)  # (n, 12)
+    # features that do not apply to the way to pay are ignored (rent: no refresh/residual/lead time; own: no
+    # per-GPU price, autoscaling or reservation)
+    flags[:, 1:4] &= rent[:, None]
+    flags[:, 5:8] &= ~rent[:, None]
+    flags[:, 8] &= flags[:, 3]  # a reserved term needs reserved GPUs (rented)
+    flags[:, 10] &= flags[:, 2]  # start-up lead: autoscaled rows only
+    flags[:, 11] &= ~rent  # capital charge: owned rows only
+    codes = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    out = []
+    for u in np.argsort(first):  # groups in first-row order
+        f = flags[first[u]]
+        g = RowGroup("rent", bool(f[1]), bool(f[2]), bool(f[3]), bool(f[4]), reserved_term=bool(f[8]),
+                     availability=bool(f[9]), startup=bool(f[10])) if f[0] else \
+            RowGroup("own", hybrid=bool(f[4]), refresh=bool(f[5]), residual=bool(f[6]), lead_time=bool(f[7]),
+                     availability=bool(f[9]), capital_charge=bool(f[11]))
+        out.append((g, np.flatnonzero(inverse.reshape(-1) == u)))
+    return out
 
 
 def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
@@ -956,7 +945,7 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     sh_rows = n_api + np.arange(n_sh) if self_host_rows is None else np.asarray(self_host_rows, dtype=int)
     n = n_api + n_sh
     M = months
-    defs = line_items.items_for(api + self_host)
+    defs = line_items.items_for(list({id(p): p for p in api + self_host}.values()))
     # (option positions, kernel outputs, records) of every group of rows computed together
     blocks: list[tuple[np.ndarray, dict[str, np.ndarray], list, np.ndarray]] = []
     if n_api:
@@ -984,8 +973,9 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     item_chunks: dict[str, list] = {}
     for rows, k, recs, _ in blocks:
         cash_parts, acc_parts = [], []
+        uniq = list({id(p): p for p in recs}.values())  # candidates share records: ask each one once
         for d in defs:
-            if not any(d.applies(p) for p in recs):
+            if not any(d.applies(p) for p in uniq):
                 continue  # no option of the block has it: an exact zero
             if d.amount_key not in k or (d.accrual_key and d.accrual_key not in k):
                 raise EvaluationError(f"line item {d.name!r}: the {d.group} kernel has no output {d.amount_key!r}")

@@ -380,3 +380,45 @@ def _make_cost_line(family_name: str) -> LineItemDef:
 
 
 register_family(LineItemFamily(prefix="cost_line", names_in=_cost_line_names, make=_make_cost_line))
+
+
+# ----------------------------------------------------------------------------------------------
+# Documentation generated from the registry (docs/methodology.md, between the markers below)
+
+DOC_START = "<!-- line-items:start (generated from tco/line_items.py: python -m tco.line_items) -->"
+DOC_END = "<!-- line-items:end -->"
+
+
+def markdown_table() -> str:
+    """The registry as a markdown table: views, units, FOCUS mapping, description."""
+    lines = ["| Line item | Cash | Accrual | Unit (FOCUS PricingUnit) | FOCUS ChargeCategory (amount < 0) | "
+             "ChargeFrequency | ServiceCategory | What it is |", "|---|---|---|---|---|---|---|---|"]
+    for d in REGISTRY.values():
+        fm = d.focus
+        units = ", ".join(f"{u} (`{PRICING_UNITS[u]}`)" for u in d.units)
+        lines.append(f"| `{d.name}` | {'yes' if d.cash else 'no'} | {'yes' if d.accrual else 'no'} | {units} | "
+                     f"`{fm.charge_category}` (`{fm.negative_category}`) | `{fm.charge_frequency}` | "
+                     f"`{fm.service_category}` | {d.description} |")
+    return "\n".join(lines)
+
+
+def update_doc(path: str) -> bool:
+    """Rewrite the generated block of ``path``; True when it changed. Raises ValueError without the markers."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if DOC_START not in text or DOC_END not in text:
+        raise ValueError(f"{path}: markers {DOC_START!r} .. {DOC_END!r} not found")
+    head, rest = text.split(DOC_START, 1)
+    _, tail = rest.split(DOC_END, 1)
+    new = f"{head}{DOC_START}\n{markdown_table()}\n{DOC_END}{tail}"
+    if new != text:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(new)
+    return new != text
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the docs
+    import pathlib
+
+    doc = pathlib.Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
+    print(f"{doc}: {'updated' if update_doc(str(doc)) else 'up to date'}")

@@ -208,3 +208,11 @@ def test_no_module_imports_a_private_name_from_another():
                     and node.attr.startswith("_") and not node.attr.startswith("__"):
                 offenders.append(f"{f.relative_to(ROOT)}:{node.lineno} uses {node.value.id}.{node.attr}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_methodology_table_is_generated_from_the_registry():
+    text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
+    block = text.split(line_items.DOC_START, 1)[1].split(line_items.DOC_END, 1)[0].strip()
+    assert block == line_items.markdown_table(), "stale: run python -m tco.line_items"
+    for name in REGISTRY:
+        assert f"`{name}`" in (ROOT / "docs" / "finance.md").read_text(encoding="utf-8") or f"`{name}`" in block
