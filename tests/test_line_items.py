@@ -216,3 +216,14 @@ def test_methodology_table_is_generated_from_the_registry():
     assert block == line_items.markdown_table(), "stale: run python -m tco.line_items"
     for name in REGISTRY:
         assert f"`{name}`" in (ROOT / "docs" / "finance.md").read_text(encoding="utf-8") or f"`{name}`" in block
+
+
+def test_focus_billing_currency_is_an_iso_code(cat):
+    """BillingCurrency is the scenario's ISO 4217 code (focus-validator's BillingCurrency_IsCurrencyCode, here
+    without the validator's venv)."""
+    import re
+
+    s = every_item_scenario().model_dump()
+    s["finance"] = {"currency": "EUR", "usd_to_currency": 0.9}
+    rows = rows_of(to_focus_csv(evaluate(parse_scenario(s), cat)))
+    assert rows and all(re.fullmatch(r"[A-Z]{3}", r["BillingCurrency"]) and r["BillingCurrency"] == "EUR" for r in rows)
