@@ -211,3 +211,21 @@ def test_cost_line_definitions_are_complete():
         assert (d.focus.charge_category, d.focus.charge_frequency, d.unit) == (category, frequency, unit)
         assert unit in line_items.PRICING_UNITS
     assert line_items.get("cost_line:per_server_month:N").unit_of(type("P", (), {"payment": "rent"})()) == "instance-months"
+
+
+def test_availability_on_a_hybrid_fleet_keeps_the_overflow(cat):
+    # base_replicas 10 serve within plan; MTBF 96 h / repair 24 h -> ceil(10 / 0.8) = 13 replicas (+ 0 spare) are
+    # billed, while the API still takes only what 10 replicas cannot (expected available capacity)
+    doc = copy.deepcopy(DOC)
+    doc.pop("costs")
+    doc["workload"] = {"requests_per_day": 100_000, "input_tokens": 100, "output_tokens": 50,
+                       "daily_profile": [1.0] * 12 + [3.0] * 12}
+    hyb = {**SH, "capacity_rps_per_replica": 0.1, "base_replicas": 10, "rent": {"usd_per_gpu_hour": 2},
+           "overflow": {"prices": {"input": 1, "output": 2}}}
+    doc["options"] = [{"name": "H", "self_host": {**hyb, "availability": {"mtbf_hours": 96, "repair_hours": 24}}},
+                      {"name": "H0", "self_host": hyb}]
+    r = evaluate(parse_scenario(doc), cat)
+    assert_allclose(r.option("H").replicas, 13)
+    assert_allclose(r.option("H0").replicas, 10)
+    assert_allclose(r.option("H").line_items["api_overflow"].cash_usd, r.option("H0").line_items["api_overflow"].cash_usd)
+    assert_allclose(r.option("H").line_items["rent"].cash_usd, 13 * 730 * 2)
