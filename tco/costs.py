@@ -114,7 +114,7 @@ def depreciating_servers(bought_m, life_months) -> np.ndarray:
 def depreciation(depreciating_m, server_price_usd, life_months) -> np.ndarray:
     """Straight-line depreciation [USD] (accrual only) = depreciating servers x server_price / life_months.
 
-    Each server is written off over ``life_months`` = 12 x depreciation_years months from its purchase month.
+    Each server is written off over ``life_months`` = round(12 x depreciation_years) months from its purchase month.
     """
     return np.asarray(depreciating_m, dtype=float) * (np.asarray(server_price_usd, dtype=float) / np.asarray(life_months, dtype=float))
 

@@ -89,7 +89,8 @@ def test_an_incomplete_item_is_refused():
         line_items.register(base)
 
 
-def test_every_item_is_computed_by_the_core(result):
+def test_every_item_is_computed_by_the_core(result, cat):
+    assert result.catalog_version == cat.version() and result.catalog_version
     seen = {n for o in result.options for n in o.line_items}
     assert seen == set(REGISTRY)
     for o in result.options:
