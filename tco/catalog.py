@@ -197,7 +197,7 @@ class ServerEntry(Entry):
 
 class FineTuningOffer(BaseModel):
     """An API offer's fine-tuning prices: training per 1M training tokens, and the fine-tuned model's
-    inference prices [USD / 1M tokens] (docs/methodology.md#11-fine-tuning-tcofine_tuningpy)."""
+    inference prices [USD / 1M tokens] (docs/methodology.md#14-fine-tuning-tcofine_tuningpy)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -307,6 +307,56 @@ class AssumptionEntry(Entry):
     high: Optional[float] = Field(None, description="High end of the plausible range.")
 
 
+COST_LINE_KINDS = ("one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                   "per_million_tokens", "per_request")  # the same list as tco.scenario.COST_LINE_KINDS
+
+
+class CostLineEntry(Entry):
+    """A sourced cost beyond GPUs the app offers as a one-click scenario cost line (docs/data.md).
+
+    Exactly one of ``amount_usd`` (in the units of ``line_kind``), ``share_of_server_capex`` (a
+    per_server_month line: share x server price / depreciation months) or ``usd_per_gb`` (a
+    per_million_tokens line: USD/GB x workload.egress_gb_per_million_tokens).
+    """
+
+    name: str = Field(min_length=1, max_length=100, description="Line-item name the scenario line gets.")
+    category: Literal["software licence", "networking", "egress", "storage", "observability", "compliance",
+                      "set-up"] = Field(description="What kind of cost it is.")
+    line_kind: Literal["one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                       "per_million_tokens", "per_request"] = Field(description="The scenario cost line's kind.")
+    amount_usd: Optional[float] = Field(None, ge=0, description="[USD] per the unit of line_kind.")
+    share_of_server_capex: Optional[float] = Field(None, gt=0, le=1, description="Share of the server price [0-1] (per_server_month).")
+    usd_per_gb: Optional[float] = Field(None, ge=0, description="[USD/GB] data sent out (per_million_tokens).")
+    unit: str = Field(min_length=1, description="Unit of the published figure, as the source states it.")
+    applies_to: Literal["all", "api", "self_host", "rent", "own"] = Field("all", description="Default option group.")
+    amortize_months: Optional[int] = Field(None, ge=1, le=600, description="one_off: accrual spread over this many months.")
+    low: Optional[float] = Field(None, ge=0, description="Low end of the published range, in the units of the value used.")
+    high: Optional[float] = Field(None, ge=0, description="High end of the published range, in the units of the value used.")
+    confidence: str = Field("medium", description="high | medium | low, as the source warrants.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "CostLineEntry":
+        given = [f for f in ("amount_usd", "share_of_server_capex", "usd_per_gb") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError(f"needs exactly one of amount_usd, share_of_server_capex, usd_per_gb; got {given or 'none'}")
+        if self.share_of_server_capex is not None and self.line_kind != "per_server_month":
+            raise ValueError("share_of_server_capex needs line_kind per_server_month")
+        if self.usd_per_gb is not None and self.line_kind != "per_million_tokens":
+            raise ValueError("usd_per_gb needs line_kind per_million_tokens")
+        if self.amortize_months is not None and self.line_kind != "one_off":
+            raise ValueError("amortize_months applies to line_kind one_off only")
+        if self.line_kind in ("per_gpu_month", "per_gpu_year", "per_server_month") and self.applies_to == "api":
+            raise ValueError(f"a {self.line_kind} line needs GPUs or servers; applies_to api has none")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        return self
+
+    @property
+    def value(self) -> float:
+        """The figure used: amount_usd, share_of_server_capex or usd_per_gb."""
+        return next(v for v in (self.amount_usd, self.share_of_server_capex, self.usd_per_gb) if v is not None)
+
+
 #: catalog name -> (file name, entry schema)
 CATALOGS: dict[str, tuple[str, type[Entry]]] = {
     "models": ("models.yaml", ModelEntry),
@@ -316,7 +366,10 @@ CATALOGS: dict[str, tuple[str, type[Entry]]] = {
     "apis": ("api_offers.yaml", ApiOfferEntry),
     "profiles": ("profiles.yaml", ProfileEntry),
     "assumptions": ("assumptions.yaml", AssumptionEntry),
+    "cost_lines": ("cost_lines.yaml", CostLineEntry),
 }
+#: Catalogs a data directory may leave out (an absent file is an empty catalog).
+OPTIONAL_CATALOGS = ("profiles", "cost_lines")
 #: The YAML top-level key of each catalog file.
 TOP_KEYS = {
     "models": "models",
@@ -326,6 +379,7 @@ TOP_KEYS = {
     "apis": "api_offers",
     "profiles": "profiles",
     "assumptions": "assumptions",
+    "cost_lines": "cost_lines",
 }
 
 #: Assumption ids the engine reads as defaults (a test checks they all exist in data/).
@@ -356,6 +410,7 @@ class Catalog:
     apis: dict[str, ApiOfferEntry]
     profiles: dict[str, ProfileEntry]
     assumptions: dict[str, AssumptionEntry]
+    cost_lines: dict[str, CostLineEntry] = field(default_factory=dict)
     data_dir: str = ""
     files: dict[str, str] = field(default_factory=dict)  # catalog name -> file path shown in messages
     extra: dict[str, Any] = field(default_factory=dict)  # room for later catalogs (quality, ...)
@@ -514,7 +569,7 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
         if path.exists():
             entries += [(shown, e) for e in _parse_entries(path, shown, TOP_KEYS[name], schema, problems,
                                                            rejected=rejected[name])]
-        elif name != "profiles":
+        elif name not in OPTIONAL_CATALOGS:
             problems.append(Problem(shown, None, None, "catalog file is missing"))
             rejected[name].add("*")
         if name == "profiles" and (data_dir / "profiles").is_dir():
@@ -584,5 +639,6 @@ __all__ = [
     "Catalog", "load_catalog", "CATALOGS", "TOP_KEYS", "REQUIRED_ASSUMPTIONS", "Entry", "ModelEntry",
     "GpuEntry", "RentalOfferEntry", "ServerEntry", "ApiOfferEntry", "FineTuningOffer", "ProfileEntry", "ProfilePoint",
     "Stats", "AssumptionEntry", "weight_memory_gb", "kv_bytes_per_token", "parse_as_of",
-    "format_validation_error", "PRECISIONS", "DEFAULT_DATA_DIR",
+    "format_validation_error", "PRECISIONS", "DEFAULT_DATA_DIR", "CostLineEntry", "OPTIONAL_CATALOGS",
+    "COST_LINE_KINDS",
 ]

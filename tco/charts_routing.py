@@ -1,5 +1,5 @@
 """Route charts: the cumulative cost of each route against its largest part alone (pure: Result in,
-Figure out; docs/methodology.md section 12)."""
+Figure out; docs/methodology.md section 15)."""
 from __future__ import annotations
 
 import numpy as np

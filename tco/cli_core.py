@@ -23,7 +23,7 @@ def register(sub, import_sub) -> None:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("list", help="list what a catalog holds, with source and as-of")
-    p.add_argument("what", choices=["models", "gpus", "offers", "servers", "apis", "profiles", "assumptions"])
+    p.add_argument("what", choices=list(_LIST_COLUMNS))
     p.add_argument("--data", default=None)
     p.add_argument("--format", default="table", choices=["table", "json"])
     p.set_defaults(func=cmd_list)
@@ -90,6 +90,7 @@ _LIST_COLUMNS = {
     "apis": ["id", "provider", "serves_model", "input", "output", "cached_input"],
     "profiles": ["id", "model", "gpu", "gpus", "precision", "scenario"],
     "assumptions": ["id", "value", "unit", "kind"],
+    "cost_lines": ["id", "category", "line_kind", "value", "unit", "applies_to", "kind"],
 }
 
 

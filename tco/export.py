@@ -105,6 +105,10 @@ def to_json_dict(result: Result) -> dict:
             "npv_usd": _num(o.npv_usd),
             "usd_per_million_tokens": _num(o.usd_per_million_tokens),
             "break_even_month": o.break_even_month,
+            **({"economic_usd_per_gpu_hour": _num(o.economic_usd_per_gpu_hour)}
+               if o.economic_usd_per_gpu_hour is not None else {}),
+            **({"commitment_after_horizon_usd": _num(o.commitment_after_horizon_usd)}
+               if o.commitment_after_horizon_usd is not None else {}),
             "capacity_rps_per_replica": _num(cap.rps) if cap else None,
             "capacity_source": cap.source if cap else None,
             "notes": list(o.notes) + (list(cap.notes) if cap else []),

@@ -1,4 +1,4 @@
-"""Fine-tuning: training compute, GPUs, run schedule and cost (docs/methodology.md, section 11).
+"""Fine-tuning: training compute, GPUs, run schedule and cost (docs/methodology.md, section 14).
 
 Conventions: FLOPs are floating-point operations (not per second); TFLOPS are 1e12 FLOP/s of dense
 BF16 tensor throughput; parameters in billions (``*_params_b``) as in data/models.yaml; memory in GB
@@ -263,9 +263,9 @@ def plan_runs(ft, scenario, option, catalog, params: dict, path: str) -> FineTun
            f"{m_file}: {model.id}"),
         _a("fine_tuning_bf16_tflops", gpu.bf16_tflops, "TFLOPS", "catalog", gpu.source, gpu.as_of, f"{g_file}: {gpu.id}"),
         _a("fine_tuning_flops_per_run", flops, "FLOP", "default",
-           f"{FLOPS_PER_PARAM_TOKEN[ft.method]:g} x P_active x tokens x epochs (docs/methodology.md section 11)"),
+           f"{FLOPS_PER_PARAM_TOKEN[ft.method]:g} x P_active x tokens x epochs (docs/methodology.md section 14)"),
         _a("fine_tuning_memory_gb", round(mem, 3), "GB", "default",
-           "training state (docs/methodology.md section 11)"),
+           "training state (docs/methodology.md section 14)"),
     ]
     price, origin, src, as_of, ref = _gpu_hour_price(ft, sh, catalog, params, path)
     used.append(_a("fine_tuning_gpu_hour_usd", round(price, 6), "USD/GPU-hour", origin, src, as_of, ref))

@@ -95,8 +95,7 @@ def focus_rows(result: Result) -> list[list[str]]:
             start, end = period(label)
             for k, (src, li) in enumerate(entries):
                 pricing = PRICING_CATEGORY.get(src.params.pricing, "Standard") if src.payment == "rent" else "Standard"
-                d = line_item(li.name)
-                fm = d.focus
+                fm = li.focus if li.focus is not None else line_item(li.name).focus  # cost lines carry their own
                 if li.unit not in PRICING_UNITS:
                     raise ValueError(f"line item {li.name!r}: unit {li.unit!r} has no FOCUS PricingUnit (tco.line_items)")
                 provider, service = provider_and_service(result, src, li.name)

@@ -75,6 +75,14 @@ PRICING_UNITS = {
     "kW-months": "Kilowatt-Months",
     "FTE": "FTE-Months",
     "1M training tokens": "1000000 Tokens",
+    # issue 18: cost lines, capital charge
+    "one-off": "Units",
+    "months": "Months",
+    "GPU-months": "GPU-Months",
+    "server-months": "Server-Months",
+    "instance-months": "Instance-Months",
+    "requests": "Requests",
+    "USD book value": "Dollars",
 }
 
 
@@ -101,7 +109,9 @@ class LineItemDef:
     name: str
     description: str
     unit: str  # unit of the monthly quantity (the default when ``unit_for`` is given)
-    group: str  # "api" | "self_host": which kernel computes it; "any": both; "route": route options (tco.routing)
+    #: "api" | "self_host": which kernel computes it; "any": both; "route": route options (tco.routing);
+    #: "all": cost lines, every option (tco.engine.cost_line_kernel)
+    group: str
     cash: bool  # counts in the cash view
     accrual: bool  # counts in the accrual view
     amount_key: str  # kernel output [USD per month]: the cash amount (and the accrual amount unless accrual_key)
@@ -132,7 +142,7 @@ class LineItemFamily:
 
 #: which options compute an item: the API or the self-host kernel, both ("any"), or route options, whose items
 #: are their parts' items plus their own (tco.engine.evaluate_route)
-GROUPS = ("api", "self_host", "any", "route")
+GROUPS = ("api", "self_host", "any", "route", "all")
 
 REGISTRY: dict[str, LineItemDef] = {}
 FAMILIES: dict[str, LineItemFamily] = {}
@@ -316,7 +326,7 @@ register(LineItemDef(
     quantity_key="api_overflow_qty", applies=lambda p: _is_self_host(p) and p.is_hybrid,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Overflow API tokens",
                        negative_category="Credit")))
-# issue 19 (docs/methodology.md sections 11-12)
+# issue 19 (docs/methodology.md sections 14-15)
 register(LineItemDef(
     name="fine_tuning", description="Fine-tuning runs of a fine_tuned option, in the run months (self-hosted: "
     "GPU-hours x price; API: training tokens x the provider's price)", unit="GPU-hours", group="any", cash=True,
@@ -332,6 +342,75 @@ register(LineItemDef(
     applies=lambda p: getattr(p, "kind", "") == "route" and p.router_usd_per_million_tokens is not None,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Router / gateway",
                        negative_category="Credit")))
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 18: cost of capital, reserved terms, autoscale start-up (docs/methodology.md, sections 11-13)
+
+register(LineItemDef(
+    name="reserved_upfront", description="Reserved term: the upfront share of the commitment, paid in cash in the "
+    "start month and accrued evenly over the term", unit="GPU-hours", group="self_host", cash=True, accrual=True,
+    amount_key="reserved_upfront", accrual_key="reserved_upfront_accrual", quantity_key="reserved_upfront_qty",
+    applies=lambda p: _rents(p) and p.has_reserved_term,
+    focus=FocusMapping("Purchase", "One-Time", "Compute", "Reserved GPU term, upfront payment",
+                       negative_category="Credit")))
+register(LineItemDef(
+    name="startup", description="Autoscale: GPU-hours billed while new replicas start, ahead of the hourly ramp",
+    unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="startup", quantity_key="startup_qty",
+    applies=lambda p: _rents(p) and p.has_startup,
+    focus=FocusMapping("Usage", "Usage-Based", "Compute", "GPU rental while replicas start", negative_category="Credit")))
+register(LineItemDef(
+    name="capital_charge", description="Cost of capital tied up in owned servers: book value at the start of the month "
+    "x ((1 + discount_rate)^(1/12) - 1) (accrual view only)", unit="USD book value", group="self_host", cash=False,
+    accrual=True, amount_key="capital_charge", quantity_key="capital_charge_qty",
+    applies=lambda p: _owns(p) and p.include_capital_charge,
+    focus=FocusMapping("Usage", "Recurring", "Other", "Cost of capital (book value x monthly rate)",
+                       negative_category="Credit")))
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 18: the scenario's cost lines (``costs:``), one dynamic item per line, named by the line's ``name``.
+# Family names are ``cost_line:<kind>:<name>``; the item itself (and every output) carries the plain name.
+
+#: cost-line kind -> (ChargeCategory, ChargeFrequency, unit)
+COST_LINE_KINDS = {
+    "one_off": ("Purchase", "One-Time", "one-off"),
+    "monthly": ("Usage", "Recurring", "months"),
+    "per_gpu_month": ("Usage", "Recurring", "GPU-months"),
+    "per_gpu_year": ("Usage", "Recurring", "GPU-months"),
+    "per_server_month": ("Usage", "Recurring", "server-months"),
+    "per_million_tokens": ("Usage", "Usage-Based", "1M tokens"),
+    "per_request": ("Usage", "Usage-Based", "requests"),
+}
+
+
+def cost_line_key(name: str) -> str:
+    """Kernel key of a cost line's cash amount (accrual: + ':accrual', quantity: + ':qty')."""
+    return f"cost_line:{name}"
+
+
+def _cost_line_names(p) -> list[str]:
+    return [f"cost_line:{c.kind}:{c.name}" for c in getattr(p, "cost_lines", ())]
+
+
+def _server_month_unit(p) -> str:
+    """A per_server_month line counts instances on rented options, servers on owned ones."""
+    return "instance-months" if getattr(p, "payment", "") == "rent" else "server-months"
+
+
+def _make_cost_line(family_name: str) -> LineItemDef:
+    _, kind, name = family_name.split(":", 2)
+    category, frequency, unit = COST_LINE_KINDS[kind]
+    key = cost_line_key(name)
+    return LineItemDef(
+        name=name, description=f"Cost line ({kind.replace('_', ' ')}) from the scenario", unit=unit, group="all",
+        cash=True, accrual=True, amount_key=key, accrual_key=key + ":accrual", quantity_key=key + ":qty",
+        applies=lambda p: name in {c.name for c in getattr(p, "cost_lines", ())},
+        unit_for=_server_month_unit if kind == "per_server_month" else None,
+        focus=FocusMapping(category, frequency, "Other", name, negative_category="Credit"))
+
+
+register_family(LineItemFamily(prefix="cost_line", names_in=_cost_line_names, make=_make_cost_line))
 
 
 # ----------------------------------------------------------------------------------------------

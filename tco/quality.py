@@ -356,7 +356,7 @@ ROUTE_VIA = "route (approximation)"
 def route_quality(item: Any, catalog: Catalog, quality: Quality, cost: Optional[dict] = None) -> OptionQuality:
     """Quality of an evaluated route option (engine OptionResult with ``parts`` and ``quality_weights``):
     the weighted mean of its members' Elo (tco.routing.route_elo), an approximation (``via`` says so;
-    docs/methodology.md section 12). Unknown when a member with weight > 0 has no comparable figure."""
+    docs/methodology.md section 15). Unknown when a member with weight > 0 has no comparable figure."""
     by_name = {pr.name: option_quality(pr.result, catalog, quality) for pr in item.parts}
     names = [n for n, _ in item.quality_weights]
     weights = [w for _, w in item.quality_weights]

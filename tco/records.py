@@ -49,6 +49,7 @@ class ApiParams:
     service: str = ""
     notes: tuple[str, ...] = ()
     fine_tuning: Optional[Any] = None  # tco.fine_tuning.FineTuningPlan of a fine_tuned option (issue 19)
+    cost_lines: tuple = ()  # the scenario's cost lines (tco.scenario.CostLine) that apply to this option
 
     kind = "api"
     payment = "api"
@@ -100,8 +101,25 @@ class SelfHostParams:
     base_replicas: float = 0.0  # [replicas] fixed serving fleet; 0 = sized for hybrid_percentile
     hybrid_percentile: float = 1.0  # [0-1] hour percentile of the day's load the fleet is sized for
     fine_tuning: Optional[Any] = None  # tco.fine_tuning.FineTuningPlan of a fine_tuned option (issue 19)
+    # issue 18: costs beyond GPUs, cost of capital, reserved terms, availability (docs/methodology.md 10-13)
+    cost_lines: tuple = ()  # the scenario's cost lines (tco.scenario.CostLine) that apply to this option
+    include_capital_charge: bool = False  # own: the accrual-only capital_charge line item
+    mtbf_hours: float = 1.0  # [h] replica mean time between failures (neutral with repair_hours 0)
+    repair_hours: float = 0.0  # [h] replica repair time; 0 = no availability haircut
+    startup_minutes: float = 0.0  # [min] autoscale: a new replica is billed this long before it serves
+    reserved_term_months: int = 0  # [months] 0 = no reserved term (reserved GPUs billed hourly every month)
+    reserved_upfront_share: float = 0.0  # [0-1] of the term's commitment paid in the start month
+    reserved_term_start: int = 0  # [month index] first month of the term
 
     kind = "self_host"
+
+    @property
+    def has_reserved_term(self) -> bool:
+        return self.reserved_term_months > 0 and self.reserved_gpus > 0
+
+    @property
+    def has_startup(self) -> bool:
+        return self.autoscale and self.startup_minutes > 0
 
     @property
     def is_hybrid(self) -> bool:

@@ -135,7 +135,7 @@ def propose_routes(scenario, catalog, candidates: Sequence[Any], quality=None,
     out = [p for p in out if p not in dearer]
     note = (f"{len(out)} cascades of {len(cheap)} cheap x {len(strong)} strong candidates meet the floor "
             f"({spec.label}) under the route quality approximation (weighted mean of Elo; docs/methodology.md "
-            f"section 12) for less than the cheapest single candidate meeting it")
+            f"section 15) for less than the cheapest single candidate meeting it")
     if dearer:
         note += f"; {len(dearer)} more cost at least as much and are not listed"
     if skipped:

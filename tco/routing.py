@@ -1,5 +1,5 @@
 """Routes: traffic split over options, or cascaded from a cheap option to a better one
-(docs/methodology.md, section 12).
+(docs/methodology.md, section 15).
 
 A route has members (option, share of requests):
 * split: each part serves ``share`` of every month's requests (shares sum to 1);

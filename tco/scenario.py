@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from . import line_items
 from .catalog import format_validation_error
 from .exceptions import Problem, ScenarioError
 from .safeyaml import YamlLoadError, dump_yaml, load_yaml_file, load_yaml_text
@@ -123,6 +124,9 @@ class Workload(_Model):
     mix: Optional[list[MixBucket]] = Field(
         None, min_length=1, max_length=20,
         description="Request-size mix: buckets {share, input_tokens, output_tokens}, shares summing to 1 (optimizer).")
+    egress_gb_per_million_tokens: Optional[float] = Field(
+        None, ge=0, le=1e6,
+        description="Data sent out per 1M (input + output) tokens [GB / 1M tokens]; needed by an egress cost line.")
 
     @field_validator("mix")
     @classmethod
@@ -199,6 +203,8 @@ class Finance(_Model):
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of XLSX and FOCUS exports.")
     usd_to_currency: float = Field(1.0, gt=0, le=1e6, description="Units of `currency` per USD (one rate for the horizon).")
     fiscal_year_start_month: int = Field(1, ge=1, le=12, description="First calendar month of the fiscal year (1 = January).")
+    include_capital_charge: bool = Field(
+        False, description="Owned options: add the accrual-only capital_charge line item (book value x monthly cost of capital).")
 
     @model_validator(mode="after")
     def _usd_rate(self) -> "Finance":
@@ -231,6 +237,26 @@ class PartialApiPrices(_Model):
     batch_output: Optional[float] = Field(None, ge=0, le=1e6)
 
 
+class ReservedTerm(_Model):
+    """A reserved-capacity commitment (docs/methodology.md, "Reserved terms")."""
+
+    term_months: int = Field(ge=1, le=120, description="Length of the commitment [months].")
+    upfront_share: float = Field(0.0, ge=0, le=1, description="Share of the commitment paid in cash in the start month [0-1].")
+    start: Optional[str] = Field(None, description="First month of the term, YYYY-MM (default: the scenario start).")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> Optional[str]:
+        return None if v is None else parse_month(v)
+
+
+class Availability(_Model):
+    """Per-replica interruptions: the fleet adds replicas so expected available capacity covers the peak."""
+
+    mtbf_hours: float = Field(gt=0, le=1e7, description="Mean time between failures of one replica [h].")
+    repair_hours: float = Field(ge=0, le=1e5, description="Mean time to bring a failed replica back [h].")
+
+
 class Rent(_Model):
     offer: Optional[str] = Field(None, description="Rental offer id (catalog).")
     pricing: Literal["on_demand", "spot", "reserved"] = Field("on_demand", description="Which catalog price of the offer.")
@@ -243,9 +269,17 @@ class Rent(_Model):
     usd_per_gpu_hour_reserved: Optional[float] = Field(None, ge=0, le=1e4, description="[USD / reserved GPU-hour]")
     interruption_overhead: Optional[float] = Field(
         None, ge=0, lt=1, description="spot: share of capacity held against interruptions [0-1).")
+    reserved_term: Optional[ReservedTerm] = Field(
+        None, description="A fixed-price commitment for reserved_gpus over term_months (upfront share, payments past the horizon).")
+    startup_minutes: Optional[float] = Field(
+        None, ge=0, le=1440, description="autoscale: minutes a new replica needs before it serves; billed ahead of each ramp [min].")
 
     @model_validator(mode="after")
     def _traffic_fields(self) -> "Rent":
+        if self.reserved_term is not None and not self.reserved_gpus:
+            raise ValueError("reserved_term needs reserved_gpus > 0")
+        if self.startup_minutes is not None and not self.autoscale:
+            raise ValueError("startup_minutes needs autoscale: true (a fixed fleet starts once)")
         if self.min_replicas is not None and not self.autoscale:
             raise ValueError("min_replicas needs autoscale: true")
         if self.interruption_overhead is not None and self.pricing != "spot":
@@ -319,6 +353,8 @@ class SelfHost(_Model):
     base_replicas: Optional[int] = Field(None, ge=1, le=100000, description="Hybrid: serving replicas (spare excluded).")
     size_for_hour_percentile: Optional[float] = Field(
         None, gt=0, le=1, description="Hybrid: size the fleet for this percentile of the day's hourly load.")
+    availability: Optional[Availability] = Field(
+        None, description="Replica MTBF and repair time; adds replicas before the spare ones (docs/methodology.md).")
 
     @model_validator(mode="after")
     def _rent_or_own(self) -> "SelfHost":
@@ -447,6 +483,88 @@ class QualityFloor(_Model):
         return self
 
 
+#: Kinds of a cost line (docs/methodology.md, "Costs beyond GPUs").
+COST_LINE_KINDS = ("one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                   "per_million_tokens", "per_request")
+#: Option groups a cost line can apply to (or a list of option names).
+COST_LINE_GROUPS = ("all", "api", "self_host", "rent", "own")
+#: Line-item names the engine uses itself: a cost line may not take one (compared case-insensitively).
+#: The engine's registry (tco.line_items.REGISTRY) is checked too, so items other modules register are covered.
+BUILTIN_LINE_ITEM_NAMES = ("api", "rent", "capex", "depreciation", "power", "colo", "maintenance", "staff",
+                           "reserved_unused", "api_overflow", "residual", "capital_charge", "reserved_upfront", "reserved_commitment",
+                           "startup", "fine_tuning", "router", "total")
+_PER_FLEET_KINDS = ("per_gpu_month", "per_gpu_year", "per_server_month")
+
+
+class CostLine(_Model):
+    """A cost beyond GPUs: licence, networking, audit, egress, set-up... (docs/scenario.md, ``costs``)."""
+
+    name: str = Field(min_length=1, max_length=100, description="Line-item name in every output (unique).")
+    kind: Literal["one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                  "per_million_tokens", "per_request"] = Field(description="How the amount becomes a monthly cost.")
+    amount_usd: float = Field(ge=0, le=1e12, description="[USD] per the kind's unit (per GPU-year, per 1M tokens, ...).")
+    applies_to: Union[Literal["all", "api", "self_host", "rent", "own"], list[str]] = Field(
+        "all", description="all | api | self_host | rent | own, or a list of option names.")
+    month: Optional[str] = Field(None, description="one_off: the month it is paid, YYYY-MM (default: the start).")
+    months: Optional[list[str]] = Field(None, description="Recurring kinds: [first, last] months (YYYY-MM) it runs.")
+    amortize_months: Optional[int] = Field(
+        None, ge=1, le=600, description="one_off: spread the accrual evenly over this many months from its month.")
+    notes: Optional[str] = Field(None, max_length=2000, description="Free text.")
+    source: Optional[str] = Field(None, max_length=2000, description="Where the amount comes from.")
+
+    @field_validator("month", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> Optional[str]:
+        return None if v is None else parse_month(v)
+
+    @field_validator("months", mode="before")
+    @classmethod
+    def _range(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, (list, tuple)) or len(v) != 2:
+            raise ValueError(f"must be a range [first, last] of two months YYYY-MM, got {v!r}")
+        first, last = parse_month(v[0]), parse_month(v[1])
+        if month_index(first, last) < 0:
+            raise ValueError(f"first month {first} is after last month {last}")
+        return [first, last]
+
+    @field_validator("applies_to", mode="before")
+    @classmethod
+    def _applies(cls, v: Any) -> Any:
+        if isinstance(v, str) and v not in COST_LINE_GROUPS:
+            raise ValueError(f"must be one of {', '.join(COST_LINE_GROUPS)} or a list of option names, got {v!r}")
+        if isinstance(v, (list, tuple)):
+            if not v:
+                raise ValueError("a list of option names must not be empty")
+            if any(not isinstance(x, str) or not x for x in v):
+                raise ValueError(f"must be option names (text), got {v!r}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if v.strip() != v or not v.strip():
+            raise ValueError(f"must not start or end with spaces, got {v!r}")
+        if v.lower() in BUILTIN_LINE_ITEM_NAMES or v.lower() in {n.lower() for n in line_items.REGISTRY}:
+            raise ValueError(f"'{v}' is a built-in line item; choose another name")
+        return v
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> "CostLine":
+        if self.kind == "one_off":
+            if self.months is not None:
+                raise ValueError("months (a range) applies to recurring kinds; a one_off line uses month")
+        else:
+            if self.month is not None:
+                raise ValueError(f"month applies to kind one_off; a {self.kind} line uses months: [first, last]")
+            if self.amortize_months is not None:
+                raise ValueError("amortize_months applies to kind one_off only")
+        if self.kind in _PER_FLEET_KINDS and self.applies_to == "api":
+            raise ValueError(f"a {self.kind} line needs GPUs or servers; applies_to api has none")
+        return self
+
+
 class Scenario(_Model):
     name: str = Field("Scenario", min_length=1, max_length=200)
     start: str = Field(description="First month, YYYY-MM.")
@@ -458,6 +576,8 @@ class Scenario(_Model):
     options: list[Option] = Field(min_length=1, max_length=100)
     quality_floor: Optional[QualityFloor] = Field(None, description="Mark options below this quality (docs/quality.md).")
     fine_tuning: Optional[FineTuning] = Field(None, description="Fine-tuning runs for options with fine_tuned: true.")
+    costs: list[CostLine] = Field(default_factory=list, max_length=200,
+                                  description="Costs beyond GPUs, each its own line item (docs/scenario.md).")
 
     @field_validator("start", mode="before")
     @classmethod
@@ -531,11 +651,46 @@ class Scenario(_Model):
         by_name = {o.name: o for o in self.options}
         return [(by_name[m] if isinstance(m, str) else m, share) for m, share in option.route.members()]
 
+    def _cost_lines(self) -> "Scenario":
+        names: set[str] = set()
+        options = {o.name for o in self.options}
+        last = self.months - 1
+        for k, c in enumerate(self.costs):
+            where = f"costs[{k}] ({c.name})"
+            if c.name.lower() in names:
+                raise ValueError(f"{where}: cost line names must be unique (case-insensitive); '{c.name}' appears twice")
+            names.add(c.name.lower())
+            if isinstance(c.applies_to, list):
+                unknown = [x for x in c.applies_to if x not in options]
+                if unknown:
+                    raise ValueError(f"{where}: applies_to: unknown option name(s) {unknown}; options are {sorted(options)}")
+            if c.month is not None and not 0 <= month_index(self.start, c.month) <= last:
+                raise ValueError(f"{where}: month {c.month} is outside the horizon {self.start} .. "
+                                 f"{month_labels(self.start, self.months)[-1]}")
+            if c.months is not None:
+                a, b = (month_index(self.start, m) for m in c.months)
+                if b < 0 or a > last:
+                    raise ValueError(f"{where}: months {c.months[0]} .. {c.months[1]} lie outside the horizon {self.start} .. "
+                                     f"{month_labels(self.start, self.months)[-1]}: the line would never apply")
+        for o in self.options:
+            sh = o.self_host
+            term = sh.rent.reserved_term if sh is not None and sh.rent is not None else None
+            if term is not None and term.start is not None and not 0 <= month_index(self.start, term.start) < self.months:
+                raise ValueError(f"option '{o.name}': self_host.rent.reserved_term.start {term.start} is outside the horizon "
+                                 f"{self.start} .. {month_labels(self.start, self.months)[-1]}")
+        return self
+
     def month_labels(self) -> list[str]:
         return month_labels(self.start, self.months)
 
     def to_dict(self) -> dict:
-        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        d = self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        # issue-18 fields left at their defaults are omitted, so older scenarios serialise as before
+        if not d.get("costs"):
+            d.pop("costs", None)
+        if not d.get("finance", {}).get("include_capital_charge", True):
+            d["finance"].pop("include_capital_charge")
+        return d
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
@@ -614,4 +769,5 @@ def load_scenario(path: str) -> Scenario:
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
            "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "FineTuning", "Route",
-           "RoutePart"]
+           "RoutePart", "CostLine", "ReservedTerm", "Availability", "COST_LINE_KINDS", "COST_LINE_GROUPS",
+           "BUILTIN_LINE_ITEM_NAMES"]

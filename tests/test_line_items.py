@@ -36,10 +36,13 @@ def every_item_scenario():
         "ops": {"fte_cost_per_year": 120_000},
         # issue 19: a fine-tuned self-host option (fine_tuning) and a route with a router price (router)
         "fine_tuning": {"training_tokens": 1e7, "runs_per_year": 4, "mfu": 0.4, "gpu_hour_usd": 2.0},
+        "finance": {"include_capital_charge": True},
         "options": [
             {"name": "api", "prices": {"input": 1.0, "output": 2.0, "cached_input": 0.1, "cache_write": 1.25}},
             {"name": "rent reserved", "self_host": {**SH, "rent": {"usd_per_gpu_hour": 2.5, "reserved_gpus": 8,
-                                                                    "usd_per_gpu_hour_reserved": 1.5}}},
+                                                                    "usd_per_gpu_hour_reserved": 1.5,
+                                                                    "reserved_term": {"term_months": 12, "upfront_share": 0.5},
+                                                                    "autoscale": True, "startup_minutes": 10}}},
             {"name": "rent instance", "self_host": {**SH, "rent": {"offer": "test-8x-h100"}}},
             {"name": "own residual", "self_host": {**SH, "own": {"server": "test-server", "residual_share": 0.4,
                                                                   "depreciation_years": 3}}},
@@ -67,7 +70,8 @@ def rows_of(data: bytes) -> list[dict]:
 
 def test_every_registered_item_is_complete():
     assert list(REGISTRY) == ["api", "rent", "reserved_unused", "capex", "depreciation", "power", "colo", "maintenance",
-                              "residual", "staff", "api_overflow", "fine_tuning", "router"]
+                              "residual", "staff", "api_overflow", "fine_tuning", "router", "reserved_upfront",
+                              "startup", "capital_charge"]
     for name, d in REGISTRY.items():
         assert line_items.validate(d) == [], name
         assert d.name == name
@@ -127,6 +131,9 @@ EXPECTED_FOCUS = {
     "api_overflow": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"1000000 Tokens"}),
     "fine_tuning": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"GPU-Hours", "1000000 Tokens"}),
     "router": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"1000000 Tokens"}),
+    "reserved_upfront": ("Purchase", "Credit", "", "One-Time", "Compute", {"GPU-Hours"}),
+    "startup": ("Usage", "Credit", "", "Usage-Based", "Compute", {"GPU-Hours"}),
+    "capital_charge": ("Usage", "Credit", "", "Recurring", "Other", {"Dollars"}),
 }
 
 

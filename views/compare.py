@@ -17,6 +17,7 @@ from tco.defaults import default_scenario
 from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISIONS, PRICINGS, SELF_HOST_COLUMNS,
                                   describe, locate, validate_inputs)
 from views import common
+from views.cost_lines_section import render_cost_lines_section
 from views.quality_section import render_quality_section
 from views.routing_section import render_routing_section
 
@@ -192,6 +193,7 @@ with st.container(border=True):
 # ----------------------------------------------------------------------------------------------
 # Validate and evaluate
 
+render_cost_lines_section(values, catalog, sh_rows)  # issue 18: costs beyond GPUs (views/cost_lines_section.py)
 scenario, problems, origins = validate_inputs(values, api_rows, sh_rows)
 result = None
 if scenario is not None:

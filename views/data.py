@@ -32,7 +32,8 @@ from views import common
 #: Environment variable that allows saving into the data directory ("1" = yes).
 WRITABLE_ENV = "TCO_DATA_WRITABLE"
 LABELS = {"models": "Models", "gpus": "GPUs", "offers": "Rental offers", "servers": "Servers",
-          "apis": "API prices", "profiles": "Throughput profiles", "assumptions": "Assumptions"}
+          "apis": "API prices", "profiles": "Throughput profiles", "assumptions": "Assumptions",
+          "cost_lines": "Cost lines"}
 #: Session-state keys
 PICK, DIRTY, PENDING, FLASH = "data_catalog", "data_dirty", "data_pending", "data_flash"
 COL_W = 150  # [px] column width (wide text columns: 2x); the browser test clicks cells by position

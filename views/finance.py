@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tco import analysis, charts_finance
+from tco import analysis, beyond_gpus, charts_finance
 from tco.focus import to_focus_csv
 from tco.scenario import parse_scenario
 from tco.xlsx import to_xlsx
@@ -73,7 +73,8 @@ doc["finance"] = {k: v for k, v in dict(
     discount_rate=_inline("discount_rate", rate), api_price_change_per_year=_inline("api_price_change_per_year", api_chg),
     rent_price_change_per_year=_inline("rent_price_change_per_year", rent_chg),
     electricity_price_change_per_year=_inline("electricity_price_change_per_year", elec_chg), currency=currency or "USD",
-    usd_to_currency=1.0 if (currency or "USD") == "USD" else fx, fiscal_year_start_month=fy_start).items() if v is not None}
+    usd_to_currency=1.0 if (currency or "USD") == "USD" else fx, fiscal_year_start_month=fy_start,
+    include_capital_charge=fin.include_capital_charge or None).items() if v is not None}  # issue 18: kept from the scenario
 try:
     scenario_yaml = parse_scenario(doc, "finance settings").to_yaml()
 except Exception as exc:
@@ -108,6 +109,15 @@ st.dataframe(pd.DataFrame([{
 st.caption(f"NPV at {result.finance_inputs.get('discount_rate', 0):.1%} a year, monthly discounting (1 + r)^(m/12). "
            "Payback: the first month from which cumulative savings against the reference API stay positive.")
 st.plotly_chart(charts_finance.cumulative_chart(result, basis), theme=None, width="stretch", key="fin_cum")
+cap_rows = beyond_gpus.capital_and_commitment_rows(result)  # issue 18: capital charge and commitments
+if cap_rows:
+    st.dataframe(pd.DataFrame([{"Option": r["option"], "Economic [USD/GPU-h]": r["economic_usd_per_gpu_hour"],
+                                "Capital charge [USD]": r["capital_charge_usd"], "Reserved upfront [USD]": r["reserved_upfront_usd"],
+                                "Owed after the horizon [USD]": r["commitment_after_horizon_usd"]} for r in cap_rows]),
+                 hide_index=True, width="stretch")
+    st.caption("Economic $/GPU-hour of owned GPUs = (depreciation + capital charge + power + colo + maintenance + staff) "
+               "/ GPU-hours (docs/methodology.md, section 11); the capital charge counts in accrual totals only with "
+               "finance.include_capital_charge. Reserved terms: payments still owed after the horizon are not in its cash.")
 
 st.subheader("Annual view")
 view = analysis.annual_view(result, basis, fy_start)

@@ -1,5 +1,5 @@
 """Compare page: fine-tuning and routing (issue 19). Off by default; widgets only, the formulas live in
-tco.fine_tuning and tco.routing (docs/methodology.md sections 11-12).
+tco.fine_tuning and tco.routing (docs/methodology.md sections 14-15).
 
 The section takes the evaluated scenario, adds a fine-tuning block and/or a two-member route as the
 user asks, evaluates that scenario (cached like the page's own) and shows the new options next to the
@@ -33,7 +33,7 @@ def render_routing_section(result: Any, catalog: Any, key_prefix: str = "routing
     st.subheader("Fine-tuning and routing", anchor=False)
     st.caption("Two ways to cut cost without giving up quality: fine-tune a model on your data (training runs a few "
                "times a year), or send most requests to a cheap model and the rest to a better one. Both are off "
-               "until you turn them on; formulas and sources on the Methodology page (sections 11-12).")
+               "until you turn them on; formulas and sources on the Methodology page (sections 14-15).")
     plain = [o for o in scenario.options if o.route is None]
     names = [o.name for o in plain]
     c1, c2 = st.columns(2)
