@@ -651,6 +651,7 @@ class Scenario(_Model):
         by_name = {o.name: o for o in self.options}
         return [(by_name[m] if isinstance(m, str) else m, share) for m, share in option.route.members()]
 
+    @model_validator(mode="after")
     def _cost_lines(self) -> "Scenario":
         names: set[str] = set()
         options = {o.name for o in self.options}
