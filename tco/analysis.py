@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import finance, routing, workload
+from . import finance, routing, uncertainty, workload
 from .catalog import Catalog
 from .engine import (PRICE_TRENDS, Load, Rates, Result, compute_line_items, evaluate, stack_api, stack_self_host,
                      summarise)
@@ -103,17 +103,18 @@ def _ref_index(result: Result) -> Optional[int]:
 
 
 def payback_table(result: Result, basis: str = "cash") -> list[dict]:
-    """One row per option: total, NPV (cash, at the scenario's discount rate), payback versus the reference API.
+    """One row per option: total, NPV (cash, at the scenario's discount rate), payback versus the reference.
 
     payback = first month m at which cumulative savings (reference - option) become and stay > 0 to the
-    end of the horizon (tco.finance.payback_index); None for API options, the reference, or never.
+    end of the horizon (tco.finance.payback_index); None for the reference, or never. API options other
+    than the reference get a payback too (one reference for every option).
     """
     series = option_series(result, basis)
     ref = _ref_index(result)
     pb = finance.payback_index(series, series[ref]) if ref is not None else np.full(len(result.options), -1)
     rows = []
     for n, o in enumerate(result.options):
-        idx = int(pb[n]) if (o.kind == "self_host" and ref is not None) else -1
+        idx = int(pb[n]) if (ref is not None and n != ref) else -1
         rows.append({
             "option": o.name, "kind": o.kind, "payment": o.payment,
             "total_usd": float(series[n].sum()), "npv_usd": o.npv_usd,
@@ -707,13 +708,28 @@ class MonteCarlo:
     totals: np.ndarray  # [USD] (N, options) total over the horizon on ``basis``
     npv: np.ndarray  # [USD] (N, options)
     uncertainties: list[Uncertain]
+    #: the deterministic evaluate() values [USD] (options,), total on ``basis`` and NPV
+    point_totals: Optional[np.ndarray] = None
+    point_npv: Optional[np.ndarray] = None
 
     def stats(self, which: str = "total") -> list[dict]:
+        """P10/P50/P90/mean per option, with the point estimate, its percentile among the draws
+        (tco.uncertainty.point_percentile) and, when P10-P90 excludes it, the reason (``range_note``)."""
         x = self.totals if which == "total" else self.npv
         p10, p50, p90 = np.percentile(x, [10, 50, 90], axis=0)
         mean = x.mean(axis=0)
-        return [{"name": n, "p10": float(p10[i]), "p50": float(p50[i]), "p90": float(p90[i]), "mean": float(mean[i])}
-                for i, n in enumerate(self.options)]
+        point = self.point_totals if which == "total" else self.point_npv
+        pct = uncertainty.point_percentile(x, point) if point is not None else None
+        rows = []
+        for i, n in enumerate(self.options):
+            row = {"name": n, "p10": float(p10[i]), "p50": float(p50[i]), "p90": float(p90[i]), "mean": float(mean[i])}
+            if point is not None:
+                row["point"] = float(point[i])
+                row["point_percentile"] = float(pct[i])
+                row["range_note"] = uncertainty.range_note(float(p10[i]), float(p90[i]), float(point[i]),
+                                                           self.uncertainties)
+            rows.append(row)
+        return rows
 
     def probability_cheapest(self) -> dict[str, float]:
         """Share of draws in which each option has the lowest total (ties go to the first listed)."""
@@ -760,4 +776,7 @@ def monte_carlo(result: Result, uncertainties: Sequence[Uncertain], draws: int =
         npv[start:stop] = b.npv_usd
         if progress:
             progress(stop / draws)
-    return MonteCarlo(draws, seed, [o.name for o in result.options], basis, totals, npv, list(uncertainties))
+    point_totals = option_series(result, basis).sum(axis=-1)
+    point_npv = np.asarray([o.npv_usd for o in result.options], dtype=float)
+    return MonteCarlo(draws, seed, [o.name for o in result.options], basis, totals, npv, list(uncertainties),
+                      point_totals, point_npv)

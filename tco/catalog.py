@@ -229,6 +229,38 @@ class FineTuningOffer(BaseModel):
         return self.training_usd_per_million_tokens
 
 
+class ApiLatency(BaseModel):
+    """Published median speed of a hosted API (tco/slo.py compares it with the scenario's SLO)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    ttft_median_ms: Optional[float] = Field(None, gt=0, description="Median time to first token [ms].")
+    output_tokens_per_s_median: Optional[float] = Field(None, gt=0, description="Median output speed after the first token [tokens/s].")
+    source: str = Field(min_length=1, description="Where the latency figures come from (URL).")
+    as_of: str = Field(min_length=1, description="Date of the latency figures.")
+    kind: Kind = Field("measured", description="measured (a benchmark) | sourced | estimated.")
+    confidence: str = Field("medium", description="high | medium | low, as the source warrants.")
+    notes: Optional[str] = Field(None, description="Prompt length, window, which endpoint.")
+
+    @field_validator("ttft_median_ms", "output_tokens_per_s_median", mode="before")
+    @classmethod
+    def _no_nan(cls, v: Any) -> Any:
+        return _finite(v)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_to_text(cls, v: Any) -> Any:
+        if isinstance(v, (_dt.date, _dt.datetime)):
+            return v.isoformat()[:10]
+        return v
+
+    @model_validator(mode="after")
+    def _one_figure(self) -> "ApiLatency":
+        if self.ttft_median_ms is None and self.output_tokens_per_s_median is None:
+            raise ValueError("needs ttft_median_ms or output_tokens_per_s_median")
+        return self
+
+
 class ApiOfferEntry(Entry):
     """A hosted model's per-token prices (USD per 1M tokens)."""
 
@@ -244,6 +276,7 @@ class ApiOfferEntry(Entry):
     context_tokens: Optional[int] = Field(None, gt=0, description="Maximum input context [tokens].")
     fine_tuning: Optional[FineTuningOffer] = Field(
         None, description="Fine-tuning offer: training price and the fine-tuned model's prices (absent: cannot be fine-tuned).")
+    latency: Optional[ApiLatency] = Field(None, description="Published median TTFT and output speed, with source and as-of.")
 
 
 class Stats(BaseModel):

@@ -323,8 +323,8 @@ def headline(result: Result) -> dict:
 
     Returns ``cheapest`` (name), ``cheapest_total_usd``, ``reference`` (name or None),
     ``reference_total_usd``, ``saving_usd`` = reference total - cheapest total [USD],
-    ``saving_share`` = saving / reference total, ``break_even`` {self-host name: month label or None},
-    and ``sentence`` (markdown).
+    ``saving_share`` = saving / reference total, ``break_even`` {option other than the reference: month
+    label or None}, ``reference_reason`` (why this reference) and ``sentence`` (markdown).
     """
     from .export import fmt_usd
 
@@ -341,14 +341,16 @@ def headline(result: Result) -> dict:
     if ref is None:
         words += " (no API option to compare against)."
     elif ref.name == c.name:
-        words += f"; the reference API **{ref.name}** is itself the cheapest."
+        words += f"; the reference **{ref.name}** is itself the cheapest."
     else:
         words += f", saving **{fmt_usd(saving)}**" + (f" ({share:.0%})" if share is not None else "") + \
-                 f" versus the reference API **{ref.name}** ({fmt_usd(ref.total_cash_usd)})."
-    be = {o.name: o.break_even_month for o in result.options if o.kind != "api"}
+                 f" versus the reference **{ref.name}** ({fmt_usd(ref.total_cash_usd)})."
+    if ref is not None and result.reference_reason:
+        words += f" Reference: {result.reference_reason}."
+    be = {o.name: o.break_even_month for o in result.options if o.name != result.reference}
     return {"cheapest": c.name, "cheapest_total_usd": c.total_cash_usd, "reference": result.reference,
             "reference_total_usd": ref.total_cash_usd if ref else None, "saving_usd": saving,
-            "saving_share": share, "break_even": be, "sentence": words}
+            "saving_share": share, "break_even": be, "reference_reason": result.reference_reason, "sentence": words}
 
 
 __all__ = ["TEMPLATE", "make_figure", "axis", "base_layout", "add_axis_line", "empty_figure", "PALETTE", "LINE_ITEM_COLORS", "line_item_color", "option_colors", "result_colors", "cumulative_cost_figure",

@@ -20,6 +20,8 @@ def register(sub, import_sub) -> None:
     p.add_argument("--format", default="table", choices=["table", "csv", "json", "focus"],
                    help="output format (default: table)")
     p.add_argument("--out", default=None, help="write to this file instead of standard output")
+    p.add_argument("--skip-infeasible", action="store_true", dest="skip_infeasible",
+                   help="list options that cannot meet the SLO (APIs included) as skipped instead of failing")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("list", help="list what a catalog holds, with source and as-of")
@@ -55,19 +57,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def evaluate_file(path: str, data: str | None = None):
+def evaluate_file(path: str, data: str | None = None, skip_infeasible: bool = False):
     from .engine import evaluate
     from .scenario import load_scenario
 
     scenario = load_scenario(path)
     catalog = load_catalog(data)
-    return evaluate(scenario, catalog, file=path)
+    return evaluate(scenario, catalog, skip_infeasible=skip_infeasible, file=path)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from . import export
 
-    result = evaluate_file(args.scenario, args.data)
+    result = evaluate_file(args.scenario, args.data, getattr(args, "skip_infeasible", False))
     if args.format == "csv":
         write_output(export.to_long_csv(result), args.out)
     elif args.format == "json":

@@ -125,10 +125,16 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         return EXIT_OK
     pc = mc.probability_cheapest()
     lines = [f"{mc.draws:,} draws, seed {mc.seed}, total {mc.basis} cost over the horizon (USD)", ""]
-    head = f"{'option':<40} {'P10':>10} {'P50':>10} {'P90':>10} {'mean':>10} {'P(cheapest)':>12}"
+    head = (f"{'option':<40} {'P10':>10} {'P50':>10} {'P90':>10} {'mean':>10} {'P(cheapest)':>12} {'point':>10} "
+            f"{'point at':>9}")
     lines += [head, "-" * len(head)]
+    notes = []
     for r in mc.stats("total"):
         lines.append(f"{r['name'][:40]:<40} {fmt_usd(r['p10']):>10} {fmt_usd(r['p50']):>10} {fmt_usd(r['p90']):>10} "
-                     f"{fmt_usd(r['mean']):>10} {pc[r['name']]:>12.1%}")
+                     f"{fmt_usd(r['mean']):>10} {pc[r['name']]:>12.1%} {fmt_usd(r['point']):>10} "
+                     f"{'P' + format(r['point_percentile'], '.0f'):>9}")
+        if r.get("range_note"):
+            notes.append(f"note: {r['name']}: {r['range_note']}")
+    lines += ["", "point: the deterministic estimate (evaluate); point at: its percentile among the draws"] + notes
     write_output("\n".join(lines), args.out)
     return EXIT_OK

@@ -2,7 +2,7 @@
 
     python -m tco optimize S.yaml [--top N] [--models ID|FAMILY ...] [--size "llama 8B-70B"]
         [--gpus ID ...] [--gpus-per-replica N ...] [--precisions P ...] [--payments P ...]
-        [--no-apis] [--routes] [--format table|json] [--out FILE] [--data DIR]
+        [--no-apis] [--routes] [--allow-suspect] [--no-quality-floor] [--format table|json] [--out FILE] [--data DIR]
 
 JSON: ``{"candidates": [{"model", "gpu", "gpus_per_replica", "precision", "payment",
 "capacity_source", "feasible", "reason", "total_cash_usd", "npv_usd", "usd_per_million_tokens",
@@ -33,6 +33,10 @@ def register(sub, import_sub) -> None:
     p.add_argument("--no-apis", action="store_true", help="leave API offers out")
     p.add_argument("--routes", action="store_true",
                    help="also propose two-part cascades (cheap model + escalation) that meet the quality floor")
+    p.add_argument("--allow-suspect", action="store_true", dest="allow_suspect",
+                   help="keep candidates whose price rests on a catalog entry marked SUSPECT or low-confidence (flagged)")
+    p.add_argument("--no-quality-floor", action="store_true", dest="no_quality_floor",
+                   help="no default quality floor when the scenario sets none")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--out", help="write the output here (atomically)")
     p.add_argument("--data", help="data directory (default: the bundled data/)")
@@ -55,7 +59,8 @@ def space_from_args(args) -> opt.SearchSpace:
     return opt.SearchSpace(models=models, gpus=tuple(args.gpus) if args.gpus else None,
                            gpus_per_replica=tuple(args.gpus_per_replica), precisions=tuple(args.precisions),
                            payments=tuple(args.payments), min_params_b=lo, max_params_b=hi,
-                           include_apis=not args.no_apis)
+                           include_apis=not args.no_apis, allow_suspect=args.allow_suspect,
+                           default_quality_floor=not args.no_quality_floor)
 
 
 def cmd_optimize(args) -> int:

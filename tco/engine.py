@@ -26,7 +26,7 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from . import beyond_gpus, costs, finance, fine_tuning, line_items, routing, workload
+from . import beyond_gpus, costs, decision, finance, fine_tuning, line_items, routing, workload
 from .capacity import CapacityResult, capacity_at_slo
 from .catalog import Catalog
 from .constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
@@ -96,6 +96,14 @@ class OptionResult:
     economic_usd_per_gpu_hour: Optional[float] = None  # [USD/GPU-h] owned options (docs/methodology.md, section 11)
     commitment_after_horizon_usd: Optional[float] = None  # [USD] reserved-term payments owed after the horizon
 
+    # filled by tco.decision.finish (docs/methodology.md "SLO", "Billed vs used", "Unit costs")
+    slo_status: str = "unknown"  # met | missed | unknown
+    slo_reason: str = ""
+    gpus_billed: Optional[np.ndarray] = None  # [count per month] whole instances / servers billed
+    usd_per_million_input_tokens: Optional[float] = None  # [USD / 1M input tokens]
+    usd_per_million_output_tokens: Optional[float] = None  # [USD / 1M output tokens]
+    usd_per_million_cached_input_tokens: Optional[float] = None  # [USD / 1M cached input tokens] APIs with cached reads
+    usd_per_million_tokens_at_capacity: Optional[float] = None  # [USD / 1M tokens] billed fleet fully used
 
 @dataclass(frozen=True)
 class RoutePartResult:
@@ -114,13 +122,18 @@ class Result:
     months: list[str]
     options: list[OptionResult]
     assumptions: list[AssumptionUsed]
-    reference: Optional[str]  # name of the reference API option (the first API option)
+    reference: Optional[str]  # name of the reference option (tco.decision.finish: scenario's reference or cheapest eligible API)
     requests_per_day: np.ndarray
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (option name, reason)
     catalog_version: str = ""  # content hash of the catalog evaluated against (Catalog.version())
     #: scenario-wide finance inputs as resolved: discount_rate, fte_cost_per_year, *_price_change_per_year
     #: [fraction/year], currency, usd_to_currency, fiscal_year_start_month (see docs/finance.md)
     finance_inputs: dict[str, Any] = field(default_factory=dict)
+    # (tco.decision.finish) why the reference was chosen; {row: {column: "YYYY-MM" | None}} on cash;
+    # SLO (status, reason) of every evaluated option, skipped ones included
+    reference_reason: str = ""
+    break_even_matrix: dict[str, dict[str, Optional[str]]] = field(default_factory=dict)
+    slo_checks: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def option(self, name: str) -> OptionResult:
         for o in self.options:
@@ -1316,13 +1329,14 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
-    return Result(scenario=s, months=labels, options=options, assumptions=r.used,
+    return decision.finish(Result(scenario=s, months=labels, options=options, assumptions=r.used,
                   reference=resolved[ref_pos][1].name if ref_pos is not None else None,
                   requests_per_day=rpd, skipped=skipped, catalog_version=catalog.version(),
                   finance_inputs=dict(discount_rate=rates.discount_rate, fte_cost_per_year=rates.fte_cost_per_year,
                                       **{key: getattr(rates, key) for key in PRICE_TRENDS},
                                       currency=s.finance.currency, usd_to_currency=s.finance.usd_to_currency,
-                                      fiscal_year_start_month=s.finance.fiscal_year_start_month))
+                                      fiscal_year_start_month=s.finance.fiscal_year_start_month)),
+                           catalog, skip_infeasible, file)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def to_json_dict(result: Result) -> dict:
             if o.replicas is not None:
                 row["replicas"] = _num(o.replicas[m])
                 row["gpus"] = _num(o.gpus[m])
+                if o.gpus_billed is not None:  # whole instances / servers: what the invoice counts
+                    row["gpus_billed"] = _num(o.gpus_billed[m])
             if o.servers is not None:
                 row["servers"] = _num(o.servers[m])
             for extra_key, arr in (o.extra_monthly or {}).items():
@@ -104,23 +106,37 @@ def to_json_dict(result: Result) -> dict:
             "total_accrual_usd": _num(o.total_accrual_usd),
             "npv_usd": _num(o.npv_usd),
             "usd_per_million_tokens": _num(o.usd_per_million_tokens),
+            "usd_per_million_input_tokens": _num(o.usd_per_million_input_tokens),
+            "usd_per_million_output_tokens": _num(o.usd_per_million_output_tokens),
+            "usd_per_million_cached_input_tokens": _num(o.usd_per_million_cached_input_tokens),
+            "usd_per_million_tokens_at_capacity": _num(o.usd_per_million_tokens_at_capacity),
             "break_even_month": o.break_even_month,
             **({"economic_usd_per_gpu_hour": _num(o.economic_usd_per_gpu_hour)}
                if o.economic_usd_per_gpu_hour is not None else {}),
             **({"commitment_after_horizon_usd": _num(o.commitment_after_horizon_usd)}
                if o.commitment_after_horizon_usd is not None else {}),
+            "is_reference": o.name == result.reference,
+            "slo_status": o.slo_status,
+            "slo_reason": o.slo_reason,
             "capacity_rps_per_replica": _num(cap.rps) if cap else None,
             "capacity_source": cap.source if cap else None,
             "notes": list(o.notes) + (list(cap.notes) if cap else []),
             **_issue19_fields(o),
             "months": months,
         })
+    w = result.scenario.workload
+    checks = result.slo_checks or {}
     return {
         "scenario": result.scenario.name,
         "start": result.scenario.start,
         "months": len(result.months),
+        "workload": {"requests_per_day": _num(w.requests_per_day), "tokens_per_day": _num(w.tokens_per_day),
+                     "requests_per_day_derived_from_tokens_per_day": w.tokens_per_day is not None},
         "reference": result.reference,
-        "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
+        "reference_reason": result.reference_reason,
+        "break_even_matrix": result.break_even_matrix,
+        "skipped": [{"name": n, "reason": r, "slo_status": checks.get(n, ("unknown", r))[0],
+                     "slo_reason": checks.get(n, ("unknown", r))[1]} for n, r in result.skipped],
         "options": out_opts,
     }
 
@@ -172,10 +188,18 @@ def summary_rows(result: Result) -> list[dict]:
             "total_accrual_usd": o.total_accrual_usd,
             "npv_usd": o.npv_usd,
             "usd_per_million_tokens": o.usd_per_million_tokens,
-            "break_even_month": o.break_even_month if o.kind != "api" else None,
+            "usd_per_million_input_tokens": o.usd_per_million_input_tokens,
+            "usd_per_million_output_tokens": o.usd_per_million_output_tokens,
+            "usd_per_million_cached_input_tokens": o.usd_per_million_cached_input_tokens,
+            "usd_per_million_tokens_at_capacity": o.usd_per_million_tokens_at_capacity,
+            "break_even_month": o.break_even_month,  # against the reference (None for the reference itself)
+            "is_reference": o.name == result.reference,
+            "slo_status": o.slo_status,
+            "slo_reason": o.slo_reason,
             "capacity_rps_per_replica": o.capacity.rps if o.capacity else None,
             "capacity_source": o.capacity.source if o.capacity else None,
             "max_gpus": float(o.gpus.max()) if o.gpus is not None else None,
+            "max_gpus_billed": float(o.gpus_billed.max()) if o.gpus_billed is not None else None,
         })
     return rows
 
@@ -190,20 +214,32 @@ def to_table(result: Result) -> str:
     else:
         growth = f"{g.kind.replace('_', '-')} forecast"
     rpd0 = float(result.requests_per_day[0]) if len(result.requests_per_day) else 0.0
-    lines = [f"{s.name}: {s.start} + {s.months} months, {rpd0:,.0f} requests/day in the first month "
-             f"({growth}), reference: {result.reference or 'none (no API option)'}", ""]
-    header = f"{'option':<40} {'total cash':>12} {'accrual':>12} {'NPV':>12} {'$/1M tok':>9} {'break-even':>11}"
+    tpd = s.workload.tokens_per_day
+    load = (f"{tpd:,.0f} tokens/day = {rpd0:,.0f} requests/day (derived) in the first month" if tpd is not None
+            else f"{rpd0:,.0f} requests/day in the first month")
+    lines = [f"{s.name}: {s.start} + {s.months} months, {load} ({growth})",
+             f"Reference: {result.reference or 'none'} ({result.reference_reason}); break-even, savings and payback "
+             "are against it", ""]
+    header = (f"{'option':<40} {'total cash':>12} {'accrual':>12} {'NPV':>12} {'$/1M tok':>9} {'$/1M full':>9} "
+              f"{'GPUs used/billed':>16} {'SLO':>7} {'break-even':>11}")
     lines += [header, "-" * len(header)]
     for r in summary_rows(result):
-        be = r["break_even_month"] if r["kind"] != "api" else "-"
-        if r["kind"] != "api" and be is None:
-            be = "never"
+        be = "reference" if r["is_reference"] else (r["break_even_month"] or "never")
+        gpus = (f"{r['max_gpus']:.0f}/{r['max_gpus_billed']:.0f}" if r["max_gpus"] is not None
+                and r["max_gpus_billed"] is not None else "-")
+        full = r["usd_per_million_tokens_at_capacity"]
+        full_s = f"{full:>9.3f}" if full is not None else f"{'n/a':>9}"
         lines.append(f"{r['option'][:40]:<40} {fmt_usd(r['total_cash_usd']):>12} {fmt_usd(r['total_accrual_usd']):>12} "
-                     f"{fmt_usd(r['npv_usd']):>12} {r['usd_per_million_tokens']:>9.3f} {be:>11}")
+                     f"{fmt_usd(r['npv_usd']):>12} {r['usd_per_million_tokens']:>9.3f} {full_s} {gpus:>16} "
+                     f"{r['slo_status']:>7} {be:>11}")
+    lines += ["", "$/1M full: the billed fleet at full use (what published $/1M tables quote); GPUs: peak month, "
+              "used by replicas / billed (whole instances or servers)"]
     cheapest = result.cheapest
     if cheapest:
         lines += ["", f"Cheapest over the horizon (cash): {cheapest.name}"]
     for o in result.options:
+        if o.slo_status != "met":
+            lines.append(f"SLO {o.slo_status}: {o.name}: {o.slo_reason}")
         for n in o.notes:
             lines.append(f"note: {o.name}: {n}")
         if o.capacity and o.capacity.notes:

@@ -42,7 +42,10 @@ from .engine import (CoreOutput, Load, Rates, Resolver, Totals, compute_line_ite
                      resolve_rates, resolve_self_host_option, scenario_load, stack_self_host, summarise)
 from .records import ApiParams, SelfHostParams, Unservable
 from .exceptions import Problem, ScenarioError, TcoError
-from .scenario import Option, Scenario
+from .decision import api_option_slo
+from .optimizer_rules import (DEFAULT_QUALITY_FLOOR, DEFAULT_QUALITY_FLOOR_REASON, SPOT_CAVEAT, replica_fits_unit,
+                              suspect_reason)
+from .scenario import Option, QualityFloor, Scenario
 
 #: GPUs per replica searched by default.
 SEARCH_GPUS_PER_REPLICA = (1, 2, 4, 8)
@@ -72,6 +75,10 @@ class SearchSpace:
     min_params_b: Optional[float] = None
     max_params_b: Optional[float] = None
     include_apis: bool = True
+    #: (tco/optimizer_rules.py) keep catalog entries marked SUSPECT or low-confidence (flagged)
+    allow_suspect: bool = False
+    #: apply DEFAULT_QUALITY_FLOOR when the scenario sets no quality_floor
+    default_quality_floor: bool = True
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ class Candidate:
     cash_m: Optional[np.ndarray] = field(default=None, repr=False)  # [USD per month]
     option: Optional[dict] = field(default=None, repr=False)  # the scenario option (see candidate_option)
     notes: tuple[str, ...] = ()
+    suspect: Optional[str] = None  # why the price rests on a suspect / low-confidence entry (only with allow_suspect)
+    caveats: tuple[str, ...] = ()  # what a reader must know before choosing it (spot interruptions, suspect price)
 
     @property
     def sort_key(self) -> tuple:
@@ -118,7 +127,8 @@ class Candidate:
 #: Columns of ``python -m tco optimize --format json`` rows (docs/scenario_optimizer.md).
 CANDIDATE_COLUMNS = ("model", "gpu", "gpus_per_replica", "precision", "payment", "capacity_source", "feasible",
                      "reason", "total_cash_usd", "npv_usd", "usd_per_million_tokens", "tpot_ms",
-                     "name", "kind", "offer", "server", "api", "total_accrual_usd", "capacity_rps", "max_gpus")
+                     "name", "kind", "offer", "server", "api", "total_accrual_usd", "capacity_rps", "max_gpus",
+                     "suspect", "caveats")
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,11 @@ class OptimizerResult:
     mix_note: str = ""
     routes: tuple = ()  # tco.route_search.RouteProposal, cheapest first (optimize(routes=True))
     routes_note: str = ""
+    #: candidates left out before ranking, and the floor's reason when the default floor is used
+    excluded_suspect: int = 0  # resting on a SUSPECT / low-confidence catalog entry (without allow_suspect)
+    excluded_spanning: int = 0  # replica that would span separate instances or servers (never offered)
+    allow_suspect: bool = False
+    quality_floor_reason: str = ""
 
     @property
     def feasible(self) -> list[Candidate]:
@@ -457,6 +472,7 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
     pay_cache: dict[str, list] = {}
     templates: dict[tuple, Any] = {}
     r = ctx.resolver
+    excluded_spanning = excluded_suspect = 0
     for (m, g, n, p), cap in zip(configs, caps):
         if g not in pay_cache:
             pay_cache[g] = _payments_for_gpu(catalog, g, space.payments)
@@ -472,8 +488,16 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                         **base))
             continue
         for payment, offer, server in pays:
+            unit = catalog.offers[offer].gpus_per_instance if offer else catalog.servers[server].gpus_per_server
+            if replica_fits_unit(n, unit, "instance" if offer else "server") is not None:
+                excluded_spanning += 1  # tensor parallelism across separate instances/servers is not offered
+                continue
+            suspect = suspect_reason(catalog.offers[offer] if offer else catalog.servers[server], payment if offer else None)
+            if suspect and not space.allow_suspect:
+                excluded_suspect += 1
+                continue
             fields_ = dict(name=candidate_name(m, g, n, p, payment, offer, server), payment=payment, offer=offer,
-                           server=server, **base)
+                           server=server, suspect=suspect, caveats=_caveats(payment, suspect), **base)
             if not cap.feasible:
                 candidates.append(Candidate(feasible=False, reason=_reason(cap.reason), **fields_))
                 continue
@@ -503,6 +527,17 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
         apis = _api_candidates(ctx, models)
         rows = []
         for c, o in apis:
+            suspect = suspect_reason(catalog.apis.get(c.api)) if c.api and c.api != "inline" else None
+            if suspect and not space.allow_suspect and c.option is None:  # the scenario's own options stay
+                excluded_suspect += 1
+                continue
+            c = replace(c, suspect=suspect, caveats=_caveats("api", suspect))
+            slo_check = api_option_slo(s, catalog, c.api if c.api != "inline" else None)  # the SLO binds APIs too
+            if slo_check.status == "missed":
+                candidates.append(replace(c, feasible=False, reason=f"{REASON_SLO}: {slo_check.reason}"))
+                continue
+            if slo_check.status == "unknown":
+                c = replace(c, caveats=c.caveats + (f"SLO {slo_check.reason}",))
             before = len(r.problems)
             p = resolve_api_option(r, 0, o)
             if p is None or len(r.problems) > before:
@@ -517,9 +552,18 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                           npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
                                           cash_m=core.cash[j], notes=p.notes))
 
-    # 4. quality floor (tco.quality)
     before_floor = list(candidates)
-    candidates, excluded, qnote = _apply_quality_floor(s, catalog, candidates)
+    # 4. quality floor (tco.quality); the default floor when the scenario sets none
+    floor_reason = ""
+    s_floor = s
+    if getattr(s, "quality_floor", None) is None and space.default_quality_floor:
+        if DEFAULT_QUALITY_FLOOR["at_least_as_good_as"] in catalog.apis:
+            s_floor = s.model_copy(update={"quality_floor": QualityFloor(**DEFAULT_QUALITY_FLOOR)})
+            floor_reason = DEFAULT_QUALITY_FLOOR_REASON
+        else:
+            floor_reason = (f"default quality floor not applied: the API catalog has no "
+                            f"{DEFAULT_QUALITY_FLOOR['at_least_as_good_as']}")
+    candidates, excluded, qnote = _apply_quality_floor(s_floor, catalog, candidates)
     candidates.sort(key=lambda c: c.sort_key)
 
     # 5. mixed fleet
@@ -542,7 +586,9 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
     step(1.0, "done")
     return OptimizerResult(candidates=candidates, seconds=time.perf_counter() - t0, tpot_slo_ms=slo.tpot_p95_ms,
                            ttft_slo_ms=slo.ttft_p95_ms, excluded_by_quality=excluded, quality_note=qnote, mix=mix,
-                           mix_note=mix_note, routes=tuple(proposals), routes_note=routes_note)
+                           mix_note=mix_note, routes=tuple(proposals), routes_note=routes_note,
+                           excluded_suspect=excluded_suspect, excluded_spanning=excluded_spanning,
+                           allow_suspect=space.allow_suspect, quality_floor_reason=floor_reason)
 
 
 def candidate_template(ctx: SearchContext, templates: dict, c: Candidate) -> SelfHostParams | str:
@@ -577,6 +623,16 @@ def candidate_params(ctx: SearchContext, templates: dict, c: Candidate, capacity
     cap = CapacityResult(rps=capacity_rps, source=c.capacity_source or "estimated")
     return replace(t, gpus_per_replica=float(c.gpus_per_replica), ref_id=c.model, capacity=cap,
                    capacity_rps=capacity_rps * (1.0 - t.interruption_overhead))
+
+
+def _caveats(payment: str, suspect: Optional[str]) -> tuple[str, ...]:
+    """Caveats shown with a candidate: spot interruptions; a price resting on a suspect entry."""
+    out = []
+    if payment == "spot":
+        out.append(SPOT_CAVEAT)
+    if suspect:
+        out.append(f"suspect price: {suspect} (kept because --allow-suspect was given)")
+    return tuple(out)
 
 
 def cost_self_host_candidates(ctx: SearchContext, templates: Sequence[SelfHostParams], capacity_rps: np.ndarray,
@@ -675,9 +731,14 @@ def to_json(result: OptimizerResult, top: Optional[int] = None) -> dict:
 
     doc: dict[str, Any] = {
         "candidates": [{k: clean(v) for k, v in c.row().items()} for c in result.top(top)],
-        "searched": len(result.candidates) + result.excluded_by_quality,
+        "searched": len(result.candidates) + result.excluded_by_quality + result.excluded_suspect + result.excluded_spanning,
         "feasible": len(result.feasible),
         "excluded_by_quality_floor": result.excluded_by_quality,
+        "quality_floor": result.quality_note,
+        "quality_floor_reason": result.quality_floor_reason,
+        "excluded_suspect": result.excluded_suspect,
+        "excluded_spanning_instances": result.excluded_spanning,
+        "allow_suspect": result.allow_suspect,
         "seconds": round(result.seconds, 3),
         "slo": {"ttft_p95_ms": result.ttft_slo_ms, "tpot_p95_ms": result.tpot_slo_ms},
     }
@@ -695,6 +756,15 @@ def to_json(result: OptimizerResult, top: Optional[int] = None) -> dict:
 def to_table(result: OptimizerResult, top: Optional[int] = 20) -> str:
     lines = [f"{len(result.candidates)} candidates, {len(result.feasible)} feasible, searched in {result.seconds:.2f} s"
              + (f"; {result.quality_note}" if result.quality_note else "")]
+    if result.quality_floor_reason:
+        lines.append(result.quality_floor_reason)
+    if result.excluded_suspect:
+        lines.append(f"{result.excluded_suspect} candidate(s) resting on a SUSPECT or low-confidence catalog price left out "
+                     "(--allow-suspect keeps them, flagged)")
+    elif result.allow_suspect:
+        lines.append("--allow-suspect: candidates resting on a suspect or low-confidence price are kept and flagged")
+    if result.excluded_spanning:
+        lines.append(f"{result.excluded_spanning} candidate(s) not offered: a replica's GPUs must sit in one instance or server")
     header = f"{'#':>3} {'candidate':<62} {'source':<9} {'total cash':>12} {'NPV':>12} {'$/1M':>8} {'TPOT ms':>7}"
     lines += [header, "-" * len(header)]
     for i, c in enumerate(result.top(top), 1):
@@ -702,6 +772,7 @@ def to_table(result: OptimizerResult, top: Optional[int] = 20) -> str:
             tp = f"{c.tpot_ms:7.1f}" if c.tpot_ms is not None else f"{'-':>7}"
             lines.append(f"{i:>3} {c.name[:62]:<62} {(c.capacity_source or 'api'):<9} {c.total_cash_usd:>12,.0f} "
                          f"{c.npv_usd:>12,.0f} {c.usd_per_million_tokens:>8.3f} {tp}")
+            lines += [f"{'':>3} ! {cv}" for cv in c.caveats]
         else:
             lines.append(f"{i:>3} {c.name[:62]:<62} infeasible: {c.reason}")
     if result.mix is not None:

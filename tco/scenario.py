@@ -107,7 +107,11 @@ class MixBucket(_Model):
 
 
 class Workload(_Model):
-    requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month.")
+    requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month (or give tokens_per_day).")
+    tokens_per_day: Optional[float] = Field(
+        None, ge=0, le=1e16,
+        description="Tokens per day (input + output) in the first month; requests_per_day is then derived "
+                    "= tokens_per_day / (input_tokens + output_tokens).")
     input_tokens: float = Field(ge=0, le=1e8, description="Mean input tokens per request [tokens].")
     output_tokens: float = Field(ge=0, le=1e8, description="Mean output tokens per request [tokens].")
     growth_per_month: float = Field(0.0, gt=-1, le=10, description="Compound growth per month; 0 = flat.")
@@ -134,6 +138,30 @@ class Workload(_Model):
         if v is not None and abs(sum(b.share for b in v) - 1.0) > 1e-6:
             raise ValueError(f"bucket shares must sum to 1, got {sum(b.share for b in v):g}")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tokens_give_requests(cls, data: Any) -> Any:
+        # tokens_per_day is the other way to give the load: requests_per_day is derived from it
+        if not isinstance(data, dict) or data.get("tokens_per_day") is None:
+            return data
+        tpd = data["tokens_per_day"]
+        if isinstance(tpd, bool) or not isinstance(tpd, (int, float)) or not math.isfinite(tpd):
+            return data  # the field validator names the error
+        g = data.get("growth")
+        if isinstance(g, dict) and g.get("kind") == "series":
+            raise ValueError("tokens_per_day cannot be used with a series forecast (its values are requests/day)")
+        i, o = data.get("input_tokens"), data.get("output_tokens")
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in (i, o)):
+            return data  # missing or bad token counts: their own validators name the error
+        if i + o <= 0:
+            raise ValueError("tokens_per_day needs input_tokens + output_tokens > 0 (requests/day = tokens/day / tokens per request)")
+        derived = derived_requests_per_day(float(tpd), float(i), float(o))
+        given = data.get("requests_per_day")
+        if given is not None and not (isinstance(given, (int, float)) and abs(given - derived) <= 1e-9 * max(1.0, derived)):
+            raise ValueError(f"give requests_per_day or tokens_per_day, not both (tokens_per_day {tpd:g} gives "
+                             f"{derived:g} requests/day, requests_per_day is {given!r})")
+        return {**data, "requests_per_day": derived}
 
     @model_validator(mode="before")
     @classmethod
@@ -185,6 +213,11 @@ class Workload(_Model):
             raise ValueError(f"requests_per_day ({self.requests_per_day:g}) differs from growth.requests_per_day[0] "
                              f"({g.requests_per_day[0]:g}); omit requests_per_day with a series")
         return self
+
+
+def derived_requests_per_day(tokens_per_day: float, input_tokens: float, output_tokens: float) -> float:
+    """Requests per day [req/day] = tokens_per_day [tokens/day] / (input_tokens + output_tokens) [tokens/request]."""
+    return tokens_per_day / (input_tokens + output_tokens)
 
 
 class Slo(_Model):
@@ -578,6 +611,10 @@ class Scenario(_Model):
     fine_tuning: Optional[FineTuning] = Field(None, description="Fine-tuning runs for options with fine_tuned: true.")
     costs: list[CostLine] = Field(default_factory=list, max_length=200,
                                   description="Costs beyond GPUs, each its own line item (docs/scenario.md).")
+    reference: Optional[str] = Field(
+        None, min_length=1, max_length=200,
+        description="Name of the option break-even, savings and payback are measured against; default: the cheapest "
+                    "API option over the horizon that meets the SLO and the quality floor.")
 
     @field_validator("start", mode="before")
     @classmethod
@@ -679,6 +716,12 @@ class Scenario(_Model):
             if term is not None and term.start is not None and not 0 <= month_index(self.start, term.start) < self.months:
                 raise ValueError(f"option '{o.name}': self_host.rent.reserved_term.start {term.start} is outside the horizon "
                                  f"{self.start} .. {month_labels(self.start, self.months)[-1]}")
+
+    @model_validator(mode="after")
+    def _reference_is_an_option(self) -> "Scenario":
+        if self.reference is not None and self.reference not in {o.name for o in self.options}:
+            raise ValueError(f"reference: '{self.reference}' is not the name of an option "
+                             f"({', '.join(o.name for o in self.options)})")
         return self
 
     def month_labels(self) -> list[str]:
@@ -691,6 +734,8 @@ class Scenario(_Model):
             d.pop("costs", None)
         if not d.get("finance", {}).get("include_capital_charge", True):
             d["finance"].pop("include_capital_charge")
+        if self.workload.tokens_per_day is not None:
+            d["workload"].pop("requests_per_day", None)  # derived from tokens_per_day: one way to give the load
         return d
 
     def to_yaml(self) -> str:
@@ -699,6 +744,43 @@ class Scenario(_Model):
 
 RoutePart.model_rebuild()
 Route.model_rebuild()
+
+
+def default_option_name(option: Any) -> str:
+    """The name an option gets from its configuration when the user typed none.
+
+    API: its catalog id (``openai/gpt-4o``), or ``API (inline prices)``. Self-host:
+    ``<model> <n>x <gpu> <precision>, rent <offer> <pricing>`` | ``rent <n> GPUs at $X/GPU-hour`` |
+    ``own <server>``. ``option`` is an :class:`Option` or its dict (``name`` may be missing).
+    """
+    d = option.model_dump(mode="json", exclude_none=True) if isinstance(option, BaseModel) else dict(option or {})
+    if d.get("route"):
+        r = d["route"]
+        names = [m if isinstance(m, str) else (m.get("option") if isinstance(m, dict) else "?")
+                 for m in ([x.get("option") for x in r.get("parts", [])] if r.get("mode") == "split"
+                           else [r.get("first"), r.get("escalate")])]
+        names = [n if isinstance(n, str) else (n or {}).get("name", "inline option") for n in names]
+        return f"route ({r.get('mode', 'split')}): " + " + ".join(names)
+    sh = d.get("self_host")
+    if not sh:
+        return str(d["api"]) if d.get("api") else "API (inline prices)"
+    head = f"{sh.get('model', '?')} {int(sh.get('gpus_per_replica', 1) or 1)}x {sh.get('gpu', '?')} {sh.get('precision', 'bf16')}"
+    rent, own = sh.get("rent"), sh.get("own")
+    if rent is not None:
+        pricing = str(rent.get("pricing", "on_demand")).replace("_", "-")
+        if rent.get("offer"):
+            how = f"rent {rent['offer']} {pricing}"
+        elif rent.get("usd_per_gpu_hour") is not None:
+            how = f"rent at ${float(rent['usd_per_gpu_hour']):g}/GPU-hour"
+        else:
+            how = f"rent {pricing}"
+    elif own is not None:
+        how = f"own {own['server']}" if own.get("server") else "own servers"
+    else:
+        how = "self-hosted"
+    if sh.get("overflow"):
+        how += ", overflow to API"
+    return f"{head}, {how}"
 
 
 def parse_month(v: Any) -> str:
@@ -771,4 +853,4 @@ __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "Partia
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
            "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "FineTuning", "Route",
            "RoutePart", "CostLine", "ReservedTerm", "Availability", "COST_LINE_KINDS", "COST_LINE_GROUPS",
-           "BUILTIN_LINE_ITEM_NAMES"]
+           "BUILTIN_LINE_ITEM_NAMES", "default_option_name", "derived_requests_per_day"]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, get_args
 
 from .exceptions import Problem, ScenarioError
-from .scenario import Precision, Scenario, parse_scenario
+from .scenario import Precision, Scenario, default_option_name, parse_scenario
 
 
 @dataclass(frozen=True)
@@ -186,11 +186,12 @@ def _api_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
     if api is None and "prices" not in extra and "route" not in extra:  # a route option lives in the API table
         problems.append(Problem("inputs", where, "api", "choose an API offer"))
         return None
-    name = _clean(row.get("name")) or api or f"API {i + 1}"
-    opt = {"name": str(name)}
+    opt: dict[str, Any] = {}
     if api is not None:
         opt["api"] = api
-    return _merge(opt, extra)
+    opt = _merge(opt, extra)
+    name = _clean(row.get("name")) or (default_option_name(opt) if api is not None else f"API {i + 1}")
+    return {"name": str(name), **opt}
 
 
 def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
@@ -246,8 +247,10 @@ def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[di
             extra_rent = {k: v for k, v in extra_rent.items()
                           if k not in ("offer", "pricing", "usd_per_instance_hour", "gpus_per_instance")}
         sh["rent"] = _merge(rent, extra_rent)
-    name = _clean(row.get("name")) or f"{model} {payment.split(':')[0]} {sh.get('gpus_per_replica', 1)}x {gpu}"
-    return {"name": str(name), "self_host": _merge(sh, extra), **option_level}
+    opt = {"self_host": _merge(sh, extra)}
+    # a name the user did not type follows the configuration
+    name = _clean(row.get("name")) or default_option_name(opt)
+    return {"name": str(name), **opt, **option_level}
 
 
 #: Option-level fields a self-host row keeps in its extra YAML (not inside self_host).

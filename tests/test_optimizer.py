@@ -244,3 +244,57 @@ def test_quality_floor_excludes_and_counts():
     plain = O.optimize(load_scenario(str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml")),
                        cat, space)
     assert len(plain.candidates) == len(res.candidates) + res.excluded_by_quality
+
+
+# ---------------------------------------------------------------------------------------------
+# What the optimizer never offers, and what it says
+
+
+def _chat():
+    return load_scenario(str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml"))
+
+
+def _fits(c, cat) -> bool:
+    unit = cat.offers[c.offer].gpus_per_instance if c.offer else cat.servers[c.server].gpus_per_server
+    return c.gpus_per_replica <= unit and unit % c.gpus_per_replica == 0
+
+
+def test_no_replica_spans_instances_and_no_suspect_without_flag():
+    cat = load_catalog()
+    space = O.SearchSpace(models=("llama-3.2-1b", "llama-3.1-8b", "llama-3.1-70b"), gpus=("h100-sxm", "a100-40gb"),
+                          gpus_per_replica=(1, 2, 4, 8))
+    res = O.optimize(_chat(), cat, space)
+    sh = [c for c in res.candidates if c.kind == "self_host" and c.payment != "none"]
+    assert sh and all(_fits(c, cat) for c in sh)
+    assert res.excluded_spanning > 0  # e.g. 4-GPU replicas on 1-GPU Lambda instances
+    # aws-p4d.24xlarge's spot price is marked SUSPECT in its notes: left out by default
+    assert not any(c.offer == "aws-p4d.24xlarge" and c.payment == "spot" for c in res.candidates)
+    assert all(c.suspect is None for c in res.candidates) and res.excluded_suspect > 0
+    # spot candidates carry the interruption caveat
+    spot = [c for c in res.candidates if c.payment == "spot"]
+    assert spot and all(any("interrupt" in cv or "reclaim" in cv for cv in c.caveats) for c in spot)
+    # the default quality floor is on, with its reason
+    assert "GPT-3.5 Turbo" in res.quality_floor_reason and res.excluded_by_quality > 0
+    assert not any(c.model == "llama-3.2-1b" for c in res.candidates)
+
+    flagged = O.optimize(_chat(), cat, O.SearchSpace(**{**space.__dict__, "allow_suspect": True}))
+    sus = [c for c in flagged.candidates if c.offer == "aws-p4d.24xlarge" and c.payment == "spot"]
+    assert sus and all(c.suspect and any("suspect price" in cv for cv in c.caveats) for c in sus)
+    assert all(_fits(c, cat) for c in flagged.candidates if c.kind == "self_host" and c.payment != "none")
+
+
+def test_cli_allow_suspect_and_floor_visible(capsys):
+    args = ["optimize", str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml"),
+            "--models", "llama-3.1-8b", "--gpus", "a100-40gb", "--format", "json", "--top", "0", "--no-apis"]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["excluded_suspect"] > 0 and not doc["allow_suspect"]
+    assert "GPT-3.5 Turbo" in doc["quality_floor_reason"]
+    assert not any(r["suspect"] for r in doc["candidates"])
+    assert main(args + ["--allow-suspect"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["allow_suspect"] and any(r["suspect"] for r in doc["candidates"])
+    table = [a for a in args if a not in ("--format", "json")]
+    assert main(table) == 0
+    out = capsys.readouterr().out
+    assert "default quality floor" in out and "SUSPECT or low-confidence" in out
