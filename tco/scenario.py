@@ -716,6 +716,7 @@ class Scenario(_Model):
             if term is not None and term.start is not None and not 0 <= month_index(self.start, term.start) < self.months:
                 raise ValueError(f"option '{o.name}': self_host.rent.reserved_term.start {term.start} is outside the horizon "
                                  f"{self.start} .. {month_labels(self.start, self.months)[-1]}")
+        return self
 
     @model_validator(mode="after")
     def _reference_is_an_option(self) -> "Scenario":
