@@ -20,6 +20,9 @@ def register(sub, import_sub) -> None:
     p.add_argument("--format", default="table", choices=["table", "csv", "json", "focus"],
                    help="output format (default: table)")
     p.add_argument("--out", default=None, help="write to this file instead of standard output")
+    p.add_argument("--encoding", default=None, choices=["utf-8", "utf-8-sig"],
+                   help="CSV and FOCUS text encoding (default: utf-8-sig, UTF-8 with a byte-order mark for "
+                        "spreadsheets, when writing --out; utf-8 on standard output)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("list", help="list what a catalog holds, with source and as-of")
@@ -67,15 +70,18 @@ def evaluate_file(path: str, data: str | None = None):
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from . import export
 
+    from .filenames import DEFAULT_CSV_ENCODING, encode_csv
+
     result = evaluate_file(args.scenario, args.data)
+    encoding = args.encoding or (DEFAULT_CSV_ENCODING if args.out else "utf-8")
     if args.format == "csv":
-        write_output(export.to_long_csv(result), args.out)
+        write_output(encode_csv(export.to_long_csv(result), encoding), args.out)
     elif args.format == "json":
         write_output(export.to_json(result), args.out)
     elif args.format == "focus":
         from .focus import to_focus_csv
 
-        write_output(to_focus_csv(result), args.out)
+        write_output(encode_csv(to_focus_csv(result), encoding), args.out)
     else:
         write_output(export.to_table(result), args.out)
     return EXIT_OK

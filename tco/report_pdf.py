@@ -85,7 +85,7 @@ def quality_status(result: Result, catalog: Optional[Catalog]) -> dict[str, str]
         return {}
 
 
-def _short(text: str, n: int = 120) -> str:
+def _short(text: str, n: int = 95) -> str:
     return text if len(text) <= n else text[:n - 1] + "\u2026"
 
 
@@ -129,7 +129,7 @@ def key_assumptions(result: Result) -> list[tuple[str, str, str]]:
 _CSS = """
 @page { size: A4; margin: 9mm 10mm; }
 * { box-sizing: border-box; }
-body { font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 7.8pt; color: #000; margin: 0; }
+body { font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 7.4pt; color: #000; margin: 0; }
 h1 { font-size: 13pt; margin: 0 0 1mm 0; }
 .meta { color: #333; font-size: 7.5pt; margin-bottom: 2mm; }
 .answer { font-size: 10pt; border: 1.2pt solid #000; padding: 2mm 3mm; margin-bottom: 2mm; }
@@ -138,7 +138,7 @@ h1 { font-size: 13pt; margin: 0 0 1mm 0; }
 .fig b { display: block; font-size: 11pt; }
 .chart svg, .chart img { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 2mm; }
-th, td { border: 0.5pt solid #555; padding: 0.6mm 1.2mm; text-align: left; vertical-align: top; }
+th, td { border: 0.5pt solid #555; padding: 0.3mm 1.2mm; text-align: left; vertical-align: top; }
 th { background: #e6e6e6; font-weight: bold; }
 td.n { text-align: right; white-space: nowrap; }
 h2 { font-size: 9.5pt; margin: 1.5mm 0 1mm 0; }
@@ -212,9 +212,9 @@ def cumulative_chart_svg(result: Result) -> str:
         if tr.name in number:
             short = tr.name if len(tr.name) <= 34 else tr.name[:33] + "\u2026"
             tr.name = f"{number[tr.name]}. {short}"
-    fig.update_layout(title={"text": ""}, height=260, margin={"l": 60, "r": 10, "t": 8, "b": 30},
-                      legend={"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 9}})
-    svg = chart_image(fig, "svg", width=1000, height=260).decode("utf-8")
+    fig.update_layout(title={"text": ""}, height=230, margin={"l": 60, "r": 10, "t": 6, "b": 28},
+                      legend={"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 9}, "tracegroupgap": 0})
+    svg = chart_image(fig, "svg", width=1000, height=230).decode("utf-8")
     return re.sub(r"^<\?xml[^>]*>", "", svg)
 
 
