@@ -26,7 +26,7 @@ from openpyxl import Workbook
 
 from .analysis import MonteCarlo, Tornado, metric_label, payback_table
 from .engine import Result
-from .focus import _provider_and_service
+from .focus import provider_and_service
 from .xlsx_live import (DATE_FORMAT, PAYBACK_DEFINITION, build, finish_sheet, money_format, month_dates, put,
                         unique_headers)
 
@@ -93,7 +93,7 @@ def to_xlsx(result: Result, tornado: Optional[Tornado] = None, montecarlo: Optio
 
     rows = [[o.name, o.kind, o.payment, o.total_cash_usd * rate, o.total_accrual_usd * rate, o.npv_usd * rate,
              o.usd_per_million_tokens * rate, payback(o),
-             *_provider_and_service(result, o, "api" if o.kind == "api" else ("rent" if o.payment == "rent" else "capex"))]
+             *provider_and_service(result, o, "api" if o.kind == "api" else ("rent" if o.payment == "rent" else "capex"))]
             for o in result.options]
     ws = _sheet(wb, "Summary", header, rows, {3, 4, 5, 6}, fmt, first=True, date_cols=frozenset({7}))
     s = result.scenario
