@@ -228,6 +228,8 @@ def _workload(result: Result, inp: _Inputs, dates: list[dt.date]) -> _Sheet:
     inp.add("in_input_tokens", "", "input tokens per request", w.input_tokens, "tokens/request", "scenario")
     inp.add("in_output_tokens", "", "output tokens per request", w.output_tokens, "tokens/request", "scenario")
     inp.add("in_cached_input_share", "", "cached input share", w.cached_input_share, "fraction", "scenario")
+    inp.add("in_cache_write_share", "", "cache write share (input tokens written to the prompt cache)",
+            float(getattr(w, "cache_write_share", 0.0) or 0.0), "fraction", "scenario")
     inp.add("in_batch_share", "", "batch share", w.batch_share, "fraction", "scenario")
     g = w.growth
     compound = (g is None or g.kind == "compound") and not w.events
@@ -260,7 +262,38 @@ def _workload(result: Result, inp: _Inputs, dates: list[dt.date]) -> _Sheet:
 
 
 _API_KEYS = (("input", "p_input"), ("output", "p_output"), ("cached_input", "p_cached_input"),
-             ("batch_input", "p_batch_input"), ("batch_output", "p_batch_output"))
+             ("batch_input", "p_batch_input"), ("batch_output", "p_batch_output"), ("cache_write", "p_cache_write"))
+
+
+def _prices(prices) -> dict[str, float]:
+    """tco.records.ApiPrices as {p_input: ...} [USD / 1M tokens]."""
+    return {key: float(getattr(prices, label)) for label, key in _API_KEYS}
+
+
+def option_inputs(o: OptionResult) -> dict[str, Any]:
+    """The resolved inputs of an option (tco.records.ApiParams / SelfHostParams) as a flat dict, plus the
+    tool-computed fleet series the workbook needs (hourly replicas of an autoscaled option)."""
+    p = o.params
+    if o.kind == "api":
+        return _prices(p.prices)
+    keys = ("payment", "capacity_rps", "target_utilization", "spare_replicas", "gpus_per_replica", "staff_fte",
+            "rent_mode", "pricing", "usd_per_gpu_hour", "usd_per_instance_hour", "gpus_per_instance", "reserved_gpus",
+            "usd_per_gpu_hour_reserved", "gpus_per_server", "server_price_usd", "server_power_kw", "power_load_factor",
+            "pue", "usd_per_kwh", "colo_usd_per_kw_month", "maintenance_share_per_year", "depreciation_years",
+            "lead_time_months", "refresh", "residual_share")
+    d: dict[str, Any] = {k: getattr(p, k, None) for k in keys}
+    if p.pricing == "spot":
+        d["interruption_overhead"] = p.interruption_overhead
+    fleet = o.fleet
+    if p.autoscale and fleet is not None and fleet.replicas_by_hour is not None:
+        d["autoscale"] = True
+        d["replicas_mh"] = fleet.replicas_by_hour
+    if p.residual_share is not None:
+        d["has_residual"] = True
+    if p.is_hybrid:
+        d["is_hybrid"] = True
+        d["overflow_prices"] = _prices(p.overflow.prices)
+    return d
 
 
 def _api_prices(result: Result, inp: _Inputs, o: OptionResult, prefix: str, prices: dict, key_prefix: str = "") -> dict:
@@ -275,8 +308,9 @@ def _api_prices(result: Result, inp: _Inputs, o: OptionResult, prefix: str, pric
 
 def _api_formula(n: dict, inp_tokens: str, out_tokens: str) -> str:
     """tco.costs.api_cost x the API price trend of the month."""
-    return (f"=((1-in_batch_share)*({inp_tokens}*((1-in_cached_input_share)*{n['p_input']}+in_cached_input_share*"
-            f"{n['p_cached_input']})+{out_tokens}*{n['p_output']})+in_batch_share*({inp_tokens}*{n['p_batch_input']}+"
+    return (f"=((1-in_batch_share)*({inp_tokens}*((1-in_cached_input_share-in_cache_write_share)*{n['p_input']}"
+            f"+in_cached_input_share*{n['p_cached_input']}+in_cache_write_share*{n['p_cache_write']})"
+            f"+{out_tokens}*{n['p_output']})+in_batch_share*({inp_tokens}*{n['p_batch_input']}+"
             f"{out_tokens}*{n['p_batch_output']}))/1000000*{{api_trend}}")
 
 
@@ -289,7 +323,7 @@ def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: 
     M = result.scenario.months
     sh = _Sheet(f"Option {k}", M, {c.key: wl.letter(c.key) for c in wl.cols})
     P = f"o{k}"
-    p = o.params
+    p = option_inputs(o)
     cash: list[str] = []
     accrual: list[str] = []
     sh.add("option", "Option", lambda m: o.name, text=True)
@@ -297,7 +331,7 @@ def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: 
     sh.add("m", "Month index", lambda m: m)
     money = "#,##0.00"
 
-    if o.kind == "api" or (p.get("is_hybrid") and "overflow_requests" in o.extra_monthly):
+    if o.kind == "api" or (p.get("is_hybrid") and o.fleet is not None and o.fleet.overflow_requests is not None):
         sh.add("api_trend", "API price factor", lambda m: "=POWER(1+in_api_price_change_per_year,{m}/12)", "0.000000")
     if o.kind == "api":
         n = _api_prices(result, inp, o, P, p)
@@ -330,11 +364,11 @@ def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: 
 
 
 def _self_host_columns(result: Result, inp: _Inputs, sh: _Sheet, P: str, o: OptionResult, cash: list, accrual: list) -> None:
-    p = o.params
+    p = option_inputs(o)
     name = o.name
     M = result.scenario.months
     money = "#,##0.00"
-    hybrid = bool(p.get("is_hybrid")) and "overflow_requests" in o.extra_monthly
+    hybrid = bool(p.get("is_hybrid")) and o.fleet is not None and o.fleet.overflow_requests is not None
     autoscale = bool(p.get("autoscale")) and "replicas_mh" in p
 
     def used(key: str, label: str, value: float, unit: str, *names: str) -> str:
@@ -475,7 +509,7 @@ def _self_host_columns(result: Result, inp: _Inputs, sh: _Sheet, P: str, o: Opti
     cash.append("staff")
     accrual.append("staff")
     if hybrid:
-        ov = [float(x) for x in o.extra_monthly["overflow_requests"]]
+        ov = [float(x) for x in o.fleet.overflow_requests]
         sh.add("overflow_requests", "Overflow requests to the API", lambda m: ov[m], QTY_FORMAT, tool=True)
         n = _api_prices(result, inp, o, P, p["overflow_prices"], "overflow_")
         sh.add("api_overflow", "api_overflow [USD]",
