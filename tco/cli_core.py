@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from .catalog import CATALOGS, load_catalog
-from .cli import EXIT_FAIL, EXIT_OK, write_output
+from .cli import EXIT_FAIL, EXIT_INVALID, EXIT_OK, write_output
 from .exceptions import CatalogError
 
 
@@ -20,6 +20,10 @@ def register(sub, import_sub) -> None:
     p.add_argument("--format", default="table", choices=["table", "csv", "json", "focus"],
                    help="output format (default: table)")
     p.add_argument("--out", default=None, help="write to this file instead of standard output")
+    p.add_argument("--option", default=None, metavar="NAME",
+                   help="--format focus: the option to export (default: the cheapest; options are alternatives)")
+    p.add_argument("--all-options", action="store_true",
+                   help="--format focus: every option in one file, x_Option first (filter on it before summing)")
     p.add_argument("--encoding", default=None, choices=["utf-8", "utf-8-sig"],
                    help="CSV and FOCUS text encoding (default: utf-8-sig, UTF-8 with a byte-order mark for "
                         "spreadsheets, when writing --out; utf-8 on standard output)")
@@ -79,9 +83,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     elif args.format == "json":
         write_output(export.to_json(result), args.out)
     elif args.format == "focus":
-        from .focus import to_focus_csv
+        from .focus import default_option, to_focus_csv
 
-        write_output(encode_csv(to_focus_csv(result), encoding), args.out)
+        if args.all_options and args.option:
+            print("error: give --option NAME or --all-options, not both", file=sys.stderr)
+            return EXIT_INVALID
+        names = [o.name for o in result.options]
+        if args.option is not None and args.option not in names:
+            print(f"error: --option: unknown option '{args.option}'; options: {', '.join(names)}", file=sys.stderr)
+            return EXIT_INVALID
+        option = None if args.all_options else (args.option or default_option(result))
+        if option is None:
+            print("note: FOCUS export of ALL options (alternatives): filter on x_Option before summing costs",
+                  file=sys.stderr)
+        else:
+            print(f"note: FOCUS export of option '{option}'" + ("" if args.option else " (the cheapest)"), file=sys.stderr)
+        write_output(encode_csv(to_focus_csv(result, option), encoding), args.out)
     else:
         write_output(export.to_table(result), args.out)
     return EXIT_OK

@@ -17,7 +17,7 @@ from tco import analysis
 from tco.catalog import load_catalog
 from tco.cli import main
 from tco.engine import evaluate
-from tco.focus import FOCUS_COLUMNS, to_focus_csv
+from tco.focus import FOCUS_COLUMNS, FOCUS_COLUMNS_ALL, default_option, to_focus_csv
 from tco.scenario import load_scenario, parse_scenario
 from tco.xlsx import to_xlsx
 
@@ -46,13 +46,14 @@ def rows_of(data: bytes) -> list[dict]:
 def test_focus_columns_and_types(result):
     data = to_focus_csv(result)
     header = data.decode().splitlines()[0].split(",")
-    assert header == FOCUS_COLUMNS
+    assert header == FOCUS_COLUMNS_ALL and header[0] == "x_Option"  # all options: x_Option first, loud
     for c in ("BillingPeriodStart", "ChargePeriodEnd", "BilledCost", "EffectiveCost", "ChargeCategory", "ChargeFrequency",
               "PricingCategory", "PricingQuantity", "PricingUnit", "ServiceCategory", "ServiceName", "ProviderName",
               "x_Scenario", "x_Option", "x_LineItem", "x_InputTokens", "x_OutputTokens"):
         assert c in header
     rows = rows_of(data)
-    n_items = sum(len(o.line_items) for o in result.options)
+    # one row per line item and month; an API item has one row per token type (input, cached input read, output)
+    n_items = sum(len(o.line_items) + (2 if "api" in o.line_items else 0) for o in result.options)
     assert len(rows) == n_items * result.scenario.months
     for r in rows:
         assert ISO.match(r["ChargePeriodStart"]) and ISO.match(r["ChargePeriodEnd"])
@@ -63,6 +64,7 @@ def test_focus_columns_and_types(result):
         assert r["BillingCurrency"] == "USD"
         assert r["ChargeCategory"] in {"Usage", "Purchase"}
         assert r["ChargeFrequency"] in {"One-Time", "Recurring", "Usage-Based"}
+        assert r["x_Forecast"] == "true"
         assert r["PricingCategory"] in {"Standard", "Dynamic", "Committed"}
     # exclusive end: December runs to the next 1 January
     dec = next(r for r in rows if r["ChargePeriodStart"] == "2027-12-01T00:00:00Z")
@@ -95,6 +97,7 @@ def test_spot_rent_is_dynamic(cat):
     d["options"][1]["self_host"]["rent"]["interruption_overhead"] = 0.1
     rows = rows_of(to_focus_csv(evaluate(parse_scenario(d), cat)))
     assert {r["PricingCategory"] for r in rows if r["x_LineItem"] == "rent"} == {"Dynamic"}
+    assert all(r["x_Forecast"] == "true" for r in rows)
 
 
 def test_currency_conversion(cat, result):
@@ -211,3 +214,29 @@ def test_xlsx_neutralises_formulas(evil):
                 elif c.value == EVIL_OPTION:
                     texts.append((ws.title, c.data_type))
     assert ("Summary", "s") in texts and ("Option 1", "s") in texts and all(t == "s" for _, t in texts)
+
+
+def test_focus_one_option_by_default_and_token_rows(result, tmp_path):
+    """The export writes one option (default the cheapest) so that a sum over the file is meaningful; API
+    tokens are one row per direction and cache action with ConsumedQuantity/ConsumedUnit and the model in
+    SkuPriceDetails; the rows add up to the option's totals."""
+    cheapest = default_option(result)
+    assert cheapest == result.cheapest.name
+    out = tmp_path / "f.csv"
+    assert main(["evaluate", str(SCEN), "--data", str(MINI), "--format", "focus", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert {r["x_Option"] for r in rows} == {cheapest}
+    assert main(["evaluate", str(SCEN), "--data", str(MINI), "--format", "focus", "--option", "nope"]) == 2
+    api = rows_of(to_focus_csv(result, "GPT-4o"))
+    o = result.option("GPT-4o")
+    assert sum(float(r["BilledCost"]) for r in api) == pytest.approx(o.total_cash_usd, abs=0.01)
+    tok = [r for r in api if r["x_LineItem"] == "api"]
+    assert {r["x_TokenType"] for r in tok} == {"input", "cached input read", "output"}  # cached share 0.2, no batch
+    for r in tok:
+        assert r["ConsumedUnit"] == "Tokens" and float(r["ConsumedQuantity"]) > 0
+        sku = json.loads(r["SkuPriceDetails"])
+        assert sku["x_ModelId"] == "openai/gpt-4o" and sku["x_TokenDirection"] in ("input", "output")
+        assert sku["x_CacheAction"] in ("none", "read")
+    jan = [r for r in tok if r["ChargePeriodStart"].startswith("2027-01")]
+    assert sum(float(r["ConsumedQuantity"]) for r in jan) == pytest.approx(o.input_tokens[0] + o.output_tokens[0], rel=1e-9)
+    assert sum(float(r["BilledCost"]) for r in jan) == pytest.approx(float(o.cash_usd[0]), abs=1e-5)

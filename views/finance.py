@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from tco import analysis, charts_finance
-from tco.focus import to_focus_csv
+from tco.focus import default_option, to_focus_csv
 from tco.scenario import parse_scenario
 from tco.xlsx import to_xlsx
 from views import common, downloads
@@ -189,8 +189,10 @@ else:
 common.stale_inputs_notice(result)  # before the exports that carry these figures
 st.subheader("Downloads")
 c1, c2 = st.columns(2)
-downloads.csv("FOCUS-aligned CSV", lambda r=result: to_focus_csv(r), result.scenario.name, "focus", "fin_dl_focus",
-              container=c1)
+downloads.csv("FOCUS-aligned CSV", lambda r=result: to_focus_csv(r, default_option(r)), result.scenario.name, "focus",
+              "fin_dl_focus", container=c1, help="The cheapest option only (options are alternatives: a sum over "
+                                                  "several means nothing); `tco evaluate --format focus --all-options` "
+                                                  "writes them all with x_Option first.")
 downloads.report(result, catalog, common.catalog_version(), key="fin_report", container=c2,
                  workbook=lambda r=result, t=tor, m=mc: to_xlsx(r, t, m))
 st.caption(f"Both in {cur}. The CSV follows FOCUS 1.2 column names (a forecast: FOCUS-aligned, not a conformant "
