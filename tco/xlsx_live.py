@@ -337,7 +337,7 @@ def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: 
         n = _api_prices(result, inp, o, P, p)
         sh.add("input_tokens", "Input tokens", lambda m: "={wl:input_tokens}", "#,##0")
         sh.add("output_tokens", "Output tokens", lambda m: "={wl:output_tokens}", "#,##0")
-        sh.add("api_qty", "API tokens [1M tokens]", lambda m: f"=({{input_tokens}}+{{output_tokens}})/1000000",
+        sh.add("api_qty", "API tokens [1M tokens]", lambda m: "=({input_tokens}+{output_tokens})/1000000",
                QTY_FORMAT)
         f = _api_formula(n, "{input_tokens}", "{output_tokens}")
         sh.add("api", "api [USD]", lambda m: f, money)

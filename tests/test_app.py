@@ -90,7 +90,7 @@ def test_first_page_answers_with_metrics_charts_and_downloads():
     assert [x for x in labels if x not in ("PNG", "SVG")] == [
         "Monthly costs (long CSV)", "Scenario (YAML)", "Assumptions used (CSV)", "Workbook (XLSX, live formulas)",
         "One-page report (PDF)"]
-    assert labels.count("PNG") == labels.count("SVG") == 4  # one pair under each chart of the page (tco.chart_images)
+    assert labels.count("PNG") == labels.count("SVG") == 5  # one pair under each chart of the page (tco.chart_images)
     assert "cheapest option over 36 months" in at.markdown[0].value
     assert not at.warning, [w.value for w in at.warning]  # every default option is feasible on bundled data
 

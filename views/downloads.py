@@ -20,9 +20,10 @@ from tco.filenames import encode_csv, file_name
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def chart(build: Callable[[], go.Figure], scenario_name: str, what: str, key: str) -> None:
-    """PNG and SVG download buttons for the figure ``build()`` returns (built and rendered on click)."""
-    cols = st.columns([1, 1, 6])
+def chart(build: Callable[[], go.Figure], scenario_name: str, what: str, key: str, container=None) -> None:
+    """PNG and SVG download buttons for the figure ``build()`` returns (built and rendered on click), in
+    ``container`` (a column, say) or the page."""
+    cols = (container or st).columns([1, 1, 4])
     for col, fmt in zip(cols, FORMATS):
         col.download_button(fmt.upper(), data=lambda f=fmt: chart_image(build(), f), file_name=file_name(scenario_name, what, fmt),
                             mime=FORMATS[fmt], on_click="ignore", key=f"{key}_dl_{fmt}", icon=":material/image:",
