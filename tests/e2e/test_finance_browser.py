@@ -88,6 +88,8 @@ def test_finance_page_break_even_chart_and_downloads(finance_server, browser, tm
     try:
         page.goto(f"{finance_server}/finance")
         page.wait_for_selector(READY, timeout=60_000)
+        # the chart sits below the fold (charts above it have PNG/SVG buttons): bring it into view first
+        page.get_by_role("heading", name="Break-even volume").first.scroll_into_view_if_needed(timeout=60_000)
         title = page.locator("[data-testid='stPlotlyChart'] .gtitle", has_text="Break-even volume").first
         title.wait_for(timeout=60_000)
         assert title.is_visible()
