@@ -404,23 +404,6 @@ def price_trend_factor(months: int, change_per_year) -> np.ndarray:
     return np.power(1.0 + r, m / 12.0)
 
 
-def apply_self_host_trends(p: dict[str, np.ndarray], months: int, rent_change_per_year,
-                           electricity_change_per_year) -> dict[str, np.ndarray]:
-    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h, reserved USD/GPU-h]
-    and usd_per_kwh [USD/kWh] multiplied month by month by their price trend factor (their shape becomes
-    ``(..., n, months)``).
-    """
-    out = dict(p)
-    rent_f = price_trend_factor(months, rent_change_per_year)
-    power_f = price_trend_factor(months, electricity_change_per_year)
-    out["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * rent_f
-    out["usd_per_instance_hour"] = p["usd_per_instance_hour"] * rent_f
-    if "usd_per_gpu_hour_reserved" in p:
-        out["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * rent_f
-    out["usd_per_kwh"] = p["usd_per_kwh"] * power_f
-    return out
-
-
 # ----------------------------------------------------------------------------------------------
 # Load and rates: the scenario-wide inputs of the core
 
@@ -476,7 +459,8 @@ class Rates:
 
 
 def resolve_rates(r: Resolver, needs_staff: bool = True) -> Rates:
-    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it)."""
+    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it).
+    Raises EvaluationError when the discount rate or staff cost is neither given nor in the assumptions catalog."""
     s = r.s
     discount = r.default("", "discount_rate", s.finance.discount_rate)
     trends = {key: r.trend_rate(key, getattr(s.finance, key)) for key in PRICE_TRENDS}
@@ -545,7 +529,9 @@ def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, b
 
 def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """The stacked parameters of a subset of options (axis -2)."""
-    return {k: np.asarray(v)[..., rows, :] for k, v in p.items()}
+    # C order: numpy lays out a fancy index on a middle axis index-first, and every array computed from such a
+    # view would inherit the transposed layout (slow when mixed with C-ordered arrays)
+    return {k: np.ascontiguousarray(np.asarray(v)[..., rows, :]) for k, v in p.items()}
 
 
 def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, by_gpu: bool,
@@ -602,18 +588,22 @@ def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
     def flag(key: str) -> np.ndarray:
         return np.asarray(p[key])[..., 0].reshape(-1) > 0
 
-    rent, by_gpu, auto = flag("is_rent"), flag("rent_by_gpu"), flag("autoscale")
-    reserved, hybrid, refresh = flag("reserved_gpus"), flag("is_hybrid"), flag("refresh")
-    residual, lead = flag("has_residual"), flag("lead_time_months")
-    groups: dict[RowGroup, list[int]] = {}
-    for i in range(rent.shape[0]):
-        if rent[i]:
-            g = RowGroup("rent", bool(by_gpu[i]), bool(auto[i]), bool(reserved[i]), bool(hybrid[i]))
-        else:
-            g = RowGroup("own", hybrid=bool(hybrid[i]), refresh=bool(refresh[i]), residual=bool(residual[i]),
-                         lead_time=bool(lead[i]))
-        groups.setdefault(g, []).append(i)
-    return [(g, np.asarray(rows, dtype=int)) for g, rows in groups.items()]
+    rent = flag("is_rent")
+    names = ("rent_by_gpu", "autoscale", "reserved_gpus", "is_hybrid", "refresh", "has_residual", "lead_time_months")
+    flags = np.stack([rent] + [flag(k) for k in names], axis=-1)  # (n, 8)
+    # features that do not apply to the way to pay are ignored (rent: no refresh/residual/lead time; own: no
+    # per-GPU price, autoscaling or reservation)
+    flags[:, 1:4] &= rent[:, None]
+    flags[:, 5:8] &= ~rent[:, None]
+    codes = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    out = []
+    for u in np.argsort(first):  # groups in first-row order
+        f = flags[first[u]]
+        g = RowGroup("rent", bool(f[1]), bool(f[2]), bool(f[3]), bool(f[4])) if f[0] else \
+            RowGroup("own", hybrid=bool(f[4]), refresh=bool(f[5]), residual=bool(f[6]), lead_time=bool(f[7]))
+        out.append((g, np.flatnonzero(inverse.reshape(-1) == u)))
+    return out
 
 
 def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
@@ -842,7 +832,7 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     sh_rows = n_api + np.arange(n_sh) if self_host_rows is None else np.asarray(self_host_rows, dtype=int)
     n = n_api + n_sh
     M = months
-    defs = line_items.items_for(api + self_host)
+    defs = line_items.items_for(list({id(p): p for p in api + self_host}.values()))
     # (option positions, kernel outputs, records) of every group of rows computed together
     blocks: list[tuple[np.ndarray, dict[str, np.ndarray], list, np.ndarray]] = []
     if n_api:
@@ -864,8 +854,9 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
     item_chunks: dict[str, list] = {}
     for rows, k, recs, _ in blocks:
         cash_parts, acc_parts = [], []
+        uniq = list({id(p): p for p in recs}.values())  # candidates share records: ask each one once
         for d in defs:
-            if not any(d.applies(p) for p in recs):
+            if not any(d.applies(p) for p in uniq):
                 continue  # no option of the block has it: an exact zero
             if d.amount_key not in k or (d.accrual_key and d.accrual_key not in k):
                 raise EvaluationError(f"line item {d.name!r}: the {d.group} kernel has no output {d.amount_key!r}")
@@ -879,9 +870,9 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
                 item_chunks.setdefault(d.name, []).append(
                     (rows, amount if d.cash else 0.0, acc_amount if d.accrual else 0.0,
                      k[d.quantity_key] if quantities else None))
-        cash_chunks.append((rows, _sum(cash_parts)))
-        acc_chunks.append((rows, _sum(acc_parts)))
-    lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, v in cash_chunks + acc_chunks]) if blocks else ()
+        cash_chunks.append((rows, cash_parts))
+        acc_chunks.append((rows, acc_parts))
+    lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, ps in cash_chunks + acc_chunks for v in ps]) if blocks else ()
     out_items: dict[str, ItemArrays] = {}
     for d in defs:
         ch = item_chunks.get(d.name)
@@ -891,7 +882,8 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         shape = (len(rows), M)
 
         def cat(pos: int) -> np.ndarray:
-            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            parts = [c[pos] if np.shape(c[pos])[-2:] == (len(c[0]), M) else
+                     np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
             if len(parts) == 1:
                 return parts[0]
             lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
@@ -912,8 +904,37 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         if auto:
             kernel["auto_rows"] = np.concatenate([i for i, _ in auto])
             kernel["replicas_mh"] = np.concatenate([v for _, v in auto], axis=-3)
-    return CoreOutput(M, n, api_rows, sh_rows, out_items, _place(cash_chunks, n, M, lead),
-                      _place(acc_chunks, n, M, lead), kernel)
+    cash_total = _totals(cash_chunks, n, M, lead)
+    return CoreOutput(M, n, api_rows, sh_rows, out_items, cash_total, _totals(acc_chunks, n, M, lead, cash_chunks, cash_total),
+                      kernel)
+
+
+def _totals(chunks: list[tuple[np.ndarray, list]], n: int, months: int, lead: tuple,
+            same_as: Optional[list] = None, same_total: Optional[np.ndarray] = None) -> np.ndarray:
+    """``lead + (n, months)`` totals: for each (rows, parts) block, parts[0] + parts[1] + ... (left to right,
+    the same sum as :func:`_sum`) written on its rows; 0 on rows of no block. Consecutive rows are summed in
+    place in the output (no temporary arrays). A block whose parts are the very arrays of block ``same_as``
+    (accrual = cash: API, rent) is copied from ``same_total``."""
+    covered = sum(len(r) for r, _ in chunks)
+    out = np.empty(lead + (n, months)) if covered == n else np.zeros(lead + (n, months))
+    for b, (rows, parts) in enumerate(chunks):
+        if same_as is not None and len(parts) == len(same_as[b][1]) and all(x is y for x, y in zip(parts, same_as[b][1])):
+            out[..., rows, :] = same_total[..., rows, :]
+            continue
+        if len(rows) and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+            view = out[..., int(rows[0]):int(rows[0]) + len(rows), :]
+            if not parts:
+                view[...] = 0.0
+                continue
+            if len(parts) == 1:
+                view[...] = parts[0]
+            else:
+                np.add(parts[0], parts[1], out=view)
+            for x in parts[2:]:
+                np.add(view, x, out=view)
+        else:
+            out[..., rows, :] = _sum(parts)
+    return out
 
 
 def _sum(parts: list) -> Any:
@@ -999,14 +1020,17 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     k = core.kernel
     auto_rows = list(k.get("auto_rows", ()))
 
+    at: dict[int, list[tuple[ItemArrays, int]]] = {}  # option position -> (item, row in the item), registry order
+    for ia in core.items.values():
+        for j, pos in enumerate(ia.rows.tolist()):
+            at.setdefault(pos, []).append((ia, j))
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
         items: dict[str, LineItem] = {}
-        for name, ia in core.items.items():
-            if not ia.item.applies(p):
-                continue
-            c, a, q = core.item_row(name, n)
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+        for ia, j in at.get(n, ()):
+            d = ia.item
+            if d.applies(p):
+                items[d.name] = LineItem(d.name, ia.cash[j], ia.accrual[j], ia.quantity[j], d.unit_of(p))
         fleet, extra = None, {}
         if n in fleets:
             j = fleets[n]

@@ -39,7 +39,7 @@ from . import costs, perf
 from .capacity import CapacityResult, candidate_profiles, capacity_at_slo
 from .catalog import Catalog
 from .engine import (CoreOutput, Load, Rates, Resolver, Totals, compute_line_items, price_trend_factor, resolve_api_option,
-                     resolve_rates, resolve_self_host_option, scenario_load, summarise)
+                     resolve_rates, resolve_self_host_option, scenario_load, stack_self_host, summarise)
 from .records import ApiParams, SelfHostParams, Unservable
 from .exceptions import Problem, ScenarioError, TcoError
 from .scenario import Option, Scenario
@@ -450,12 +450,14 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
 
     # 2. candidates: each configuration x each way to pay
     candidates: list[Candidate] = []
-    feasible_rows: list[tuple[Candidate, SelfHostParams]] = []
+    feasible_rows: list[tuple[dict, SelfHostParams, float]] = []  # (Candidate fields, template, capacity [req/s])
     pay_cache: dict[str, list] = {}
     templates: dict[tuple, Any] = {}
     r = ctx.resolver
     for (m, g, n, p), cap in zip(configs, caps):
-        pays = pay_cache.setdefault(g, _payments_for_gpu(catalog, g, space.payments))
+        if g not in pay_cache:
+            pay_cache[g] = _payments_for_gpu(catalog, g, space.payments)
+        pays = pay_cache[g]
         params_b = catalog.models[m].total_params_b
         base = dict(kind="self_host", model=m, gpu=g, gpus_per_replica=n, precision=p, params_b=params_b,
                     capacity_source=cap.source, capacity_rps=cap.rps, tpot_ms=cap.tpot_ms, ttft_ms=cap.ttft_ms,
@@ -467,29 +469,31 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                         **base))
             continue
         for payment, offer, server in pays:
-            c = Candidate(name=candidate_name(m, g, n, p, payment, offer, server), payment=payment, offer=offer,
-                          server=server, **base)
+            fields_ = dict(name=candidate_name(m, g, n, p, payment, offer, server), payment=payment, offer=offer,
+                           server=server, **base)
             if not cap.feasible:
-                candidates.append(replace(c, feasible=False, reason=_reason(cap.reason)))
+                candidates.append(Candidate(feasible=False, reason=_reason(cap.reason), **fields_))
                 continue
-            params = candidate_params(ctx, templates, c, cap.rps)
-            if isinstance(params, str):
-                candidates.append(replace(c, feasible=False, reason=params))
+            t = candidate_template(ctx, templates, Candidate(**fields_)) if (g, payment, offer, server) not in templates \
+                else templates[(g, payment, offer, server)]
+            if isinstance(t, str):
+                candidates.append(Candidate(feasible=False, reason=t, **fields_))
                 continue
-            feasible_rows.append((c, params))
-            candidates.append(c)
+            feasible_rows.append((fields_, t, cap.rps))
 
-    costed: dict[str, Candidate] = {}
     if feasible_rows:
-        core, tot = cost_options(ctx, [p for _, p in feasible_rows])
+        core, tot = cost_self_host_candidates(ctx, [t for _, t, _ in feasible_rows],
+                                              np.array([c for _, _, c in feasible_rows], dtype=float),
+                                              np.array([f["gpus_per_replica"] for f, _, _ in feasible_rows], dtype=float))
         k = core.kernel
-        for j, (c, params) in enumerate(feasible_rows):
-            costed[c.name] = replace(
-                c, total_cash_usd=float(tot.cash_usd[j]), total_accrual_usd=float(tot.accrual_usd[j]),
+        max_rep, max_gpu = k["replicas"].max(axis=-1), k["gpus"].max(axis=-1)
+        for j, (f, t, _) in enumerate(feasible_rows):
+            f["notes"] = f["notes"] + t.notes
+            candidates.append(Candidate(
+                total_cash_usd=float(tot.cash_usd[j]), total_accrual_usd=float(tot.accrual_usd[j]),
                 npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
-                max_replicas=float(k["replicas"][j].max()), max_gpus=float(k["gpus"][j].max()), gpus_m=k["gpus"][j],
-                cash_m=core.cash[j], notes=c.notes + params.notes)
-    candidates = [costed.get(c.name, c) if c.feasible else c for c in candidates]
+                max_replicas=float(max_rep[j]), max_gpus=float(max_gpu[j]), gpus_m=k["gpus"][j], cash_m=core.cash[j],
+                **f))
 
     # 3. APIs
     if space.include_apis:
@@ -510,7 +514,7 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                           npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
                                           cash_m=core.cash[j], notes=p.notes))
 
-    # 4. quality floor (issue 10), when the quality module provides one
+    # 4. quality floor (tco.quality)
     candidates, excluded, qnote = _apply_quality_floor(s, catalog, candidates)
     candidates.sort(key=lambda c: c.sort_key)
 
@@ -531,13 +535,10 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                            mix_note=mix_note)
 
 
-def candidate_params(ctx: SearchContext, templates: dict, c: Candidate, capacity_rps: float) -> SelfHostParams | str:
-    """The resolved record of a self-host candidate (or the reason it cannot be resolved).
-
-    The engine's resolver runs once per (GPU, way to pay) (``templates`` caches it); the fields that depend
-    on the configuration (GPUs per replica, model, capacity; spot: capacity x (1 - interruption overhead))
-    are then set the way :func:`tco.engine.resolve_self_host_option` sets them.
-    """
+def candidate_template(ctx: SearchContext, templates: dict, c: Candidate) -> SelfHostParams | str:
+    """The resolved record shared by every candidate with ``c``'s GPU and way to pay (or the reason it cannot be
+    resolved), cached in ``templates`` under (gpu, payment, offer, server). The engine's resolver runs once
+    per key, with a placeholder capacity; :func:`candidate_params` sets the configuration's own fields."""
     key = (c.gpu, c.payment, c.offer, c.server)
     if key not in templates:
         r = ctx.resolver
@@ -552,12 +553,41 @@ def candidate_params(ctx: SearchContext, templates: dict, c: Candidate, capacity
             templates[key] = why
         else:
             templates[key] = params
-    t = templates[key]
+    return templates[key]
+
+
+def candidate_params(ctx: SearchContext, templates: dict, c: Candidate, capacity_rps: float) -> SelfHostParams | str:
+    """The resolved record of a self-host candidate (or the reason it cannot be resolved): its template
+    (:func:`candidate_template`) with the configuration's GPUs per replica, model and capacity (spot:
+    capacity x (1 - interruption overhead)), set the way :func:`tco.engine.resolve_self_host_option` sets them.
+    """
+    t = candidate_template(ctx, templates, c)
     if isinstance(t, str):
         return t
     cap = CapacityResult(rps=capacity_rps, source=c.capacity_source or "estimated")
     return replace(t, gpus_per_replica=float(c.gpus_per_replica), ref_id=c.model, capacity=cap,
                    capacity_rps=capacity_rps * (1.0 - t.interruption_overhead))
+
+
+def cost_self_host_candidates(ctx: SearchContext, templates: Sequence[SelfHostParams], capacity_rps: np.ndarray,
+                              gpus_per_replica: np.ndarray) -> tuple[CoreOutput, Totals]:
+    """The compute core for many self-host candidates given as (template, capacity [req/s] before the spot
+    overhead, GPUs per replica): the unique templates are stacked once and the two per-configuration
+    columns set, exactly as :func:`candidate_params` + :func:`cost_options` would (without a record each)."""
+    uniq: dict[int, int] = {}
+    recs: list[SelfHostParams] = []
+    for t in templates:
+        if id(t) not in uniq:
+            uniq[id(t)] = len(recs)
+            recs.append(t)
+    idx = np.fromiter((uniq[id(t)] for t in templates), dtype=int, count=len(templates))
+    stacked = {key: v[idx] for key, v in stack_self_host(recs).items()}
+    overhead = np.array([t.interruption_overhead for t in recs], dtype=float)[idx]
+    stacked["capacity_rps"] = (np.asarray(capacity_rps, dtype=float) * (1.0 - overhead))[:, None]
+    stacked["gpus_per_replica"] = np.asarray(gpus_per_replica, dtype=float)[:, None]
+    core = compute_line_items(ctx.load, ctx.rates, ctx.scenario.months, (), list(templates), self_host_stack=stacked,
+                              quantities=False, items=False)
+    return core, summarise(core, ctx.load, ctx.rates.discount_rate)
 
 
 def _reason(text: Optional[str]) -> str:
@@ -575,7 +605,7 @@ def _reason(text: Optional[str]) -> str:
 
 def _apply_quality_floor(scenario: Scenario, catalog: Catalog, candidates: list[Candidate]
                          ) -> tuple[list[Candidate], int, str]:
-    """Drop candidates below the scenario's ``quality_floor`` (issue 10, :mod:`tco.quality`).
+    """Drop candidates below the scenario's ``quality_floor`` (:mod:`tco.quality`).
 
     Candidates with no comparable quality figure are kept (never treated as zero) and counted in the note.
     """

@@ -161,3 +161,17 @@ def test_random_scenarios_agree_three_ways(w, sh, pay_a, pay_b, profile, trend, 
             {"name": "b", "self_host": {**sh, **pay_b}},
         ]})
     check_three_ways(evaluate(s, MINI), MINI)
+
+
+def test_monte_carlo_with_autoscaled_options(data_catalog):
+    """Draws on an autoscaled scenario (the batch used to index its stacked inputs on the draws axis and
+    failed to broadcast): zero-width draws reproduce evaluate() exactly, real draws run."""
+    r = evaluate(load_scenario(str(ROOT / "data" / "scenarios" / "diurnal_autoscale.yaml")), data_catalog,
+                 skip_infeasible=True)
+    assert any(o.kind == "self_host" and o.params.autoscale for o in r.options)
+    flat = [analysis.Uncertain(u.key, u.mode, u.mode, u.mode) for u in analysis.default_uncertainties(r, data_catalog)]
+    mc = analysis.monte_carlo(r, flat, draws=50, seed=0)
+    for n, o in enumerate(r.options):
+        assert (mc.totals[:, n] == o.total_cash_usd).all(), o.name
+    mc = analysis.monte_carlo(r, analysis.default_uncertainties(r, data_catalog), draws=200, seed=0)
+    assert np.isfinite(mc.totals).all() and mc.totals.std(axis=0).max() > 0
