@@ -12,11 +12,12 @@ from tco import charts, charts_traffic, export, traffic
 from tco import share as share_link
 from tco.exceptions import ProblemsError
 from tco.scenario import load_scenario, load_scenario_text
+from tco.filenames import file_name
 from tco.scenario_store import list_scenarios
 from tco.defaults import default_scenario
 from tco.scenario_builder import (API_COLUMNS, FIELD_BY_KEY, PAYMENTS, PRECISIONS, PRICINGS, SELF_HOST_COLUMNS,
                                   describe, locate, validate_inputs)
-from views import common
+from views import common, downloads
 from views.cost_lines_section import render_cost_lines_section
 from views.quality_section import render_quality_section
 from views.routing_section import render_routing_section
@@ -274,7 +275,9 @@ with answer_area:
                            f"{name}: month {result.option(name).break_even_index + 1} of {months}.", border=True)
 with charts_col:
     st.plotly_chart(common.figure("cumulative_cost_figure", result, basis, key=ss[LAST_GOOD]), theme=None, key="chart_cumulative")
+    downloads.chart(lambda r=result, b=basis: charts.cumulative_cost_figure(r, b), result.scenario.name, "cumulative-cost", "chart_cumulative")
     st.plotly_chart(common.figure("unit_cost_figure", result, "accrual", key=ss[LAST_GOOD]), theme=None, key="chart_unit_cost")
+    downloads.chart(lambda r=result: charts.unit_cost_figure(r, "accrual"), result.scenario.name, "unit-cost", "chart_unit_cost")
 
 # ----------------------------------------------------------------------------------------------
 # Details: monthly breakdown, unit cost, fleet
@@ -287,8 +290,10 @@ with c1:
         ss.pop("stack_option", None)
     chosen = st.selectbox("Option for the monthly breakdown", names, index=default, key="stack_option")
     st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis, key=ss[LAST_GOOD]), theme=None, key="chart_stack")
+    downloads.chart(lambda r=result, c=chosen, b=basis: charts.monthly_stack_figure(r, c, b), result.scenario.name, "monthly-breakdown", "chart_stack")
 with c2:
     st.plotly_chart(common.figure("fleet_figure", result, key=ss[LAST_GOOD]), theme=None, key="chart_fleet")
+    downloads.chart(lambda r=result: charts.fleet_figure(r), result.scenario.name, "fleet", "chart_fleet")
 
 # ----------------------------------------------------------------------------------------------
 # Table and downloads
@@ -341,6 +346,7 @@ if hybrids:
     month = h2.selectbox("Month", result.months, key="typical_day_month")
     st.plotly_chart(charts_traffic.typical_day_figure(traffic.typical_day(result, hy, result.months.index(month))),
                     theme=None, key="chart_typical_day")
+    downloads.chart(lambda r=result, h=hy, m=month: charts_traffic.typical_day_figure(traffic.typical_day(r, h, r.months.index(m))), result.scenario.name, "typical-day", "chart_typical_day")
 
 render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
 render_routing_section(result, catalog)
@@ -399,17 +405,18 @@ elif msg:
 
 st.subheader("Downloads", anchor=False)
 d1, d2, d3 = st.columns(3)
-slug = "".join(ch if ch.isalnum() else "-" for ch in result.scenario.name.lower()).strip("-") or "scenario"
-d1.download_button("Monthly costs (long CSV)", lambda r=result: export.to_long_csv(r), f"{slug}.csv", "text/csv",
-                   on_click="ignore", key="download_csv", icon=":material/download:",
-                   help="scenario,option,month,line_item,cash_usd,accrual_usd,quantity,unit: the same bytes as "
-                        "`python -m tco evaluate scenario.yaml --format csv`.")
-d2.download_button("Scenario (YAML)", lambda r=result: r.scenario.to_yaml().encode("utf-8"), f"{slug}.yaml",
+downloads.csv("Monthly costs (long CSV)", lambda r=result: export.to_long_csv(r), result.scenario.name, "monthly",
+              "download_csv", container=d1,
+              help="scenario,option,month,line_item,cash_usd,accrual_usd,quantity,unit: the same bytes as "
+                   "`python -m tco evaluate scenario.yaml --format csv --out FILE` (UTF-8 with BOM).")
+d2.download_button("Scenario (YAML)", lambda r=result: r.scenario.to_yaml().encode("utf-8"),
+                   file_name(result.scenario.name, "scenario"),
                    "application/x-yaml", on_click="ignore", key="download_yaml", icon=":material/download:",
                    help="Loads back with `python -m tco evaluate <file>`.")
-d3.download_button("Assumptions used (CSV)", lambda r=result: export.assumptions_csv(r), f"{slug}-assumptions.csv", "text/csv",
-                   on_click="ignore", key="download_assumptions", icon=":material/download:",
-                   help="Every input behind the numbers with its origin, source and as-of date.")
+downloads.csv("Assumptions used (CSV)", lambda r=result: export.assumptions_csv(r), result.scenario.name, "assumptions",
+              "download_assumptions", container=d3,
+              help="Every input behind the numbers with its origin, source and as-of date.")
+downloads.report(result, catalog, common.catalog_version(), key="compare_report")
 if result.skipped:
     st.caption("The CLI evaluates every option of the YAML and stops on the ones left out above; the CSV here "
                "covers the options that could be evaluated.")

@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from tco import analysis, beyond_gpus, charts_finance
-from tco.focus import to_focus_csv
+from tco.focus import default_option, to_focus_csv
 from tco.scenario import parse_scenario
 from tco.xlsx import to_xlsx
-from views import common
+from views import common, downloads
 
 MC_RESULT = "finance_mc_result"
 
@@ -118,10 +118,12 @@ if cap_rows:
     st.caption("Economic $/GPU-hour of owned GPUs = (depreciation + capital charge + power + colo + maintenance + staff) "
                "/ GPU-hours (docs/methodology.md, section 11); the capital charge counts in accrual totals only with "
                "finance.include_capital_charge. Reserved terms: payments still owed after the horizon are not in its cash.")
+downloads.chart(lambda r=result, b=basis: charts_finance.cumulative_chart(r, b), result.scenario.name, "cumulative-cost", "fin_cum")
 
 st.subheader("Annual view")
 view = analysis.annual_view(result, basis, fy_start)
 st.plotly_chart(charts_finance.annual_chart(view, cur, fxr), theme=None, width="stretch", key="fin_annual")
+downloads.chart(lambda v=view, c=cur, x=fxr: charts_finance.annual_chart(v, c, x), result.scenario.name, "annual", "fin_annual")
 table = pd.DataFrame(view.values * fxr, index=view.options,
                      columns=[y if m == 12 else f"{y} ({m} mo)" for y, m in zip(view.years, view.months_in_year)])
 st.dataframe(table, width="stretch",
@@ -131,6 +133,7 @@ st.dataframe(table, width="stretch",
 st.subheader("Break-even volume")
 sweep = analysis.break_even_volume(result, basis)
 st.plotly_chart(charts_finance.break_even_chart(sweep, cur, fxr), theme=None, width="stretch", key="fin_breakeven")
+downloads.chart(lambda v=sweep, c=cur, x=fxr: charts_finance.break_even_chart(v, c, x), result.scenario.name, "break-even-volume", "fin_breakeven")
 for sentence in sweep.summaries or ["Add an API option and a self-host option to see break-even volumes."]:
     st.markdown(f"- {common._escape(sentence)}")
 st.caption("Total cost over the horizon at each first-month volume (growth and traffic shape unchanged); crossings "
@@ -156,6 +159,7 @@ if len(names) >= 2:
     with st.spinner("Re-evaluating the scenario for each input..."):
         tor = _tornado(scenario_yaml, common.catalog_version(), metric, opt_a, opt_b)
     st.plotly_chart(charts_finance.tornado_chart(tor, cur, fxr), theme=None, width="stretch", key="fin_tornado")
+    downloads.chart(lambda v=tor, c=cur, x=fxr: charts_finance.tornado_chart(v, c, x), result.scenario.name, "tornado", "fin_tornado")
     st.caption("Each input moved alone to its low and high value (catalog range where the value is a catalog default, "
                "else -/+25%); bars sorted by swing.")
 else:
@@ -187,6 +191,7 @@ if mc is not None:
                  column_config={c: st.column_config.NumberColumn(format="%,.0f") for c in
                                 (f"P10 [{cur}]", f"P50 [{cur}]", f"P90 [{cur}]", f"Mean [{cur}]")})
     st.plotly_chart(charts_finance.s_curve_chart(mc, cur, fxr), theme=None, width="stretch", key="fin_scurve")
+    downloads.chart(lambda v=mc, c=cur, x=fxr: charts_finance.s_curve_chart(v, c, x), result.scenario.name, "monte-carlo", "fin_scurve")
 else:
     st.caption("Uncertain inputs: the tornado's ranges as distributions; all draws are evaluated at once.")
 
@@ -194,11 +199,12 @@ else:
 common.stale_inputs_notice(result)  # before the exports that carry these figures
 st.subheader("Downloads")
 c1, c2 = st.columns(2)
-c1.download_button("FOCUS-aligned CSV", data=lambda r=result: to_focus_csv(r), file_name="tco_focus.csv", mime="text/csv",
-                   on_click="ignore", key="fin_dl_focus", icon=":material/download:")
-c2.download_button("XLSX workbook", data=lambda r=result, t=tor, m=mc: to_xlsx(r, t, m), file_name="tco_report.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
-                   key="fin_dl_xlsx", icon=":material/download:")
+downloads.csv("FOCUS-aligned CSV", lambda r=result: to_focus_csv(r, default_option(r)), result.scenario.name, "focus",
+              "fin_dl_focus", container=c1, help="The cheapest option only (options are alternatives: a sum over "
+                                                  "several means nothing); `tco evaluate --format focus --all-options` "
+                                                  "writes them all with x_Option first.")
+downloads.report(result, catalog, common.catalog_version(), key="fin_report", container=c2,
+                 workbook=lambda r=result, t=tor, m=mc: to_xlsx(r, t, m))
 st.caption(f"Both in {cur}. The CSV follows FOCUS 1.2 column names (a forecast: FOCUS-aligned, not a conformant "
-           "billing dataset); the workbook has Summary, Monthly, Line items, Assumptions and, once computed, "
-           "Sensitivity and Monte Carlo sheets.")
+           "billing dataset; UTF-8 with BOM); the workbook is live: an Inputs sheet with every assumption, monthly "
+           "sheets as Excel formulas over it, and, once computed, Sensitivity and Monte Carlo sheets (values).")

@@ -13,7 +13,7 @@ from tco import charts_optimizer, optimizer
 from tco.defaults import default_scenario
 from tco.exceptions import ProblemsError
 from tco.scenario_builder import build_scenario
-from views import common
+from views import common, downloads
 
 RESULT = "optimizer_result"
 
@@ -138,6 +138,7 @@ with c1:
                  hide_index=True, width="stretch", column_config=money_cfg)
 with c2:
     st.plotly_chart(charts_optimizer.pareto_figure(result), theme=None, key="chart_pareto")
+    downloads.chart(lambda r=result: charts_optimizer.pareto_figure(r), "optimizer", "pareto", "chart_pareto")
 
 if result.mix is not None:
     mx = result.mix

@@ -21,6 +21,7 @@ from tco.charts_quality import METRIC_LABELS, cost_quality_figure
 from tco.exceptions import CatalogError, ScenarioError
 from tco.quality import (ELO_BENCHMARK, NO_FIGURE, FloorSpec, Quality, apply_floor, comparable_table,
                          floor_status, load_quality, resolve_floor, result_quality, subject_for)
+from views import downloads
 
 FLOOR_NONE, FLOOR_ELO, FLOOR_REF = "No floor", "Elo at least", "At least as good as"
 _STATUS_TEXT = {"meets": "meets", "below": "below the floor", "unknown": f"unknown ({NO_FIGURE})", "no floor": ""}
@@ -159,6 +160,7 @@ def render_quality_section(result: Any, scenario: Any = None, catalog: Optional[
     fig = cost_quality_figure(rows, metric=metric, floor_elo=floor.elo if floor else None,
                               floor_label=floor.label if floor else "", elo_label=elo_label, colors=colors)
     st.plotly_chart(fig, theme=None, key=f"{key_prefix}_chart")
+    downloads.chart(lambda f=fig: f, getattr(getattr(result, "scenario", None), "name", "") or "quality", "cost-vs-quality", f"{key_prefix}_chart")
     st.caption("Dotted staircase: the Pareto frontier, the cheapest option at each quality level (for any "
                "floor, the cheapest option meeting it is the next frontier point at or to the right of the "
                "floor). Diamonds are self-hosted, circles APIs; hollow grey markers are below the floor. "

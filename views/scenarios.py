@@ -12,7 +12,7 @@ from tco import charts_scenarios, scenario_store
 from tco.exceptions import ProblemsError
 from tco.scenario import load_scenario
 from tco.scenario_builder import build_scenario
-from views import common
+from views import common, downloads
 
 catalog = common.get_catalog()
 ss = st.session_state
@@ -67,6 +67,7 @@ if len(chosen) >= 2:
         only = st.radio("Curves", ["every option", "cheapest option only"], horizontal=True, key="scen_curves")
         st.plotly_chart(charts_scenarios.cumulative_curves_figure(
             results, "all" if only == "every option" else "cheapest"), theme=None, key="chart_scenarios")
+        downloads.chart(lambda r=results, w=("all" if only == "every option" else "cheapest"): charts_scenarios.cumulative_curves_figure(r, w), "scenarios", "cumulative-cost", "chart_scenarios")
 else:
     st.info("Pick at least two scenarios to compare.", icon=":material/info:")
 

@@ -17,7 +17,7 @@ from tco import traffic
 from tco.charts_traffic import daily_profile_figure, forecast_figure, typical_day_figure
 from tco.exceptions import ScenarioError
 from tco.scenario import parse_scenario
-from views import common
+from views import common, downloads
 
 WEIGHTS = "traffic_weights"  # the 24 weights the profile editor starts from (list of floats)
 EDITOR_VERSION = "traffic_editor_version"  # bumped when a preset replaces the weights (fresh editor)
@@ -136,6 +136,7 @@ if len(weights) != 24 or min(weights) < 0 or sum(weights) <= 0:
     pc2.error("The profile needs 24 weights >= 0, at least one above 0.", icon=":material/error:")
     weights = [float(x) for x in ss[WEIGHTS]]
 pc2.plotly_chart(daily_profile_figure(weights), theme=None, key="traffic_profile_chart")
+downloads.chart(lambda w=tuple(weights): daily_profile_figure(list(w)), "traffic", "daily-profile", "traffic_profile_chart", pc2)
 
 # ----------------------------------------------------------------------------------------------
 # What-if variants of the self-host options
@@ -195,6 +196,7 @@ except ScenarioError as exc:
 labels, rpd = traffic.forecast(scenario)
 forecast_slot.plotly_chart(forecast_figure(labels, rpd, traffic.event_month_indices(scenario)), theme=None,
                            key="traffic_forecast_chart")
+downloads.chart(lambda s_=scenario, l=labels, r=rpd: forecast_figure(l, r, traffic.event_month_indices(s_)), scenario.name, "forecast", "traffic_forecast_chart")
 
 result, problems_found = common.evaluate_yaml(scenario.to_yaml())
 if result is None:
@@ -235,6 +237,7 @@ if sh_names:
     month_label = t2.select_slider("Month", options=result.months, value=result.months[-1], key="traffic_day_month")
     day = traffic.typical_day(result, chosen, result.months.index(month_label))
     st.plotly_chart(typical_day_figure(day), theme=None, key="traffic_day_chart")
+    downloads.chart(lambda d=day: typical_day_figure(d), result.scenario.name, "typical-day", "traffic_day_chart")
     if day.hybrid:
         st.caption(f"The shaded band is the load above the fleet, sent to the API: "
                    f"{day.overflow_rps.sum() * 3600 / max(day.load_rps.sum() * 3600, 1e-12):.0%} of this day's requests.")
