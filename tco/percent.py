@@ -12,6 +12,7 @@ mean it), but a page asks for an explicit confirmation and shows the reason
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Optional
 
 PERCENT_PER_FRACTION = 100.0  # [%] per 1.0 fraction
@@ -62,6 +63,8 @@ def plain_number(x: Optional[float], digits: int = 4) -> str:
         return "0"
     magnitude = int(math.floor(math.log10(abs(x))))
     decimals = max(0, digits - 1 - magnitude)
+    if decimals == 0:  # large: whole units; beyond 1e15 `digits` significant figures (no float noise)
+        return f"{round(x):,}" if abs(x) < 1e15 else f"{Decimal(f'{x:.{digits}g}'):,.0f}"
     text = f"{round(x, decimals):,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

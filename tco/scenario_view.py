@@ -236,6 +236,13 @@ FRACTION_KEYS = frozenset({"growth_per_month", "discount_rate", "api_price_chang
                            "rent_price_change_per_year", "electricity_price_change_per_year"})
 
 
+def input_value_text(key: str, x: float, unit: str = "") -> str:
+    """A Monte Carlo / tornado input value for the screen: percent for fractions, plain numbers otherwise."""
+    if unit.startswith("fraction") or key in FRACTION_KEYS:
+        return f"{plain_number(to_percent(x))} %"
+    return plain_number(x)
+
+
 def skewed_inputs(uncertainties: Sequence, ratio: float = 2.0) -> list[str]:
     """Labels of the sampled inputs whose base value sits far off the middle of their range (one side at least
     ``ratio`` times longer than the other, or the base at an end): they pull the draws away from the point
@@ -246,8 +253,8 @@ def skewed_inputs(uncertainties: Sequence, ratio: float = 2.0) -> list[str]:
         if below < 0 or above < 0 or (below == 0 and above == 0):
             continue
         if min(below, above) == 0 or max(below, above) / min(below, above) >= ratio:
-            frac = str(getattr(u, "unit", "")).startswith("fraction") or u.key in FRACTION_KEYS
-            fmt = (lambda x: f"{plain_number(to_percent(x))} %") if frac else plain_number
+            def fmt(x, u=u):
+                return input_value_text(u.key, x, str(getattr(u, "unit", "")))
             out.append(f"{u.label or u.key}: {fmt(u.low)} .. {fmt(u.high)} around {fmt(u.mode)}")
     return out
 
@@ -267,4 +274,4 @@ def range_note(p10: float, p90: float, point: float, percentile: float, uncertai
 
 __all__ = ["tokens_per_day", "requests_per_day_from_tokens", "growth_text", "summary_items", "flatten_document",
            "scenario_diff", "self_host_auto_name", "follow_names", "break_even_matrix", "SLO_MET", "SLO_MISSED",
-           "SLO_UNKNOWN", "slo_status", "point_estimate_percentile", "skewed_inputs", "range_note"]
+           "SLO_UNKNOWN", "slo_status", "FRACTION_KEYS", "input_value_text", "point_estimate_percentile", "skewed_inputs", "range_note"]

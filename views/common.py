@@ -198,7 +198,7 @@ def session_scenario(catalog: Catalog):
             ss[SHARE_ERROR] = [str(p) for p in exc.problems]
     if scenario is None:
         scenario = _default_scenario(catalog)
-    commit_scenario(scenario, origin=label, refresh_pages=False)
+    commit_scenario(scenario, origin=label, source="page")
     return scenario
 
 
@@ -206,19 +206,21 @@ def session_scenario(catalog: Catalog):
 compare_scenario = session_scenario
 
 
-def commit_scenario(scenario, origin: Optional[str] = None, refresh_pages: bool = True) -> None:
+def commit_scenario(scenario, origin: Optional[str] = None, source: str = "other") -> None:
     """Make ``scenario`` the session's scenario and put it in the address bar.
 
-    ``origin``: a new file, link or default it was loaded from (what differences are shown against).
-    ``refresh_pages``: the Compare inputs and the other pages' widgets show it on their next run (False
-    only for a page whose own widgets produced ``scenario``)."""
+    ``origin``: the file, link or default it was just loaded from (differences are shown against it).
+    ``source``: ``"compare"`` (the Compare page's own inputs made it: nothing else to refresh), ``"page"``
+    (another page's widgets made it: the Compare inputs are refreshed) or ``"other"`` (a reset, a load, a
+    "use this": the Compare inputs are refreshed and every page's scenario widgets start again from it)."""
     ss = st.session_state
     text = scenario.to_yaml()
     ss[SCENARIO_YAML] = text
     if origin is not None:
         ss[ORIGIN_YAML], ss[ORIGIN_LABEL] = text, origin
-    if refresh_pages:
+    if source != "compare":
         set_compare_inputs(scenario)
+    if source == "other":
         for key in [k for k in ss if isinstance(k, str) and k.startswith(PAGE_WIDGET_PREFIXES)]:
             ss.pop(key, None)
     sync_address(scenario)
