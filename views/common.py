@@ -265,7 +265,7 @@ def scenario_panel(catalog: Catalog, scenario, result: Optional[Result] = None, 
                 diff = scenario_diff(load_scenario_text(origin_text, "origin").to_dict(), scenario.to_dict())
             except ProblemsError:
                 diff = []
-        c1, c2, c3 = st.columns([3, 1, 1])
+        c1, c2 = st.columns([4, 1])
         if diff:
             with c1.expander(f"{len(diff)} change(s) from {origin_label}"):
                 st.dataframe(pd.DataFrame(diff, columns=["Field", "In " + origin_label, "Now"]).astype(str),
@@ -280,7 +280,10 @@ def scenario_panel(catalog: Catalog, scenario, result: Optional[Result] = None, 
                 c2.page_link("views/compare.py", label="Compare's answer", icon=":material/compare_arrows:")
             except Exception:  # the page run on its own (tests), outside the app's navigation
                 c2.caption("Compare's answer: the Compare page (top menu).")
-        c3.button("Reset to default", key="tco_reset_default", icon=":material/restart_alt:",
+    with st.sidebar:  # out of the page's own controls (and first-button lookups in tests)
+        st.caption("The scenario in effect is the same on every page and in the address bar: reload, bookmark or "
+                   "copy the address to keep it.")
+        st.button("Reset to default", key="tco_reset_default", icon=":material/restart_alt:",
                   on_click=reset_to_default, args=(catalog,),
                   help="Replace the scenario (every page and the address) by the default scenario.")
 
