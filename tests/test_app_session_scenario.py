@@ -221,3 +221,17 @@ def test_compare_names_the_reference_and_shows_the_break_even_matrix():
     assert set(table["SLO"]) <= {"met", "missed", "latency not checked"}
     assert (table[table["Option"].str.contains("API")]["SLO"] == "latency not checked").all()
     assert any(e.label.startswith("Break-even matrix") for e in at.expander)
+
+
+def test_a_sensitivity_what_if_is_labelled_and_can_be_applied():
+    at = _app()
+    _go(at, "views/finance.py")
+    assert any("what-if" in h.value for h in at.subheader)
+    at.selectbox(key="fin_apply_input").set_value("discount_rate").run()
+    at.radio(key="fin_apply_end").set_value("high").run()
+    before = _scenario(at).finance.discount_rate
+    at.button(key="fin_apply_what_if").click().run()
+    assert not at.exception
+    after = _scenario(at).finance.discount_rate
+    assert after is not None and after != before
+    assert at.number_input(key="fin_discount_rate").value == pytest.approx(after * 100)

@@ -15,13 +15,18 @@ import streamlit as st
 from tco import analysis, charts_finance
 from tco.exceptions import ProblemsError
 from tco.focus import to_focus_csv
-from tco.percent import from_percent, implausible, plain_number, to_percent
+from tco.percent import display_value, from_percent, implausible, plain_number, to_percent
 from tco.scenario import parse_scenario
 from tco.scenario_view import input_value_text, point_estimate_percentile, range_note
 from tco.xlsx import to_xlsx
 from views import common
 
 MC_RESULT = "finance_mc_result"
+#: Tornado inputs that are scenario fields, so a what-if value can be applied: key -> (section, field).
+APPLY_PATHS = {"requests_per_day": ("workload", "requests_per_day"), "growth_per_month": ("workload", "growth_per_month"),
+               "discount_rate": ("finance", "discount_rate"),
+               "api_price_change_per_year": ("finance", "api_price_change_per_year"),
+               "fte_cost_per_year": ("ops", "fte_cost_per_year")}
 
 catalog = common.get_catalog()
 ss = st.session_state
@@ -179,6 +184,25 @@ if len(names) >= 2:
     st.plotly_chart(charts_finance.tornado_chart(tor, cur, fxr), theme=None, width="stretch", key="fin_tornado")
     st.caption("Each input moved alone to its low and high value (catalog range where the value is a catalog default, "
                "else -/+25%); bars sorted by swing.")
+    applicable = [b for b in tor.bars if b.key in APPLY_PATHS
+                  and not (b.key == "growth_per_month" and base.workload.growth is not None)]
+    if applicable:
+        a1, a2, a3 = st.columns([2, 1, 1])
+        pick = a1.selectbox("What-if to keep", [b.key for b in applicable], key="fin_apply_input",
+                            format_func=lambda k: next(b.label for b in applicable if b.key == k))
+        bar = next(b for b in applicable if b.key == pick)
+        end = a2.radio("Value", ["low", "high"], horizontal=True, key="fin_apply_end",
+                       format_func=lambda e: f"{e}: {display_value(getattr(bar, e + '_input'), bar.unit)}")
+
+        def _apply_what_if(key=pick, value=getattr(bar, end + "_input")) -> None:
+            doc = base.to_dict()
+            section, field = APPLY_PATHS[key]
+            doc.setdefault(section, {})[field] = round(float(value), 12)
+            common.commit_scenario(parse_scenario(doc, "finance what-if"))
+
+        a3.button("Apply to the scenario", key="fin_apply_what_if", on_click=_apply_what_if,
+                  icon=":material/check:", help="Makes this input's low or high value part of the scenario "
+                                                 "(every page, the address and the downloads).")
 else:
     tor = None
     st.info("Add a second option to compare sensitivities.")
