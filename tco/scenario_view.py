@@ -156,13 +156,14 @@ def self_host_auto_name(model_name: str, payment: str, gpus_per_replica: Any, gp
     return name
 
 
-def follow_names(previous: Sequence[dict], rows: Sequence[dict], auto_name: Callable[[dict], Optional[str]]
-                 ) -> tuple[list[dict], bool]:
+def follow_names(previous: Sequence[dict], rows: Sequence[dict], auto_name: Callable[[dict], Optional[str]],
+                 generated: frozenset = frozenset()) -> tuple[list[dict], bool]:
     """Rows whose name follows their configuration: ``(rows, changed)``.
 
     A row's name is regenerated with ``auto_name(row)`` when its configuration changed since ``previous``
     (same row index), the user did not change the name in the same edit, and the previous name was the
-    previous configuration's automatic name (or blank). A name the user typed is never replaced."""
+    previous configuration's automatic name, a name the app generated (``generated``, e.g. the default
+    scenario's labels) or blank. A name the user typed is never replaced."""
     out, changed = [], False
     for i, row in enumerate(rows):
         row = dict(row)
@@ -171,7 +172,7 @@ def follow_names(previous: Sequence[dict], rows: Sequence[dict], auto_name: Call
             config = {k: v for k, v in row.items() if k != "name"}
             prev_config = {k: v for k, v in prev.items() if k != "name"}
             name, prev_name = row.get("name"), prev.get("name")
-            if config != prev_config and name == prev_name and (not prev_name or prev_name == auto_name(prev)):
+            if config != prev_config and name == prev_name and (not prev_name or prev_name == auto_name(prev) or prev_name in generated):
                 new = auto_name(row)
                 if new and new != name:
                     row["name"] = new

@@ -235,3 +235,15 @@ def test_a_sensitivity_what_if_is_labelled_and_can_be_applied():
     after = _scenario(at).finance.discount_rate
     assert after is not None and after != before
     assert at.number_input(key="fin_discount_rate").value == pytest.approx(after * 100)
+
+
+def test_an_api_row_name_follows_its_offer():
+    at = _app()
+    rows = at.session_state["api_rows_current"]
+    i = next(k for k, r in enumerate(rows) if r["name"] == "GPT-4o API")
+    at.session_state["api_options_editor"] = {"edited_rows": {i: {"api": "openai/gpt-4o-mini"}}, "added_rows": [],
+                                              "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    names = [o.name for o in _scenario(at).options]
+    assert "GPT-4o API" not in names and "gpt-4o-mini API (OpenAI)" in names

@@ -12,6 +12,7 @@ import streamlit as st
 
 from tco import charts, charts_traffic, export, traffic
 from tco import share as share_link
+from tco.defaults import default_scenario
 from tco.exceptions import Problem, ProblemsError
 from tco.percent import from_percent, implausible, plain_number
 from tco.scenario import load_scenario, load_scenario_text
@@ -31,6 +32,7 @@ catalog = common.get_catalog()
 ss = st.session_state
 LOAD_MESSAGE = "compare_load_message"
 LOAD_MODE, TOKENS_PER_DAY = "load_mode", "tokens_per_day"
+GENERATED_NAMES = "compare_generated_names"
 REQUESTS, TOKENS = "requests/day", "tokens/day"
 if common.COMPARE_VALUES not in ss:  # the session's scenario (or the address's, or the default)
     common.set_compare_inputs(common.session_scenario(catalog))
@@ -217,7 +219,9 @@ def editor(base_key: str, editor_key: str, columns: tuple[str, ...], numeric: tu
                         column_config=config, hide_index=True, width="stretch")
     rows = _records(df)
     if auto_name is not None:
-        rows, renamed = follow_names(ss.get(base_key + "_current") or [], rows, auto_name)
+        if GENERATED_NAMES not in ss:  # the default scenario's labels count as generated, not typed
+            ss[GENERATED_NAMES] = frozenset(o.name for o in default_scenario(catalog).options)
+        rows, renamed = follow_names(ss.get(base_key + "_current") or [], rows, auto_name, ss[GENERATED_NAMES])
         if renamed:  # show the new names: a fresh editor from these rows
             ss[base_key + "_base"] = ss[base_key + "_current"] = rows
             ss.pop(editor_key, None)
