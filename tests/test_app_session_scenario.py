@@ -247,3 +247,12 @@ def test_an_api_row_name_follows_its_offer():
     assert not at.exception
     names = [o.name for o in _scenario(at).options]
     assert "GPT-4o API" not in names and "gpt-4o-mini API (OpenAI)" in names
+
+
+def test_the_address_keeps_the_scenario_on_pages_that_do_not_read_it():
+    at = _app()
+    at.number_input(key="output_tokens").set_value(450.0).run()
+    _go(at, "views/methodology.py")
+    encoded = at.query_params[share.PARAM]
+    encoded = encoded[0] if isinstance(encoded, list) else encoded
+    assert share.decode_scenario(encoded).workload.output_tokens == 450.0

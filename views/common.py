@@ -241,6 +241,24 @@ def sync_address(scenario) -> None:
         st.query_params[share.PARAM] = encoded
 
 
+def keep_scenario_in_address() -> None:
+    """Router hook (app.py, every page): a page switch must not drop ``?s=`` while the session has a scenario,
+    so a reload or a copied address on any page (Catalogs, Methodology...) keeps it."""
+    ss = st.session_state
+    text = ss.get(SCENARIO_YAML)
+    if not text:
+        return
+    cached = ss.get("tco_address_cache")
+    if not cached or cached[0] != text:
+        try:
+            cached = (text, share.encode_scenario(load_scenario_text(text, "inputs")))
+        except ProblemsError:
+            return  # unreadable or too large: the page that reads the scenario says so
+        ss["tco_address_cache"] = cached
+    if st.query_params.get(share.PARAM) != cached[1]:
+        st.query_params[share.PARAM] = cached[1]
+
+
 def reset_to_default(catalog: Catalog) -> None:
     """Callback: the default scenario replaces the session's (and the address's)."""
     commit_scenario(_default_scenario(catalog), origin="the default scenario")
