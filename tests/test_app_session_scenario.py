@@ -256,3 +256,16 @@ def test_the_address_keeps_the_scenario_on_pages_that_do_not_read_it():
     encoded = at.query_params[share.PARAM]
     encoded = encoded[0] if isinstance(encoded, list) else encoded
     assert share.decode_scenario(encoded).workload.output_tokens == 450.0
+
+
+def test_implausible_growth_on_traffic_is_not_applied_until_confirmed():
+    at = _app()
+    _go(at, "views/traffic.py")
+    before = _scenario(at).workload.growth_per_month
+    at.number_input(key="traffic_rate").set_value(800.0).run()  # someone typed 8 meaning... 800 %/month
+    assert not at.exception
+    assert _scenario(at).workload.growth_per_month == before
+    assert any("implausible" in e.value for e in at.error)
+    at.checkbox(key="traffic_confirm_rate").check().run()
+    assert not at.exception
+    assert _scenario(at).workload.growth_per_month == pytest.approx(8.0)

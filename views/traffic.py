@@ -181,8 +181,14 @@ def traffic_document(with_profile: bool) -> dict:
     return doc
 
 
-if problems:
+if problems:  # the scenario stays as it is; show it, not the refused value
     common.show_problems(problems, title="Not applied to the scenario:")
+    with panel:
+        common.scenario_panel(catalog, base)
+    labels, rpd = traffic.forecast(base)
+    forecast_slot.plotly_chart(forecast_figure(labels, rpd, traffic.event_month_indices(base)), theme=None,
+                               key="traffic_forecast_chart")
+    st.stop()
 try:
     scenario = parse_scenario(traffic_document(profile_in_scenario), "traffic")
 except ScenarioError as exc:
