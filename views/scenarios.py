@@ -17,6 +17,7 @@ catalog = common.get_catalog()
 ss = st.session_state
 
 st.title("Scenarios", anchor=False)
+common.scenario_panel(catalog, common.session_scenario(catalog))  # the scenario in effect on every page
 st.caption(f"Bundled examples (data/scenarios/) and your folder ({scenario_store.user_dir()}; set "
            f"{scenario_store.ENV} to change it).")
 stored = scenario_store.list_scenarios()
@@ -72,7 +73,7 @@ else:
 st.subheader("Open or save", anchor=False)
 c1, c2 = st.columns(2)
 with c1:
-    to_load = st.selectbox("Scenario to open on the Compare page", labels, key="scen_load_choice")
+    to_load = st.selectbox("Scenario to open (replaces the scenario in effect)", labels, key="scen_load_choice")
     if st.button("Open on the Compare page", key="scen_load", icon=":material/open_in_new:") and to_load:
         try:
             common.commit_scenario(load_scenario(str(by_label[to_load].path)), origin=f"the file {to_load}")
@@ -80,7 +81,7 @@ with c1:
         except ProblemsError as exc:
             common.show_problems(exc.problems)
 with c2:
-    name = st.text_input("Save the Compare page's scenario as", key="scen_save_name",
+    name = st.text_input("Save the scenario in effect as", key="scen_save_name",
                          help="Letters, digits, - and _; other characters become -.")
     overwrite = st.checkbox("Overwrite if it exists", key="scen_overwrite")
     if st.button("Save to my folder", key="scen_save", icon=":material/save:"):
