@@ -6,13 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from tco import charts_capacity as cc
-from tco.capacity import candidate_profiles, capacity_at_slo
+from tco.capacity import candidate_profiles, capacity_at_slo, capacity_from_profile
 from tco.catalog import PRECISIONS
 from tco.cli_capacity import profile_text
 from tco.exceptions import ProblemsError
 from tco.importers import import_bytes
 from tco.limits import MAX_UPLOAD_BYTES, check_upload_size
 from tco.perf import memory_fit
+from tco.scenario import parse_scenario
 
 try:
     from views import common
@@ -31,6 +32,60 @@ def _index(options, preferred) -> int:
 st.title("Capacity")
 st.caption("Requests per second one replica serves within the latency SLO: from measured profiles when they "
            "exist, else from the calibrated estimator (labelled *estimated*; method in docs/estimator.md).")
+
+# ----------------------------------------------------------------------------------------------
+# The session scenario: choose the profile an option's capacity comes from (writes the scenario)
+
+scenario = common.session_scenario(catalog)
+common.scenario_panel(catalog, scenario)
+sh_options = [o for o in scenario.options if o.self_host is not None and o.self_host.overflow is None]
+with st.expander("Use a throughput profile for an option of the scenario", expanded=False):
+    if not sh_options:
+        st.info("The scenario has no self-hosted option: add one on the Compare page.")
+    else:
+        use_name = st.selectbox("Option", [o.name for o in sh_options], key="cap_use_option")
+        target = next(o for o in sh_options if o.name == use_name).self_host
+        w_, slo_ = scenario.workload, scenario.slo
+        on_, _off = candidate_profiles(catalog, target.model, target.gpu, target.gpus_per_replica, target.precision)
+        st.caption(f"{target.model} on {target.gpus_per_replica}x {target.gpu} ({target.precision}), at the scenario's "
+                   f"SLO and {w_.input_tokens:,.0f} / {w_.output_tokens:,.0f} tokens per request. "
+                   + ("Capacity now: override "
+                      f"{target.capacity_rps_per_replica:,.3f} req/s per replica." if target.capacity_rps_per_replica
+                      else "Capacity now: derived (nearest profile, else the estimator)."))
+        if not on_:
+            st.info("No online throughput profile exists for this configuration: its capacity comes from the "
+                    "estimator (import a benchmark file below, or change the configuration on Compare).")
+        else:
+            use_pid = st.selectbox("Profile (engine, lengths)", [p.id for p in on_], key="cap_use_profile",
+                                   format_func=lambda i: f"{i} ({catalog.profiles[i].engine}, ISL/OSL "
+                                                         f"{catalog.profiles[i].isl or '?'}/{catalog.profiles[i].osl or '?'})")
+            chosen_cap = capacity_from_profile(catalog.profiles[use_pid], slo_.ttft_p95_ms, slo_.tpot_p95_ms,
+                                               w_.input_tokens, w_.output_tokens, catalog.models.get(target.model),
+                                               catalog.gpus.get(target.gpu))
+            if chosen_cap.rps is None:
+                st.warning(f"{use_pid} cannot meet the scenario's SLO: {chosen_cap.reason}")
+            else:
+                st.markdown(f"**{chosen_cap.rps:,.3f} req/s per replica** from {use_pid} ({chosen_cap.source}).")
+
+                def _use_profile(name=use_name, rps=chosen_cap.rps) -> None:
+                    doc = scenario.to_dict()
+                    for opt in doc["options"]:
+                        if opt["name"] == name:
+                            opt["self_host"]["capacity_rps_per_replica"] = round(rps, 6)
+                    common.commit_scenario(parse_scenario(doc, "capacity"))
+
+                st.button(f"Use it for {use_name}", key="cap_use_apply", on_click=_use_profile,
+                          icon=":material/check:", help="Sets the option's capacity per replica in the scenario "
+                                                         "(shown as 'inline' on Compare).")
+        if target.capacity_rps_per_replica:
+            def _clear_override(name=use_name) -> None:
+                doc = scenario.to_dict()
+                for opt in doc["options"]:
+                    if opt["name"] == name:
+                        opt["self_host"].pop("capacity_rps_per_replica", None)
+                common.commit_scenario(parse_scenario(doc, "capacity"))
+
+            st.button("Back to the derived capacity", key="cap_use_clear", on_click=_clear_override)
 
 models, gpus = sorted(catalog.models), sorted(catalog.gpus)
 c1, c2, c3, c4 = st.columns(4)

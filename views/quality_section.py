@@ -19,8 +19,19 @@ import streamlit as st
 from tco.catalog import Catalog
 from tco.charts_quality import METRIC_LABELS, cost_quality_figure
 from tco.exceptions import CatalogError, ScenarioError
-from tco.quality import (ELO_BENCHMARK, NO_FIGURE, FloorSpec, Quality, apply_floor, comparable_table,
-                         floor_status, load_quality, resolve_floor, result_quality, subject_for)
+from tco.quality import (
+    ELO_BENCHMARK,
+    NO_FIGURE,
+    FloorSpec,
+    Quality,
+    apply_floor,
+    comparable_table,
+    floor_status,
+    load_quality,
+    resolve_floor,
+    result_quality,
+    subject_for,
+)
 from views import downloads
 
 FLOOR_NONE, FLOOR_ELO, FLOOR_REF = "No floor", "Elo at least", "At least as good as"
