@@ -259,6 +259,12 @@ class ProfileEntry(Entry):
     osl: Optional[float] = Field(None, gt=0, description="Mean output tokens per request of the benchmark [tokens].")
     scenario: str = Field("online_serving", description="online_serving (latency measured) | offline_throughput (no latency bound).")
     points: list[ProfilePoint] = Field(min_length=1, description="Load sweep points.")
+    engine_version: Optional[str] = Field(None, description="Engine version or container image as published.")
+    tp: Optional[int] = Field(None, gt=0, description="Tensor-parallel degree (decode workers when disaggregated).")
+    ep: Optional[int] = Field(None, gt=0, description="Expert-parallel degree (MoE).")
+    dp_attention: Optional[bool] = Field(None, description="Data-parallel attention (one attention replica per GPU).")
+    disaggregated: bool = Field(False, description="Prefill and decode on separate GPUs; `gpus` counts both.")
+    speculative: Optional[str] = Field(None, description="Speculative decoding method (e.g. mtp); such profiles are not comparable at equal TPOT.")
 
 
 class AssumptionEntry(Entry):
