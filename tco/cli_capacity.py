@@ -48,8 +48,14 @@ def register(sub, import_sub) -> None:
     g = e.add_mutually_exclusive_group()
     g.add_argument("--concurrency", type=float)
     g.add_argument("--request-rate", type=float, dest="request_rate", help="[req/s]")
+    e.add_argument("--ttft-slo-ms", type=float, dest="ttft_slo_ms",
+                   help="p95 TTFT limit [ms]: also report the capacity at the SLO and its range")
+    e.add_argument("--tpot-slo-ms", type=float, dest="tpot_slo_ms",
+                   help="p95 TPOT limit [ms]: also report the capacity at the SLO and its range")
     e.add_argument("--format", choices=("table", "json"), default="table")
     e.add_argument("--batch", help="CSV of configurations (columns: " + ",".join(BATCH_IN) + ")")
+    e.add_argument("--range", action="store_true",
+                   help="--batch: append output_tokens_per_s_low,output_tokens_per_s_high (P10-P90 error range)")
     e.add_argument("--out", help="output CSV for --batch")
     e.add_argument("--data", help="data directory (default: the bundled data/)")
     e.set_defaults(func=cmd_estimate)
@@ -129,7 +135,7 @@ def cmd_estimate(args) -> int:
         if not args.out:
             print("error: --batch needs --out OUT.csv", file=sys.stderr)
             return EXIT_INVALID
-        return _estimate_batch(catalog, args.batch, args.out)
+        return _estimate_batch(catalog, args.batch, args.out, with_range=getattr(args, "range", False))
     missing = [f"--{k}" for k in ("model", "gpu", "gpus", "precision", "isl", "osl") if getattr(args, k) is None]
     if missing:
         print(f"error: estimate needs {', '.join(missing)} (or --batch IN.csv --out OUT.csv)", file=sys.stderr)
@@ -142,9 +148,25 @@ def cmd_estimate(args) -> int:
                  concurrency=args.concurrency, request_rate=args.request_rate)
     row = {"model": args.model, "gpu": args.gpu, "gpus": args.gpus, "precision": args.precision, "isl": args.isl,
            "osl": args.osl, "concurrency": args.concurrency, "request_rate": args.request_rate,
-           "output_tokens_per_s": e.output_tokens_per_s, "request_throughput_rps": e.request_throughput_rps,
+           "output_tokens_per_s": e.output_tokens_per_s, "output_tokens_per_s_low": e.output_tokens_per_s_low,
+           "output_tokens_per_s_high": e.output_tokens_per_s_high, "request_throughput_rps": e.request_throughput_rps,
            "ttft_ms": e.ttft_ms, "tpot_ms": e.tpot_ms, "max_concurrency": e.max_concurrency, "fits": e.fits,
            "max_output_tokens_per_s": e.max_output_tokens_per_s, "kind": "estimated", "notes": list(e.notes)}
+    if getattr(args, "ttft_slo_ms", None) is not None or getattr(args, "tpot_slo_ms", None) is not None:
+        from .perf import capacity_range, estimated_capacity_at_slo
+
+        bad = [Problem("options", None, k, f"must be > 0, got {v}") for k, v in
+               (("ttft_slo_ms", args.ttft_slo_ms), ("tpot_slo_ms", args.tpot_slo_ms))
+               if v is not None and (not math.isfinite(v) or v <= 0)]
+        if bad:
+            raise ScenarioError(bad)
+        m, g = catalog.models[args.model], catalog.gpus[args.gpu]
+        rps, reason, _ = estimated_capacity_at_slo(m, g, args.gpus, args.precision, args.isl, args.osl,
+                                                   args.ttft_slo_ms, args.tpot_slo_ms)
+        lo, hi = capacity_range(rps, m, g, args.gpus)
+        notes = row.pop("notes")
+        row.update({"capacity_rps": rps, "capacity_rps_low": lo, "capacity_rps_high": hi,
+                    "notes": notes + ([reason] if reason else [])})
     if args.format == "json":
         print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()},
                          indent=2))
@@ -171,11 +193,11 @@ def _check_numbers(where: str, gpus, isl, osl, conc, rate, entry=None) -> None:
         raise ScenarioError(problems)
 
 
-def _estimate_batch(catalog, path: str, out: str) -> int:
+def _estimate_batch(catalog, path: str, out: str, with_range: bool = False) -> int:
     import numpy as np
 
     from .atomic import atomic_write_text
-    from .perf import config_arrays, estimate_arrays
+    from .perf import config_arrays, estimate_arrays, estimate_range_arrays
 
     p = Path(path)
     if p.stat().st_size > MAX_BATCH_BYTES:
@@ -221,21 +243,28 @@ def _estimate_batch(catalog, path: str, out: str) -> int:
         parsed.append((m, g, prec, *vals))
     if problems:
         raise ScenarioError(problems)
+    header = list(BATCH_OUT) + (["output_tokens_per_s_low", "output_tokens_per_s_high"] if with_range else [])
     if not parsed:
-        atomic_write_text(out, ",".join(BATCH_OUT) + "\n")
+        atomic_write_text(out, ",".join(header) + "\n")
         return 0
     ms, gs, ns, ps, isl, osl, conc, rate = zip(*[(catalog.models[m], catalog.gpus[g], n, pr, i, o, c, r)
                                                   for m, g, pr, n, i, o, c, r in parsed])
     c = config_arrays(ms, gs, ns, ps, isl, osl)
     res = estimate_arrays(c, np.array([np.nan if v is None else v for v in conc], dtype=float),
                           np.array([np.nan if v is None else v for v in rate], dtype=float))
+    no_load = np.isnan(np.array([np.nan if v is None else v for v in conc], dtype=float)) & \
+        np.isnan(np.array([np.nan if v is None else v for v in rate], dtype=float))
+    lo_max, hi_max = estimate_range_arrays(c, res["output_tokens_per_s"], "max")
+    lo_on, hi_on = estimate_range_arrays(c, res["output_tokens_per_s"], "online")
+    lo, hi = np.where(no_load, lo_max, lo_on), np.where(no_load, hi_max, hi_on)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(BATCH_OUT)
+    w.writerow(header)
     for i, r in enumerate(rows):
         w.writerow([(r.get(k) or "").strip() for k in BATCH_IN] + [
             _fmt(float(res["output_tokens_per_s"][i]), 2), _fmt(float(res["request_throughput_rps"][i]), 4),
             _fmt(float(res["ttft_ms"][i]), 2), _fmt(float(res["tpot_ms"][i]), 3),
-            int(res["max_concurrency"][i]), _fmt(bool(res["fits"][i]))])
+            int(res["max_concurrency"][i]), _fmt(bool(res["fits"][i]))]
+            + ([_fmt(float(lo[i]), 2), _fmt(float(hi[i]), 2)] if with_range else []))
     atomic_write_text(out, buf.getvalue())
     return 0
