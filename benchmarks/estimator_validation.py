@@ -273,6 +273,8 @@ def report(prep: Prepared, cal: Calibration, loo_cal: dict, ratio_in: np.ndarray
         "",
         _table(["configuration", "target", "P10", "P90", "rows"],
                [[c, t, lo, hi, n] for (c, t), (lo, hi, n) in sorted(ranges.items())]), "",
+        "(A class with fewer than 5 rows of its target borrows the rows of both throughput targets of its "
+        "class: dense online throughput has no sweep rows, so it uses the dense max-throughput ratios.)", "",
         "Leave-one-GPU-out calibrations:", "",
         _table(["held-out GPU", *PARAMS], [[g, *[f"{getattr(c, p):.4g}" for p in PARAMS]]
                                            for g, c in loo_cal.items()]),
@@ -335,10 +337,13 @@ def write_generated_perf(cal: Calibration, ranges: dict) -> None:
     text = PERF.read_text(encoding="utf-8")
     head, rest = text.split(CAL_BEGIN, 1)
     _, tail = rest.split(CAL_END, 1)
-    vals = ", ".join(f"{p}={getattr(cal, p):.4g}" for p in cal.__dataclass_fields__ if p != "source")
+    import textwrap
+
+    vals = "\n    ".join(textwrap.wrap(", ".join(f"{p}={getattr(cal, p):.4g}" for p in cal.__dataclass_fields__
+                                           if p != "source") + ",", 100))
     rng = ",\n    ".join(f"({c!r}, {t!r}): ({lo}, {hi})" for (c, t), (lo, hi, _) in sorted(ranges.items()))
     block = (f"{CAL_BEGIN} (benchmarks/estimator_validation.py --write)\n"
-             f"CALIBRATION = Calibration(\n    {vals},\n    source=\"fitted (benchmarks/estimator_validation.py)\",\n)\n"
+             f"CALIBRATION = Calibration(\n    {vals}\n    source=\"fitted (benchmarks/estimator_validation.py)\",\n)\n"
              f"ESTIMATE_RANGE = {{\n    {rng},\n}}\n")
     atomic_write_text(PERF, head + block + CAL_END + tail)
 

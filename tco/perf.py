@@ -111,13 +111,15 @@ class Calibration:
 #: tokens/s, median TPOT and TTFT at a concurrency). Rerun it after changing the model.
 # BEGIN GENERATED CALIBRATION (benchmarks/estimator_validation.py --write)
 CALIBRATION = Calibration(
-    eff_bw=0.7, eff_decode=0.29, eff_prefill=0.48, step_overhead_ms=0.1, allreduce_latency_us=3.4,
-    moe_factor=1.5, layer_overhead_us=60.0, moe_layer_overhead_us=50.0,
+    eff_bw=0.6931, eff_decode=0.2971, eff_prefill=0.5202, step_overhead_ms=0.1,
+    allreduce_latency_us=4.007, moe_factor=3.219, layer_overhead_us=25.83, moe_layer_overhead_us=68.69,
     source="fitted (benchmarks/estimator_validation.py)",
 )
 ESTIMATE_RANGE = {
-    ('dense', 'max'): (0.8, 1.25), ('dense', 'online'): (0.7, 1.4), ('moe', 'max'): (0.6, 1.5),
-    ('moe', 'online'): (0.5, 1.6),
+    ('dense', 'max'): (0.753, 1.505),
+    ('dense', 'online'): (0.753, 1.505),
+    ('moe', 'max'): (0.562, 2.672),
+    ('moe', 'online'): (0.785, 1.439),
 }
 # END GENERATED CALIBRATION
 
