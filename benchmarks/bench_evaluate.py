@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tco.catalog import load_catalog  # noqa: E402
-from tco.engine import _stack_self_host, evaluate, self_host_kernel  # noqa: E402
+from tco.engine import evaluate, self_host_kernel, stack_self_host  # noqa: E402
 from tco.scenario import parse_scenario  # noqa: E402
 
 MONTHS, N_OPTIONS = 60, 20
@@ -61,7 +61,7 @@ def main():
     res = evaluate(s, cat)
     params = [o.params for o in res.options if o.kind == "self_host"]
     batch = params * 500  # 6,000 stacked self-host options
-    stacked = _stack_self_host(batch)
+    stacked = stack_self_host(batch)
     peak = res.options[0].peak_rps
     t2 = timeit(lambda: self_host_kernel(peak, stacked, 240_000.0, MONTHS))
     print(f"self_host_kernel: {len(batch)} options x {MONTHS} months in {t2 * 1e3:.1f} ms "

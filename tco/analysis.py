@@ -29,8 +29,9 @@ import numpy as np
 
 from . import finance, workload
 from .catalog import Catalog
-from .engine import (PRICE_TRENDS, Result, _stack_self_host, api_kernel, apply_self_host_trends, evaluate,
-                     price_trend_factor, self_host_kernel)
+from .engine import (PRICE_TRENDS, Load, Rates, Result, compute_line_items, evaluate, stack_api, stack_self_host,
+                     summarise)
+from .records import API_PRICE_KEYS, SelfHostParams
 from .scenario import Scenario, parse_scenario
 
 BASES = ("cash", "accrual")
@@ -187,31 +188,45 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
     """Re-evaluate every option of ``result`` for N draws of the inputs in ``draws`` (keys in DRAW_KEYS).
 
     Inputs not drawn keep the value ``result`` resolved. Shapes: draws ``(N,)``; output ``(N, options, months)``.
-    The formulas are the engine's kernels (tco.engine.api_kernel, self_host_kernel), applied to arrays
-    with a leading draws axis, and the line items are added in the engine's order so that a batch with
-    every draw at its base value equals evaluate() exactly. Hybrid (overflow) options need each draw's
-    own hourly fleet sizing and are evaluated one draw at a time (documented in docs/finance.md).
+    The numbers come from the engine's compute core (:func:`tco.engine.compute_line_items`) applied to
+    arrays with a leading draws axis, so a batch with every draw at its base value equals evaluate()
+    exactly. Hybrid (overflow) options need each draw's own hourly fleet sizing and are evaluated one
+    draw at a time (documented in docs/finance.md). Raises ValueError for unknown draw keys or draw
+    arrays of different lengths.
     """
     draws = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in (draws or {}).items()}
     unknown = set(draws) - set(DRAW_KEYS)
     if unknown:
         raise ValueError(f"unknown draw keys: {sorted(unknown)}")
     N = _draw_count(draws)
-    if N > 1 and any(o.params.get("is_hybrid") for o in result.options):
+    if N > 1 and any(o.kind == "self_host" and o.params.is_hybrid for o in result.options):
         parts = [evaluate_batch(result, {k: v[i:i + 1] for k, v in draws.items()}) for i in range(N)]
         return Batch(parts[0].options, np.concatenate([b.cash_usd for b in parts]),
                      np.concatenate([b.accrual_usd for b in parts]), np.concatenate([b.npv_usd for b in parts]))
+    core, load, rates = batch_core(result, draws, N, quantities=False, detail=False)
+    npv = summarise(core, load, rates.discount_rate).npv_usd
+    cash, accrual = core.cash, core.accrual
+    M = len(result.months)
+    shape = (N, len(result.options), M)
+    return Batch([o.name for o in result.options], np.broadcast_to(cash, shape), np.broadcast_to(accrual, shape),
+                 np.broadcast_to(npv, shape[:2]))
+
+
+def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities: bool = False, detail: bool = True):
+    """(core output, load, rates) of ``result`` with its inputs moved by ``draws`` (N draws each, see
+    :func:`evaluate_batch`): the stacked records of the options are scaled, the load and rates drawn.
+    ``detail``: also the per-item arrays and the fleet (not needed for totals)."""
     s = result.scenario
     w = s.workload
     M = len(result.months)
     fi = result.finance_inputs
 
-    def get(key: str, base: float) -> Any:
-        """A draw as an ``(N, 1, 1)`` array (a scalar when N = 1), or the base value when not drawn."""
+    def get(key: str, base: Any, shape: tuple = (1, 1)) -> Any:
+        """A draw as an ``(N,) + shape`` array (a scalar when N = 1), or the base value when not drawn."""
         if key not in draws:
             return base
         v = draws[key]
-        return float(v[0]) if N == 1 else v.reshape(N, 1, 1)
+        return float(v[0]) if N == 1 else v.reshape((N,) + shape)
 
     rpd = _batch_requests_per_day(s, draws, N)
     if N == 1:
@@ -219,13 +234,9 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
     else:
         rpd = np.asarray(rpd, dtype=float).reshape(N, 1, M)
     requests = workload.monthly_requests(rpd)
-    if "tokens_scale" in draws:
-        ts = get("tokens_scale", 1.0)
-        input_m = workload.monthly_tokens(requests, w.input_tokens * ts)
-        output_m = workload.monthly_tokens(requests, w.output_tokens * ts)
-    else:
-        input_m = workload.monthly_tokens(requests, w.input_tokens)
-        output_m = workload.monthly_tokens(requests, w.output_tokens)
+    ts = get("tokens_scale", 1.0)
+    in_tok = w.input_tokens * ts if "tokens_scale" in draws else w.input_tokens
+    out_tok = w.output_tokens * ts if "tokens_scale" in draws else w.output_tokens
     profile = getattr(w, "daily_profile", None)
     if profile is not None:
         weights = workload.daily_weights(profile)
@@ -234,76 +245,38 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
     else:
         hourly = None
         peak = workload.peak_rps(rpd, w.peak_to_average)
-
-    n_opt = len(result.options)
-    shape = (N, n_opt, M)
-    cash = np.zeros(shape)
-    accrual = np.zeros(shape)
-    api_pos = [n for n, o in enumerate(result.options) if o.kind == "api"]
-    sh_pos = [n for n, o in enumerate(result.options) if o.kind == "self_host"]
-    api_factor = price_trend_factor(M, get("api_price_change_per_year", fi.get("api_price_change_per_year", 0.0)))
-    api_scale = get("api_price_scale", 1.0)
-
-    def price_cols(rows: list[dict]) -> dict[str, np.ndarray]:
-        out = {}
-        for key in ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output"):
-            col = np.asarray([r[key] for r in rows], dtype=float)[:, None]
-            out[key] = (col * api_scale if "api_price_scale" in draws else col) * api_factor
-        return out
-
-    if api_pos:
-        k = api_kernel(input_m, output_m, price_cols([result.options[n].params for n in api_pos]),
-                       w.cached_input_share, w.batch_share)
-        api = np.broadcast_to(k["api"], (N, len(api_pos), M))
-        cash[:, api_pos, :] = api
-        accrual[:, api_pos, :] = api
-    if sh_pos:
-        params = [result.options[n].params for n in sh_pos]
-        p = _stack_self_host(params)
+    load = Load(requests, workload.monthly_tokens(requests, in_tok), workload.monthly_tokens(requests, out_tok), peak,
+                hourly, in_tok, out_tok, w.cached_input_share, w.batch_share, w.cache_write_share)
+    rates = Rates(
+        api_price_change_per_year=get("api_price_change_per_year", fi.get("api_price_change_per_year", 0.0)),
+        rent_price_change_per_year=get("rent_price_change_per_year", fi.get("rent_price_change_per_year", 0.0)),
+        electricity_price_change_per_year=get("electricity_price_change_per_year",
+                                              fi.get("electricity_price_change_per_year", 0.0)),
+        fte_cost_per_year=get("fte_cost_per_year", fi.get("fte_cost_per_year", 0.0), (1,)),
+        discount_rate=get("discount_rate", fi.get("discount_rate", 0.0), (1,)))
+    api_rows = [n for n, o in enumerate(result.options) if o.kind == "api"]
+    sh_rows = [n for n, o in enumerate(result.options) if o.kind == "self_host"]
+    api = [result.options[n].params for n in api_rows]
+    sh: list[SelfHostParams] = [result.options[n].params for n in sh_rows]
+    api_stack = stack_api(api) if api else None
+    if api_stack is not None and "api_price_scale" in draws:
+        api_stack = {k: v * get("api_price_scale", 1.0) for k, v in api_stack.items()}
+    sh_stack = stack_self_host(sh) if sh else None
+    if sh_stack is not None:
         for key, pk in (("capacity_scale", "capacity_rps"), ("gpu_price_scale", "usd_per_gpu_hour"),
                         ("gpu_price_scale", "usd_per_instance_hour"), ("gpu_price_scale", "usd_per_gpu_hour_reserved"),
                         ("server_price_scale", "server_price_usd"), ("usd_per_kwh_scale", "usd_per_kwh")):
-            if key in draws and pk in p:
-                p[pk] = p[pk] * get(key, 1.0)
+            if key in draws:
+                sh_stack[pk] = sh_stack[pk] * get(key, 1.0)
         if "target_utilization_scale" in draws:
-            p["target_utilization"] = np.minimum(1.0, p["target_utilization"] * get("target_utilization_scale", 1.0))
-        rent_rate = get("rent_price_change_per_year", fi.get("rent_price_change_per_year", 0.0))
-        p = apply_self_host_trends(p, M, rent_rate,
-                                   get("electricity_price_change_per_year", fi.get("electricity_price_change_per_year", 0.0)))
-        if "usd_per_gpu_hour_reserved" in p:
-            p["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * price_trend_factor(M, rent_rate)
-        fte = fi.get("fte_cost_per_year", 0.0)
-        if "fte_cost_per_year" in draws:
-            fte = float(draws["fte_cost_per_year"][0]) if N == 1 else draws["fte_cost_per_year"].reshape(N, 1)
-        k = self_host_kernel(peak, p, fte, M, hourly) if hourly is not None else self_host_kernel(peak, p, fte, M)
-        zero = 0.0
-
-        def item(name: str) -> Any:
-            return k.get(name, zero)
-
-        # engine order: rent, reserved_unused, capex | depreciation, power, colo, maintenance, residual, staff,
-        # api_overflow (line items an option does not have are exact zeros here)
-        c = (item("rent") + item("reserved_unused") + item("capex") + item("power") + item("colo") + item("maintenance")
-             + item("residual") + item("staff"))
-        a = (item("rent") + item("reserved_unused") + item("depreciation") + item("power") + item("colo")
-             + item("maintenance") + item("residual_accrual") + item("staff"))
-        hybrid = [j for j, q in enumerate(params) if q.get("is_hybrid")]
-        if hybrid:
-            ov_req = k["overflow_requests"][..., hybrid, :]
-            ov_rows = [params[j]["overflow_prices"] for j in hybrid]
-            ko = api_kernel(workload.monthly_tokens(ov_req, w.input_tokens), workload.monthly_tokens(ov_req, w.output_tokens),
-                            price_cols(ov_rows), w.cached_input_share, w.batch_share)
-            c = np.array(np.broadcast_to(c, np.broadcast_shapes(np.shape(c), (len(params), M))))
-            a = np.array(np.broadcast_to(a, c.shape))
-            c[..., hybrid, :] = c[..., hybrid, :] + ko["api"]
-            a[..., hybrid, :] = a[..., hybrid, :] + ko["api"]
-        cash[:, sh_pos, :] = np.broadcast_to(c, (N, len(sh_pos), M))
-        accrual[:, sh_pos, :] = np.broadcast_to(a, (N, len(sh_pos), M))
-    rate = fi.get("discount_rate", 0.0)
-    if "discount_rate" in draws:
-        rate = float(draws["discount_rate"][0]) if N == 1 else draws["discount_rate"].reshape(N, 1)
-    npv = finance.npv(cash, rate)
-    return Batch([o.name for o in result.options], cash, accrual, npv)
+            sh_stack["target_utilization"] = np.minimum(1.0, sh_stack["target_utilization"]
+                                                        * get("target_utilization_scale", 1.0))
+        if "api_price_scale" in draws:  # a hybrid option's overflow API follows the API prices
+            for k in [k for k in sh_stack if k.startswith("overflow_")]:
+                sh_stack[k] = sh_stack[k] * get("api_price_scale", 1.0)
+    core = compute_line_items(load, rates, M, api, sh, api_rows, sh_rows, api_stack, sh_stack, quantities=quantities,
+                              items=detail, fleet=detail)
+    return core, load, rates
 
 
 # ----------------------------------------------------------------------------------------------
@@ -556,25 +529,30 @@ def moved_scenario(result: Result, key: str, value: float) -> Scenario:
                 continue
             p = o.params
             if key == "api_price_scale" and o.kind == "api":
-                od["prices"] = {k: p[f"p_{k}"] * value for k in ("input", "output", "cached_input", "batch_input", "batch_output")}
+                od["prices"] = {k: getattr(p.prices, k) * value for k in API_PRICE_KEYS}
                 continue
             if o.kind != "self_host":
                 continue
             sh = od["self_host"]
-            if key == "capacity_scale":
-                sh["capacity_rps_per_replica"] = p["capacity_rps"] * value
+            if key == "api_price_scale" and p.overflow is not None:  # as evaluate_batch: the overflow API too
+                sh["overflow"]["prices"] = {k: getattr(p.overflow.prices, k) * value for k in API_PRICE_KEYS}
+            elif key == "capacity_scale":
+                # the capacity before the spot interruption overhead (the resolver applies it again)
+                sh["capacity_rps_per_replica"] = p.capacity.rps * value
             elif key == "target_utilization_scale":
-                sh["target_utilization"] = min(1.0, p["target_utilization"] * value)
+                sh["target_utilization"] = min(1.0, p.target_utilization * value)
             elif key == "gpu_price_scale" and o.payment == "rent":
-                if p.get("rent_mode") == "gpu":
-                    sh["rent"]["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * value
+                if p.rent_mode == "gpu":
+                    sh["rent"]["usd_per_gpu_hour"] = p.usd_per_gpu_hour * value
                 else:
-                    sh["rent"]["usd_per_instance_hour"] = p["usd_per_instance_hour"] * value
-                    sh["rent"]["gpus_per_instance"] = int(p["gpus_per_instance"])
+                    sh["rent"]["usd_per_instance_hour"] = p.usd_per_instance_hour * value
+                    sh["rent"]["gpus_per_instance"] = int(p.gpus_per_instance)
+                if p.has_reserved:
+                    sh["rent"]["usd_per_gpu_hour_reserved"] = p.usd_per_gpu_hour_reserved * value
             elif key == "server_price_scale" and o.payment == "own":
-                sh["own"]["server_price_usd"] = p["server_price_usd"] * value
+                sh["own"]["server_price_usd"] = p.server_price_usd * value
             elif key == "usd_per_kwh_scale" and o.payment == "own":
-                sh["own"]["usd_per_kwh"] = p["usd_per_kwh"] * value
+                sh["own"]["usd_per_kwh"] = p.usd_per_kwh * value
     else:
         raise ValueError(f"unknown input {key!r}")
     return parse_scenario(d, "sensitivity")

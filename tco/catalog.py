@@ -500,14 +500,16 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
             by_id[e.id] = e
             origins.setdefault(name, {})[e.id] = shown_file
         loaded[name] = by_id
-    _cross_check(loaded, files, problems, rejected, origins)
+    cross_check(loaded, files, problems, rejected, origins)
     if problems:
         raise CatalogError(problems)
     return Catalog(**loaded, data_dir=str(data_dir), files=files)
 
 
-def _cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems: list[Problem],
-                 rejected: dict[str, set] | None = None, origins: dict[str, dict[str, str]] | None = None) -> None:
+def cross_check(c: dict[str, dict[str, Entry]], files: dict[str, str], problems: list[Problem],
+                rejected: dict[str, set] | None = None, origins: dict[str, dict[str, str]] | None = None) -> None:
+    """Cross-catalog references (an offer's GPU, a profile's model, ...) exist: each broken one appended to
+    ``problems`` (entries listed in ``rejected`` are skipped; ``origins`` names the file an entry came from)."""
     gpus, models = c.get("gpus", {}), c.get("models", {})
     origins = origins or {}
     rejected = rejected or {}

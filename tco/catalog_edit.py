@@ -34,7 +34,7 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel, ValidationError
 
 from .atomic import atomic_write_bytes, atomic_write_text
-from .catalog import CATALOGS, TOP_KEYS, Catalog, Entry, _cross_check, format_validation_error, parse_as_of
+from .catalog import CATALOGS, TOP_KEYS, Catalog, Entry, cross_check, format_validation_error, parse_as_of
 from .exceptions import CatalogError, Problem
 from .safeyaml import YamlLoadError, dump_yaml, load_yaml_text
 
@@ -364,7 +364,7 @@ def validate_entries(name: str, entries: list[dict], others: Optional[Catalog] =
         cross: list[Problem] = []
         rejected = {n: set() for n in CATALOGS}
         rejected[name] = {e.get("id") for e, m in zip(entries, models) if m is None}
-        _cross_check(loaded, files, cross, rejected)
+        cross_check(loaded, files, cross, rejected)
         row_of = {m.id: i for i, m in enumerate(models) if m is not None}
         for p in cross:
             if p.file == shown and p.entry in row_of:

@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .constants import TOKENS_PER_MILLION
+from . import finance
 from .engine import OptionResult, Result
 
 Basis = Literal["cash", "accrual"]
@@ -262,12 +262,10 @@ def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Ba
 def unit_cost_values(result: Result, basis: Basis = "accrual") -> dict[str, float]:
     """Cost per 1M tokens per option [USD / 1M tokens] = total cost [USD] / (input + output tokens) x 1e6."""
     _check_basis(basis)
-    out = {}
-    for o in result.options:
-        tokens = float(np.sum(o.input_tokens + o.output_tokens))
-        total = o.total_cash_usd if basis == "cash" else o.total_accrual_usd
-        out[o.name] = total / tokens * TOKENS_PER_MILLION if tokens > 0 else float("nan")
-    return out
+    if basis == "accrual":  # the engine's own figure (tco.finance.usd_per_million_tokens of the accrual total)
+        return {o.name: o.usd_per_million_tokens for o in result.options}
+    return {o.name: float(finance.usd_per_million_tokens(o.total_cash_usd, float(np.sum(o.input_tokens + o.output_tokens))))
+            for o in result.options}
 
 
 def unit_cost_figure(result: Result, basis: Basis = "accrual") -> go.Figure:

@@ -19,19 +19,25 @@ def _ceil(x) -> np.ndarray:
 
 
 def api_cost(input_tokens, output_tokens, p_input, p_output, p_cached_input, p_batch_input, p_batch_output,
-             cached_input_share, batch_share) -> np.ndarray:
+             cached_input_share, batch_share, p_cache_write=0.0, cache_write_share=0.0) -> np.ndarray:
     """API bill [USD].
 
-    cost = [(1 - b) x (input x ((1 - c) x p_in + c x p_cached) + output x p_out)
+    cost = [(1 - b) x (input x ((1 - c - w) x p_in + c x p_cached + w x p_write) + output x p_out)
             + b x (input x p_batch_in + output x p_batch_out)] / 1e6
 
-    input, output [tokens]; p_* [USD / 1M tokens]; c = cached_input_share, b = batch_share [0-1].
-    Callers pass the normal price where a cached or batch price is unknown.
+    input, output [tokens]; p_* [USD / 1M tokens]; c = cached_input_share (input tokens read from the
+    prompt cache), w = cache_write_share (input tokens written to the prompt cache, e.g. Anthropic bills
+    them at 1.25 x the input price), b = batch_share [0-1], c + w <= 1. The cache shares apply to the
+    real-time requests. Callers pass the normal price where a cached, cache-write or batch price is unknown.
+    Computed as input x P_in + output x P_out with the effective prices [USD/token]
+    P_in = ((1 - b)((1 - c - w) p_in + c p_cached + w p_write) + b p_batch_in) / 1e6 and
+    P_out = ((1 - b) p_out + b p_batch_out) / 1e6 (the same sum, two passes over the token arrays).
     """
-    c, b = cached_input_share, batch_share
-    realtime = input_tokens * ((1.0 - c) * p_input + c * p_cached_input) + output_tokens * p_output
-    batch = input_tokens * p_batch_input + output_tokens * p_batch_output
-    return ((1.0 - b) * realtime + b * batch) / TOKENS_PER_MILLION
+    c, b, w = cached_input_share, batch_share, cache_write_share
+    p_in_eff = ((1.0 - b) * ((1.0 - c - w) * p_input + c * p_cached_input + w * p_cache_write) + b * p_batch_input) \
+        / TOKENS_PER_MILLION
+    p_out_eff = ((1.0 - b) * p_output + b * p_batch_output) / TOKENS_PER_MILLION
+    return input_tokens * p_in_eff + output_tokens * p_out_eff
 
 
 def replicas_needed(peak_rps, capacity_rps_per_replica, target_utilization, spare_replicas, min_replicas=1) -> np.ndarray:
@@ -110,27 +116,27 @@ def depreciation(depreciating_m, server_price_usd, life_months) -> np.ndarray:
 
     Each server is written off over ``life_months`` = 12 x depreciation_years months from its purchase month.
     """
-    return np.asarray(depreciating_m, dtype=float) * np.asarray(server_price_usd, dtype=float) / np.asarray(life_months, dtype=float)
+    return np.asarray(depreciating_m, dtype=float) * (np.asarray(server_price_usd, dtype=float) / np.asarray(life_months, dtype=float))
 
 
 def power_cost(owned_m, server_power_kw, power_load_factor, pue, usd_per_kwh, hours=HOURS_PER_MONTH) -> np.ndarray:
     """Electricity [USD] = owned x server_power_kw [kW] x power_load_factor x PUE x hours [h] x usd_per_kwh [USD/kWh]."""
-    return np.asarray(owned_m, dtype=float) * server_power_kw * power_load_factor * pue * hours * usd_per_kwh
+    return np.asarray(owned_m, dtype=float) * (np.asarray(server_power_kw) * power_load_factor * pue * hours * usd_per_kwh)
 
 
 def energy_kwh(owned_m, server_power_kw, power_load_factor, pue, hours=HOURS_PER_MONTH) -> np.ndarray:
     """Facility energy [kWh] = owned x server_power_kw [kW] x power_load_factor x PUE x hours [h]."""
-    return np.asarray(owned_m, dtype=float) * server_power_kw * power_load_factor * pue * hours
+    return np.asarray(owned_m, dtype=float) * (np.asarray(server_power_kw) * power_load_factor * pue * hours)
 
 
 def colo_cost(owned_m, server_power_kw, colo_usd_per_kw_month) -> np.ndarray:
     """Colocation [USD] = owned x server_power_kw [kW] x colo_usd_per_kw_month [USD/kW-month]."""
-    return np.asarray(owned_m, dtype=float) * server_power_kw * colo_usd_per_kw_month
+    return np.asarray(owned_m, dtype=float) * (np.asarray(server_power_kw) * colo_usd_per_kw_month)
 
 
 def maintenance_cost(owned_m, server_price_usd, maintenance_share_per_year) -> np.ndarray:
     """Maintenance [USD] = owned x server_price [USD] x maintenance_share_per_year / 12."""
-    return np.asarray(owned_m, dtype=float) * server_price_usd * maintenance_share_per_year / 12.0
+    return np.asarray(owned_m, dtype=float) * (np.asarray(server_price_usd) * maintenance_share_per_year / 12.0)
 
 
 def staff_cost(staff_fte, fte_cost_per_year, months: int) -> np.ndarray:

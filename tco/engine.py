@@ -1,8 +1,18 @@
-"""evaluate(): a scenario and the catalogs in, monthly costs for every option out.
+"""evaluate() and the compute core: a scenario and the catalogs in, monthly costs for every option out.
 
-Flow: resolve each option's parameters (inline value > catalog entry > assumptions default, each
-recorded with its origin), then compute every line item for all options at once on
-``(options, months)`` arrays with the pure functions of :mod:`tco.costs`, then finance.
+Flow (docs/architecture.md):
+
+1. **Resolve** each option (:class:`Resolver`: inline value > catalog entry > assumptions default, each
+   recorded with its origin) into a typed record (:mod:`tco.records`: :class:`~tco.records.ApiParams`,
+   :class:`~tco.records.SelfHostParams`).
+2. **Load** of the scenario (:func:`scenario_load`: requests, tokens, peak and hourly req/s per month)
+   and its scenario-wide **rates** (:class:`Rates`: price trends, staff cost).
+3. **Compute core** (:func:`compute_line_items`): stacks the records into ``(options, 1)`` arrays and
+   computes every line item of the registry (:mod:`tco.line_items`) for all options at once with the pure
+   formulas of :mod:`tco.costs`, on ``(..., options, months)`` arrays: a leading axis of N draws is
+   allowed (Monte Carlo, break-even sweep), and the options may be thousands of optimizer candidates.
+   :func:`evaluate`, :func:`tco.analysis.evaluate_batch` and :func:`tco.optimizer.optimize` all call it.
+4. **Finance** (:func:`summarise`): totals, NPV, USD per 1M tokens with :mod:`tco.finance`.
 
 Result columns (documented once, here and in docs/methodology.md):
     LineItem.cash_usd / accrual_usd  [USD per month], quantity [unit per month], unit
@@ -12,34 +22,20 @@ Result columns (documented once, here and in docs/methodology.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from . import costs, finance, workload
+from . import costs, finance, line_items, workload
 from .capacity import CapacityResult, capacity_at_slo
 from .catalog import Catalog
 from .constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
-from .exceptions import EvaluationError, Problem
+from .exceptions import EvaluationError, Problem, ScenarioError
+from .records import API_PRICE_KEYS, ApiParams, ApiPrices, Fleet, OptionParams, SelfHostParams, Unservable
 from .scenario import Option, Scenario
 
-#: line item -> (counts in cash, counts in accrual)
-LINE_ITEMS = {
-    "api": (True, True),
-    "rent": (True, True),
-    "capex": (True, False),
-    "depreciation": (False, True),
-    "power": (True, True),
-    "colo": (True, True),
-    "maintenance": (True, True),
-    "staff": (True, True),
-    # issue 5 (docs/methodology_traffic.md)
-    "reserved_unused": (True, True),  # committed GPU-hours left idle, billed anyway
-    "api_overflow": (True, True),  # hybrid: requests above the fleet billed by the overflow API
-    # residual: cash = -proceeds (sale at retirement or horizon end); accrual = book value written off
-    # - proceeds (gain < 0, loss > 0). Both flags are True but the two series differ.
-    "residual": (True, True),
-}
+#: line item -> (counts in cash, counts in accrual), in registry order (tco.line_items is the source)
+LINE_ITEMS = line_items.cash_and_accrual()
 
 
 @dataclass(frozen=True)
@@ -83,14 +79,15 @@ class OptionResult:
     usd_per_million_tokens: float
     break_even_month: Optional[str]
     break_even_index: int
+    params: OptionParams  # the resolved inputs (tco.records)
     replicas: Optional[np.ndarray] = None
     gpus: Optional[np.ndarray] = None
     servers: Optional[np.ndarray] = None
     capacity: Optional[CapacityResult] = None
     notes: tuple[str, ...] = ()
     ref_id: str = ""  # api offer id, or model id for self-host
-    params: dict[str, Any] = field(default_factory=dict)
-    extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. gpu_hours, overflow_requests
+    fleet: Optional[Fleet] = None  # self-host options: the fleet per month (tco.records.Fleet)
+    extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # JSON extras: gpu_hours, overflow_requests
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ class Result:
     reference: Optional[str]  # name of the reference API option (the first API option)
     requests_per_day: np.ndarray
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (option name, reason)
-    catalog_version: str = ""
+    catalog_version: str = ""  # content hash of the catalog evaluated against (Catalog.version())
     #: scenario-wide finance inputs as resolved: discount_rate, fte_cost_per_year, *_price_change_per_year
     #: [fraction/year], currency, usd_to_currency, fiscal_year_start_month (see docs/finance.md)
     finance_inputs: dict[str, Any] = field(default_factory=dict)
@@ -122,13 +119,17 @@ class Result:
 # Resolution: inline > catalog > default, with provenance
 
 
-class _Resolver:
+class Resolver:
+    """Resolves scenario inputs against the catalogs, recording each value used (``used``) and each
+    problem found (``problems``: unknown ids, missing prices) instead of raising on the first."""
+
     def __init__(self, scenario: Scenario, catalog: Catalog, file: str = "scenario"):
         self.s, self.c, self.file = scenario, catalog, file
         self.used: list[AssumptionUsed] = []
         self.problems: list[Problem] = []
 
     def default(self, option: str, key: str, inline: Any, unit: str = "") -> float:
+        """The inline value, else the assumptions catalog's. Raises EvaluationError when neither exists."""
         if inline is not None:
             self.used.append(AssumptionUsed(option, key, inline, unit, "scenario"))
             return float(inline)
@@ -140,6 +141,7 @@ class _Resolver:
         return float(a.value)
 
     def from_entry(self, option: str, key: str, inline: Any, entry, attr: str, catalog: str, unit: str = "") -> Optional[float]:
+        """The inline value, else ``entry.attr`` of a catalog entry; None when neither is known."""
         if inline is not None:
             self.used.append(AssumptionUsed(option, key, inline, unit, "scenario"))
             return float(inline)
@@ -153,6 +155,7 @@ class _Resolver:
         return float(val)
 
     def lookup(self, path: str, catalog: str, key: str):
+        """The entry ``key`` of ``catalog``; None (problem recorded) when unknown."""
         table = self.c.get(catalog)
         if key not in table:
             self.problems.append(Problem(self.file, path, None, f"unknown {catalog[:-1] if catalog.endswith('s') else catalog} id '{key}'"
@@ -160,13 +163,30 @@ class _Resolver:
             return None
         return table[key]
 
+    def trend_rate(self, key: str, inline: Any) -> float:
+        """A price trend [fraction/year] from the scenario, else the assumptions catalog, else 0 (no trend),
+        recorded either way."""
+        if inline is None and key not in self.c.assumptions:
+            self.used.append(AssumptionUsed("", key, 0.0, "fraction per year", "default",
+                                            "no trend: assumption missing from the catalog"))
+            return 0.0
+        return self.default("", key, inline, "fraction per year")
 
-def _resolve_api(r: _Resolver, i: int, o: Option) -> Optional[dict]:
-    return _resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
+
+def resolve_api_option(r: Resolver, i: int, o: Option) -> Optional[ApiParams]:
+    """The resolved prices of API option ``o`` (index ``i``); None when a problem was recorded.
+    Raises EvaluationError when the input or output price is unknown."""
+    return resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
 
 
-def _resolve_api_prices(r: _Resolver, path: str, name: str, api_id: Optional[str], inline, key_prefix: str = "") -> Optional[dict]:
-    """API prices of an option (or of a hybrid option's overflow API, ``key_prefix="overflow_"``)."""
+def resolve_api_prices(r: Resolver, path: str, name: str, api_id: Optional[str], inline, key_prefix: str = ""
+                       ) -> Optional[ApiParams]:
+    """API prices of an option (or of a hybrid option's overflow API, ``key_prefix="overflow_"``).
+
+    A cached-input, batch or cache-write price that the workload needs (its share > 0) but nobody gives
+    falls back to the input (or output) price, with a note. Raises EvaluationError when the input or
+    output price is unknown; None when ``api_id`` is not in the catalog (problem recorded).
+    """
     entry = r.lookup(f"{path}.api", "apis", api_id) if api_id else None
     if api_id and entry is None:
         return None
@@ -185,20 +205,24 @@ def _resolve_api_prices(r: _Resolver, path: str, name: str, api_id: Optional[str
     p_in = price("input")
     p_out = price("output")
     w = r.s.workload
-    p_cached = price("cached_input", p_in, "input") if w.cached_input_share > 0 else (
-        r.from_entry(name, f"{key_prefix}price_cached_input", getattr(inline, "cached_input", None) if inline else None, entry,
-                     "cached_input", "apis", "USD/1M tokens") or p_in)
+    if w.cached_input_share > 0:
+        p_cached = price("cached_input", p_in, "input")
+    else:
+        known = r.from_entry(name, f"{key_prefix}price_cached_input", getattr(inline, "cached_input", None) if inline else None,
+                             entry, "cached_input", "apis", "USD/1M tokens")
+        p_cached = known if known is not None else p_in
     if w.batch_share > 0:
         p_bin = price("batch_input", p_in, "input")
         p_bout = price("batch_output", p_out, "output")
     else:
         p_bin, p_bout = p_in, p_out
-    return dict(p_input=p_in, p_output=p_out, p_cached_input=p_cached, p_batch_input=p_bin, p_batch_output=p_bout,
-                notes=notes, ref_id=api_id or "inline",
-                provider=entry.provider if entry is not None else "", service=entry.model_name if entry is not None else "")
+    p_write = price("cache_write", p_in, "input") if w.cache_write_share > 0 else p_in
+    return ApiParams(prices=ApiPrices(p_in, p_out, p_cached, p_bin, p_bout, p_write), ref_id=api_id or "inline",
+                     provider=entry.provider if entry is not None else "",
+                     service=entry.model_name if entry is not None else "", notes=tuple(notes))
 
 
-def _entry_for_gpu(r: _Resolver, path: str, catalog: str, entry_id: Optional[str], gpu: str):
+def _entry_for_gpu(r: Resolver, path: str, catalog: str, entry_id: Optional[str], gpu: str):
     """The rental offer or server ``entry_id`` of ``catalog`` (None when not given); False, with the problem
     recorded, when the id is unknown or the entry is for another GPU than the option's."""
     if not entry_id:
@@ -213,7 +237,13 @@ def _entry_for_gpu(r: _Resolver, path: str, catalog: str, entry_id: Optional[str
     return entry
 
 
-def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
+def resolve_self_host_option(r: Resolver, i: int, o: Option) -> Union[SelfHostParams, Unservable, None]:
+    """The resolved inputs of self-host option ``o`` (index ``i``).
+
+    Returns :class:`~tco.records.Unservable` when its capacity at the SLO cannot be derived, None when a
+    problem was recorded in ``r.problems`` (unknown ids, a missing price). Raises EvaluationError when a
+    required assumption is missing from the catalog.
+    """
     sh = o.self_host
     path = f"options[{i}].self_host"
     model = r.lookup(f"{path}.model", "models", sh.model)
@@ -223,7 +253,7 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
     name = o.name
     notes: list[str] = []
     w, slo = r.s.workload, r.s.slo
-    p: dict[str, Any] = dict(gpus_per_replica=float(sh.gpus_per_replica), ref_id=sh.model, notes=notes)
+    p: dict[str, Any] = dict(gpus_per_replica=float(sh.gpus_per_replica), ref_id=sh.model, gpu=sh.gpu)
     # capacity
     if sh.capacity_rps_per_replica is not None:
         cap = CapacityResult(rps=float(sh.capacity_rps_per_replica), source="inline")
@@ -239,9 +269,9 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
             r.used.append(AssumptionUsed(name, "capacity_rps_per_replica", round(cap.rps, 6), "req/s", cap.source,
                                          prof.source if prof else "estimator (docs/estimator.md)",
                                          prof.as_of if prof else "", f"profile {cap.profile_id}" if cap.profile_id else ""))
-    p["capacity"] = cap
     if not cap.feasible:
-        return p
+        return Unservable(cap)
+    p["capacity"] = cap
     p["capacity_rps"] = cap.rps
     p["target_utilization"] = r.default(name, "target_utilization", sh.target_utilization)
     p["spare_replicas"] = r.default(name, "spare_replicas", sh.spare_replicas, "replicas")
@@ -285,26 +315,27 @@ def _resolve_self_host(r: _Resolver, i: int, o: Option) -> Optional[dict]:
         p["colo_usd_per_kw_month"] = r.default(name, "colo_usd_per_kw_month", own.colo_usd_per_kw_month, "USD/kW-month")
         p["maintenance_share_per_year"] = r.default(name, "maintenance_share_per_year", own.maintenance_share_per_year)
         p["depreciation_years"] = r.default(name, "depreciation_years", own.depreciation_years, "years")
-    if not _resolve_traffic(r, path, o, p):
+    if not _resolve_traffic(r, path, o, p, notes):
         return None
-    return p
+    return SelfHostParams(notes=tuple(notes), **p)
 
 
 _SPOT_NOTE = "spot capacity can be interrupted at short notice: it does not suit a strict latency SLO"
 
 
-def _resolve_traffic(r: _Resolver, path: str, o: Option, p: dict) -> bool:
-    """Issue-5 parameters of a self-host option (docs/methodology_traffic.md); False when a problem was recorded."""
-    sh, name, notes = o.self_host, o.name, p["notes"]
+def _resolve_traffic(r: Resolver, path: str, o: Option, p: dict, notes: list[str]) -> bool:
+    """Fleet-dynamics inputs of a self-host option (docs/methodology_traffic.md): autoscaling, reservations,
+    spot, lead time, refresh, residual value, hybrid overflow; False when a problem was recorded."""
+    sh, name = o.self_host, o.name
     if sh.rent is not None:
         rent = sh.rent
         offer = r.c.offers.get(rent.offer) if rent.offer else None
         if rent.autoscale:
-            p["autoscale"] = 1.0
+            p["autoscale"] = True
             p["min_replicas"] = float(rent.min_replicas if rent.min_replicas is not None else 1)
             r.used.append(AssumptionUsed(name, "min_replicas", int(p["min_replicas"]), "replicas",
                                          "scenario" if rent.min_replicas is not None else "default",
-                                         "" if rent.min_replicas is not None else "issue 5 default: 1"))
+                                         "" if rent.min_replicas is not None else "default: one replica always on"))
         if rent.reserved_gpus:
             p["reserved_gpus"] = float(rent.reserved_gpus)
             r.used.append(AssumptionUsed(name, "reserved_gpus", rent.reserved_gpus, "GPUs", "scenario"))
@@ -323,7 +354,7 @@ def _resolve_traffic(r: _Resolver, path: str, o: Option, p: dict) -> bool:
                 return False
         if rent.pricing == "spot":
             if rent.interruption_overhead is None and "spot_interruption_overhead" not in r.c.assumptions:
-                # core behaviour (issue 2) for catalogs without the assumption: no overhead, said in the notes
+                # a catalog without the assumption: no overhead, said in the notes
                 overhead = 0.0
                 notes.append("no interruption overhead applied (give rent.interruption_overhead; the assumptions "
                              "catalog has no spot_interruption_overhead)")
@@ -338,19 +369,17 @@ def _resolve_traffic(r: _Resolver, path: str, o: Option, p: dict) -> bool:
             p["lead_time_months"] = float(own.lead_time_months)
             r.used.append(AssumptionUsed(name, "lead_time_months", own.lead_time_months, "months", "scenario"))
         if own.refresh:
-            p["refresh"] = 1.0
+            p["refresh"] = True
         if own.residual_share is not None:
-            p["has_residual"], p["residual_share"] = 1.0, float(own.residual_share)
+            p["residual_share"] = float(own.residual_share)
             r.used.append(AssumptionUsed(name, "residual_share", own.residual_share, "fraction of price", "scenario"))
     if sh.overflow is not None:
         ov = sh.overflow
-        api = _resolve_api_prices(r, f"{path}.overflow", name, ov.api, ov.prices, "overflow_")
+        api = resolve_api_prices(r, f"{path}.overflow", name, ov.api, ov.prices, "overflow_")
         if api is None:
             return False
-        notes.extend(api["notes"])
-        p["is_hybrid"] = 1.0
-        p["overflow_prices"] = {k: api[k] for k in _API_PRICE_KEYS}
-        p["overflow_ref"] = api["ref_id"]
+        notes.extend(api.notes)
+        p["overflow"] = api
         if sh.base_replicas is not None:
             p["base_replicas"] = float(sh.base_replicas)
             r.used.append(AssumptionUsed(name, "base_replicas", sh.base_replicas, "replicas", "scenario"))
@@ -358,9 +387,6 @@ def _resolve_traffic(r: _Resolver, path: str, o: Option, p: dict) -> bool:
             p["hybrid_percentile"] = float(sh.size_for_hour_percentile)
             r.used.append(AssumptionUsed(name, "size_for_hour_percentile", sh.size_for_hour_percentile, "fraction", "scenario"))
     return True
-
-
-_API_PRICE_KEYS = ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -380,200 +406,585 @@ def price_trend_factor(months: int, change_per_year) -> np.ndarray:
 
 def apply_self_host_trends(p: dict[str, np.ndarray], months: int, rent_change_per_year,
                            electricity_change_per_year) -> dict[str, np.ndarray]:
-    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h] and usd_per_kwh [USD/kWh]
-    multiplied month by month by their price trend factor (their shape becomes ``(..., n, months)``).
+    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h, reserved USD/GPU-h]
+    and usd_per_kwh [USD/kWh] multiplied month by month by their price trend factor (their shape becomes
+    ``(..., n, months)``).
     """
     out = dict(p)
     rent_f = price_trend_factor(months, rent_change_per_year)
     power_f = price_trend_factor(months, electricity_change_per_year)
     out["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * rent_f
     out["usd_per_instance_hour"] = p["usd_per_instance_hour"] * rent_f
+    if "usd_per_gpu_hour_reserved" in p:
+        out["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * rent_f
     out["usd_per_kwh"] = p["usd_per_kwh"] * power_f
     return out
 
 
-def _trend_rate(r: "_Resolver", key: str, inline: Any) -> float:
-    """A price trend from the scenario, else the assumptions catalog, else 0 (no trend), recorded either way."""
-    if inline is None and key not in r.c.assumptions:
-        r.used.append(AssumptionUsed("", key, 0.0, "fraction per year", "default",
-                                     "no trend: assumption missing from the catalog"))
-        return 0.0
-    return r.default("", key, inline, "fraction per year")
+# ----------------------------------------------------------------------------------------------
+# Load and rates: the scenario-wide inputs of the core
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the options serve each month. Arrays have months on the last axis (``hourly_rps``: months, 24)
+    and may carry leading draw axes (Monte Carlo: ``(N, 1, months)``)."""
+
+    requests: np.ndarray  # [req/month]
+    input_tokens: np.ndarray  # [tokens/month]
+    output_tokens: np.ndarray  # [tokens/month]
+    peak_rps: np.ndarray  # [req/s] the month's peak
+    hourly_rps: Optional[np.ndarray]  # [req/s] typical day of each month (None without a daily profile)
+    input_per_request: Any  # [tokens] (float, or draws)
+    output_per_request: Any  # [tokens]
+    cached_input_share: float = 0.0  # [0-1] of input tokens read from the prompt cache
+    batch_share: float = 0.0  # [0-1] of requests sent through a batch API
+    cache_write_share: float = 0.0  # [0-1] of input tokens written to the prompt cache
+
+    @property
+    def total_tokens(self) -> Any:
+        """Input + output tokens over the horizon [tokens] (per draw when the load has draws)."""
+        return np.sum(self.input_tokens + self.output_tokens, axis=-1)
+
+
+def scenario_load(scenario: Scenario, requests_per_day: Optional[np.ndarray] = None) -> Load:
+    """The load of ``scenario`` (``requests_per_day`` [req/day] per month: the forecast when not given)."""
+    w = scenario.workload
+    rpd = workload.requests_per_day_forecast(w, scenario.start, scenario.months) if requests_per_day is None \
+        else requests_per_day
+    requests = workload.monthly_requests(rpd)
+    if w.daily_profile is not None:  # the largest hour of the typical day is the peak
+        weights = workload.daily_weights(w.daily_profile)
+        hourly = workload.hourly_rps(rpd, weights)  # (M, 24) [req/s]
+        peak = workload.peak_rps(rpd, float(weights.max()))
+    else:
+        hourly = None
+        peak = workload.peak_rps(rpd, w.peak_to_average)
+    return Load(requests, workload.monthly_tokens(requests, w.input_tokens), workload.monthly_tokens(requests, w.output_tokens),
+                peak, hourly, w.input_tokens, w.output_tokens, w.cached_input_share, w.batch_share, w.cache_write_share)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Scenario-wide rates (floats, or draw arrays shaped to broadcast against ``(..., options, 1)``)."""
+
+    api_price_change_per_year: Any = 0.0  # [fraction/year]
+    rent_price_change_per_year: Any = 0.0  # [fraction/year]
+    electricity_price_change_per_year: Any = 0.0  # [fraction/year]
+    fte_cost_per_year: Any = 0.0  # [USD/FTE-year]; draws shaped (N, 1)
+    discount_rate: Any = 0.0  # [fraction/year]; draws shaped (N, 1)
+
+
+def resolve_rates(r: Resolver, needs_staff: bool = True) -> Rates:
+    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it)."""
+    s = r.s
+    discount = r.default("", "discount_rate", s.finance.discount_rate)
+    trends = {key: r.trend_rate(key, getattr(s.finance, key)) for key in PRICE_TRENDS}
+    fte = r.default("", "fte_cost_per_year", s.ops.fte_cost_per_year, "USD/year") if needs_staff else 0.0
+    return Rates(fte_cost_per_year=fte, discount_rate=discount, **trends)
 
 
 # ----------------------------------------------------------------------------------------------
-# Vectorised kernels (options on axis -2, months on axis -1)
+# Stacking records into arrays (options on axis -2)
 
 
 def _col(values) -> np.ndarray:
     return np.asarray(values, dtype=float)[:, None]
 
 
-def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, batch_share) -> dict[str, np.ndarray]:
-    """API line item for stacked options: prices are ``(n, 1)`` arrays; returns cash and quantity ``(n, M)``."""
-    cost = costs.api_cost(input_m, output_m, prices["p_input"], prices["p_output"], prices["p_cached_input"],
-                          prices["p_batch_input"], prices["p_batch_output"], cached_share, batch_share)
+def stack_api(params: Sequence[ApiParams]) -> dict[str, np.ndarray]:
+    """Price columns ``(n, 1)`` [USD / 1M tokens] of API records, keyed by :data:`tco.records.API_PRICE_KEYS`."""
+    return {k: _col([getattr(p.prices, k) for p in params]) for k in API_PRICE_KEYS}
+
+
+#: stacked self-host parameters taken as they are from the record (None -> 1.0, a neutral value masked out)
+SELF_HOST_KEYS = ("capacity_rps", "target_utilization", "spare_replicas", "gpus_per_replica", "staff_fte",
+                  "usd_per_gpu_hour", "usd_per_instance_hour", "gpus_per_instance", "gpus_per_server",
+                  "server_price_usd", "server_power_kw", "power_load_factor", "pue", "usd_per_kwh",
+                  "colo_usd_per_kw_month", "maintenance_share_per_year", "min_replicas", "reserved_gpus",
+                  "usd_per_gpu_hour_reserved", "lead_time_months", "base_replicas", "hybrid_percentile")
+
+
+def stack_self_host(params: Sequence[SelfHostParams]) -> dict[str, np.ndarray]:
+    """Stacked ``(n, 1)`` arrays of self-host records for :func:`self_host_kernel`: the fields of
+    :data:`SELF_HOST_KEYS`, the 0/1 masks is_rent, rent_by_gpu, is_own, autoscale, refresh, has_residual,
+    is_hybrid, residual_share (0 without a residual), life_months = round(12 x depreciation_years), and the
+    overflow API prices ``overflow_<price>`` (the input price of 0 for non-hybrid rows)."""
+    def get(v) -> float:
+        return 1.0 if v is None else float(v)
+
+    out = {k: _col([get(getattr(p, k)) for p in params]) for k in SELF_HOST_KEYS}
+    out["is_rent"] = _col([p.payment == "rent" for p in params])
+    out["rent_by_gpu"] = _col([p.rent_mode == "gpu" for p in params])
+    out["is_own"] = _col([p.payment == "own" for p in params])
+    out["autoscale"] = _col([p.autoscale for p in params])
+    out["refresh"] = _col([p.refresh for p in params])
+    out["has_residual"] = _col([p.has_residual for p in params])
+    out["residual_share"] = _col([p.residual_share or 0.0 for p in params])
+    out["is_hybrid"] = _col([p.is_hybrid for p in params])
+    out["life_months"] = _col([p.life_months for p in params])
+    for k in API_PRICE_KEYS:
+        out[f"overflow_{k}"] = _col([getattr(p.overflow.prices, k) if p.overflow is not None else 0.0 for p in params])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Vectorised kernels (options on axis -2, months on axis -1)
+
+
+def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, batch_share,
+               cache_write_share=0.0) -> dict[str, np.ndarray]:
+    """API line item for stacked options: prices are ``(n, 1)`` (or ``(n, M)`` with trends) arrays keyed by
+    API_PRICE_KEYS; returns the bill ``api`` [USD] and ``api_qty`` [1M tokens], shape ``(..., n, M)``."""
+    cost = costs.api_cost(input_m, output_m, prices["input"], prices["output"], prices["cached_input"],
+                          prices["batch_input"], prices["batch_output"], cached_share, batch_share,
+                          prices["cache_write"], cache_write_share)
     qty = np.broadcast_to((input_m + output_m) / TOKENS_PER_MILLION, cost.shape)
     return {"api": cost, "api_qty": qty}
 
 
-def _traffic_param(p: dict[str, np.ndarray], key: str, like: np.ndarray, neutral: float) -> np.ndarray:
-    """Issue-5 parameter, or its neutral value when the stack predates those fields."""
-    return p[key] if key in p else np.full(np.shape(like), neutral)
-
-
 def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
-    """The stacked parameters of a subset of options (axis 0)."""
-    return {k: np.asarray(v)[rows] for k, v in p.items()}
+    """The stacked parameters of a subset of options (axis -2)."""
+    return {k: np.asarray(v)[..., rows, :] for k, v in p.items()}
 
 
-def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus) -> dict[str, np.ndarray]:
+def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, by_gpu: bool,
+               quantities: bool = True) -> dict[str, np.ndarray]:
     """Rental bill over slots of a month (the last axis): 1 slot of H = 730 h for a fixed fleet, 24 slots of
     D = 730 / 24 h for an autoscaled one. Reserved GPUs are billed every hour at the reserved price, the GPUs
-    above them at the on-demand (or spot) price (per GPU, or ceil(gpus / gpus_per_instance) instances).
+    above them at the on-demand (or spot) price (per GPU when ``by_gpu``, else ceil(gpus / gpus_per_instance)
+    instances).
     """
-    by_gpu = p["rent_by_gpu"] > 0  # (n, 1)
     res = np.asarray(reserved_gpus, dtype=float)[..., None]
     od = costs.on_demand_gpus(gpus_slots, res)
-    od_instances = costs.instances_needed(od, p["gpus_per_instance"][..., None])
-    p_gpu = np.asarray(p["usd_per_gpu_hour"], dtype=float)[..., None]
-    p_inst = np.asarray(p["usd_per_instance_hour"], dtype=float)[..., None]
-    od_cost = np.where(by_gpu, costs.hourly_sum(od * p_gpu, slot_hours), costs.hourly_sum(od_instances * p_inst, slot_hours))
-    p_res = np.asarray(_traffic_param(p, "usd_per_gpu_hour_reserved", p["rent_by_gpu"], 0.0), dtype=float)
+    p_res = np.asarray(p["usd_per_gpu_hour_reserved"], dtype=float)
+    if by_gpu:
+        p_gpu = np.asarray(p["usd_per_gpu_hour"], dtype=float)[..., None]
+        od_cost = costs.hourly_sum(od * p_gpu, slot_hours)
+    else:
+        od_instances = costs.instances_needed(od, p["gpus_per_instance"][..., None])
+        p_inst = np.asarray(p["usd_per_instance_hour"], dtype=float)[..., None]
+        od_cost = costs.hourly_sum(od_instances * p_inst, slot_hours)
     used_res_h = costs.hourly_sum(costs.reserved_used_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
     unused_res_h = costs.hourly_sum(costs.reserved_unused_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
-    od_qty = np.where(by_gpu, costs.hourly_sum(od, slot_hours), costs.hourly_sum(od_instances, slot_hours))
-    has_res = np.asarray(reserved_gpus, dtype=float) > 0
-    billed_od_gpu_h = np.where(by_gpu, costs.hourly_sum(od, slot_hours),
-                               costs.hourly_sum(od_instances * p["gpus_per_instance"][..., None], slot_hours))
-    return {
-        "rent": od_cost + used_res_h * p_res,
+    out = {"rent": od_cost + used_res_h * p_res, "reserved_unused": unused_res_h * p_res}
+    if quantities:
+        has_res = np.asarray(reserved_gpus, dtype=float) > 0
+        if by_gpu:
+            od_qty = billed_od_gpu_h = costs.hourly_sum(od, slot_hours)
+        else:
+            od_qty = costs.hourly_sum(od_instances, slot_hours)
+            billed_od_gpu_h = costs.hourly_sum(od_instances * p["gpus_per_instance"][..., None], slot_hours)
         # GPU-hours (or instance-hours per instance without a commitment; with one: billed GPU-hours)
-        "rent_qty": np.where(has_res, used_res_h + billed_od_gpu_h, od_qty),
-        "reserved_unused": unused_res_h * p_res,
-        "reserved_unused_qty": unused_res_h,
-        "gpu_hours": costs.hourly_sum(gpus_slots, slot_hours),
-    }
+        out["rent_qty"] = np.where(has_res, used_res_h + billed_od_gpu_h, od_qty)
+        out["reserved_unused_qty"] = unused_res_h
+        out["gpu_hours"] = costs.hourly_sum(gpus_slots, slot_hours)
+    return out
 
 
-def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
-                     hourly_rps_mh: Optional[np.ndarray] = None) -> dict[str, np.ndarray]:
-    """Fleet and line items for stacked self-host options. ``p`` holds ``(n, 1)`` parameter arrays:
-    capacity_rps, target_utilization, spare_replicas, gpus_per_replica, staff_fte, is_rent, rent_by_gpu,
-    usd_per_gpu_hour, usd_per_instance_hour, gpus_per_instance, is_own, gpus_per_server, server_price_usd,
-    server_power_kw, power_load_factor, pue, usd_per_kwh, colo_usd_per_kw_month, maintenance_share_per_year,
-    life_months. Non-applicable parameters are ignored through the is_* masks.
+@dataclass(frozen=True)
+class RowGroup:
+    """Self-host rows computed together: they share the way to pay and the fleet features used, so one
+    kernel pass computes only what they need (no masks, no branch computed for nothing)."""
 
-    Issue 5 (optional keys, neutral when absent): autoscale, min_replicas, reserved_gpus,
-    usd_per_gpu_hour_reserved, lead_time_months, refresh, has_residual, residual_share, is_hybrid,
-    base_replicas, hybrid_percentile, overflow p_* prices. ``hourly_rps_mh`` [req/s], shape (months, 24), is
-    the typical day of each month (given when the scenario has a daily profile); autoscaled and hybrid
-    options need it. ``capacity_rps`` is the usable capacity (spot: already x (1 - interruption_overhead)).
+    payment: str  # "rent" | "own"
+    by_gpu: bool = False  # rent priced per GPU-hour (else per instance-hour)
+    autoscale: bool = False
+    reserved: bool = False
+    hybrid: bool = False
+    refresh: bool = False
+    residual: bool = False
+    lead_time: bool = False
+
+
+def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
+    """(group, row indices) of stacked self-host parameters (:func:`stack_self_host`), in first-row order."""
+    def flag(key: str) -> np.ndarray:
+        return np.asarray(p[key])[..., 0].reshape(-1) > 0
+
+    rent = flag("is_rent")
+    names = ("rent_by_gpu", "autoscale", "reserved_gpus", "is_hybrid", "refresh", "has_residual", "lead_time_months")
+    flags = np.stack([rent] + [flag(k) for k in names], axis=-1)  # (n, 8)
+    # features that do not apply to the way to pay are ignored (rent: no refresh/residual/lead time; own: no
+    # per-GPU price, autoscaling or reservation)
+    flags[:, 1:4] &= rent[:, None]
+    flags[:, 5:8] &= ~rent[:, None]
+    codes = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    out = []
+    for u in np.argsort(first):  # groups in first-row order
+        f = flags[first[u]]
+        g = RowGroup("rent", bool(f[1]), bool(f[2]), bool(f[3]), bool(f[4])) if f[0] else \
+            RowGroup("own", hybrid=bool(f[4]), refresh=bool(f[5]), residual=bool(f[6]), lead_time=bool(f[7]))
+        out.append((g, np.flatnonzero(inverse.reshape(-1) == u)))
+    return out
+
+
+def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
+                           hourly_rps_mh: Optional[np.ndarray], group: RowGroup,
+                           quantities: bool = True) -> dict[str, np.ndarray]:
+    """Fleet and line items of one :class:`RowGroup` of stacked self-host parameters (``(..., g, 1)`` arrays; rent
+    and power prices may already carry their monthly trend, ``(..., g, months)``); outputs ``(..., g, months)``.
+
+    ``hourly_rps_mh`` [req/s], shape (months, 24), is the typical day of each month (given when the scenario
+    has a daily profile); autoscaled and hybrid rows need it. ``capacity_rps`` is the usable capacity (spot:
+    already x (1 - interruption_overhead)). Leading draw axes broadcast through. Outputs: replicas, gpus,
+    servers (own), gpu_hours (rent), fleet_rps and overflow_requests (hybrid), replicas_mh (autoscaled,
+    ``(..., g, months, 24)``) and the amount and quantity keys of the group's line items (tco.line_items);
+    quantities (and gpu_hours) only when ``quantities``.
     """
     out: dict[str, np.ndarray] = {}
     cap, util, spare = p["capacity_rps"], p["target_utilization"], p["spare_replicas"]
-    replicas = costs.replicas_needed(peak_rps_m, cap, util, spare)
-    is_rent, is_own = p["is_rent"], p["is_own"]
-    n = np.shape(is_rent)[0]
-    autoscale = _traffic_param(p, "autoscale", is_rent, 0.0)
-    is_hybrid = _traffic_param(p, "is_hybrid", is_rent, 0.0)
-    hyb = np.flatnonzero(np.reshape(is_hybrid, (n, -1))[:, 0] > 0) if hourly_rps_mh is not None else np.zeros(0, int)
-    if hyb.size:
-        # hybrid rows only: a fixed serving fleet (base_replicas, or sized for an hour percentile of the
-        # day's load); the excess of each hour goes to the API
-        sub = _rows(p, hyb)
-        c_h, u_h = sub["capacity_rps"], sub["target_utilization"]
-        q_rps = workload.hour_percentile(hourly_rps_mh, _traffic_param(sub, "hybrid_percentile", c_h, 1.0))  # (h, M)
-        sized = costs.replicas_needed(q_rps, c_h, u_h, 0.0)
-        base = _traffic_param(sub, "base_replicas", c_h, 0.0)
-        serving = np.where(base > 0, np.broadcast_to(base, sized.shape), sized)
-        fleet = costs.fleet_rps(serving, c_h, u_h)  # [req/s]
-        replicas = np.array(np.broadcast_to(replicas, (n, months)), dtype=float)
-        replicas[hyb] = serving + sub["spare_replicas"]
-        out["fleet_rps"] = costs.fleet_rps(replicas - spare, cap, util)
-        out["fleet_rps"][hyb] = fleet
-        out["overflow_requests"] = np.zeros((n, months))
-        out["overflow_requests"][hyb] = costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet))
+    if group.hybrid or group.autoscale:
+        if hourly_rps_mh is None:
+            raise EvaluationError("autoscaled and hybrid options need the workload's daily_profile")
+    if group.hybrid:
+        # a fixed serving fleet (base_replicas, or sized for an hour percentile of the day's load); the excess
+        # of each hour goes to the API
+        q_rps = workload.hour_percentile(hourly_rps_mh, p["hybrid_percentile"])  # (g, M)
+        sized = costs.replicas_needed(q_rps, cap, util, 0.0)
+        serving = np.where(p["base_replicas"] > 0, p["base_replicas"], sized)
+        fleet = costs.fleet_rps(serving, cap, util)  # [req/s]
+        replicas = serving + spare
+        out["fleet_rps"] = fleet
+        out["overflow_requests"] = costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet))
+    else:
+        replicas = costs.replicas_needed(peak_rps_m, cap, util, spare)
     gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
+    if group.payment == "rent":
+        if group.autoscale:
+            # replicas for each hour of the typical day, (g, M, 24); the month's peak-hour fleet is reported
+            replicas_mh = costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], spare[..., None],
+                                                p["min_replicas"][..., None])
+            gpus_mh = costs.gpus_from_replicas(replicas_mh, p["gpus_per_replica"][..., None])
+            out.update(_rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, p, p["reserved_gpus"], group.by_gpu, quantities))
+            out["replicas_mh"] = replicas_mh
+            replicas = replicas_mh.max(axis=-1)
+            gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
+        elif group.reserved:
+            out.update(_rent_bill(gpus[..., None], HOURS_PER_MONTH, p, p["reserved_gpus"], group.by_gpu, quantities))
+        elif group.by_gpu:  # the core always-on fleet, H hours a month
+            out["rent"] = costs.rent_cost_per_gpu(gpus, p["usd_per_gpu_hour"])
+            if quantities:
+                out["rent_qty"] = out["gpu_hours"] = gpus * HOURS_PER_MONTH
+        else:
+            out["rent"] = costs.rent_cost_per_instance(gpus, p["gpus_per_instance"], p["usd_per_instance_hour"])
+            if quantities:
+                out["rent_qty"] = costs.instances_needed(gpus, p["gpus_per_instance"]) * HOURS_PER_MONTH
+                out["gpu_hours"] = gpus * HOURS_PER_MONTH
+    else:
+        _own_items(out, gpus, p, group, quantities)
     out["replicas"], out["gpus"] = replicas, gpus
-    # rent: the core always-on fleet (one slot of H hours); autoscaled options follow the 24 hours of the day
-    reserved = _traffic_param(p, "reserved_gpus", is_rent, 0.0)
-    bill = _rent_bill(gpus[..., None], HOURS_PER_MONTH, p, reserved)
-    auto_rows = np.flatnonzero(np.reshape(autoscale, (n, -1))[:, 0] > 0) if hourly_rps_mh is not None else np.zeros(0, int)
-    if auto_rows.size:
-        # autoscaled rows only: replicas for each hour of the typical day, (a, M, 24)
-        sub = _rows(p, auto_rows)
-        replicas_mh = costs.replicas_needed(hourly_rps_mh, sub["capacity_rps"][..., None], sub["target_utilization"][..., None],
-                                            sub["spare_replicas"][..., None],
-                                            _traffic_param(sub, "min_replicas", sub["capacity_rps"], 1.0)[..., None])
-        gpus_mh = costs.gpus_from_replicas(replicas_mh, sub["gpus_per_replica"][..., None])
-        auto = _rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, sub, _traffic_param(sub, "reserved_gpus", sub["capacity_rps"], 0.0))
-        bill = {k: np.array(np.broadcast_to(v, (n, months)), dtype=float) for k, v in bill.items()}
-        for k in bill:
-            bill[k][auto_rows] = auto[k]
-        out["auto_rows"], out["replicas_mh"] = auto_rows, replicas_mh  # (a, M, 24) for the rows in auto_rows
-        # the month's peak-hour fleet is what the JSON reports as replicas/gpus for autoscaled options
-        out["replicas"] = np.array(np.broadcast_to(replicas, (n, months)), dtype=float)
-        out["replicas"][auto_rows] = replicas_mh.max(axis=-1)
-        out["gpus"] = costs.gpus_from_replicas(out["replicas"], p["gpus_per_replica"])
-    for k in ("rent", "rent_qty", "reserved_unused", "reserved_unused_qty", "gpu_hours"):
-        out[k] = is_rent * bill[k]
-    # own: servers in service (the fleet never shrinks), bought lead_time months ahead, refreshed at end of life
-    needed = costs.servers_needed(gpus, p["gpus_per_server"])
-    owned = costs.owned_fleet(needed) * is_own
-    first_bought = costs.purchases_with_lead_time(costs.purchases(owned), _traffic_param(p, "lead_time_months", is_own, 0.0))
-    life = p["life_months"].astype(int)
-    refresh = _traffic_param(p, "refresh", is_own, 0.0)
-    bought = np.where(refresh > 0, costs.refresh_purchases(first_bought, life), first_bought) if np.any(refresh > 0) else first_bought
-    dep_servers = costs.depreciating_servers(bought, life)
-    out["servers"] = owned
-    out["capex"] = costs.capex(bought, p["server_price_usd"])
-    out["capex_qty"] = bought
-    has_residual = _traffic_param(p, "has_residual", is_own, 0.0)
-    retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
-    res_cash = costs.residual_cash(retired, owned[..., -1], p["server_price_usd"], _traffic_param(p, "residual_share", is_own, 0.0))
-    out["residual"] = has_residual * res_cash
-    out["residual_accrual"] = has_residual * costs.residual_accrual(res_cash, costs.book_value_end(bought, p["server_price_usd"], life))
-    retired_qty = retired.copy()
-    retired_qty[..., -1] += owned[..., -1]
-    out["residual_qty"] = has_residual * retired_qty
-    out["depreciation"] = costs.depreciation(dep_servers, p["server_price_usd"], life)
-    out["depreciation_qty"] = dep_servers
-    out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
-    out["power_qty"] = costs.energy_kwh(owned, p["server_power_kw"], p["power_load_factor"], p["pue"])
-    out["colo"] = costs.colo_cost(owned, p["server_power_kw"], p["colo_usd_per_kw_month"])
-    out["colo_qty"] = owned * p["server_power_kw"]
-    out["maintenance"] = costs.maintenance_cost(owned, p["server_price_usd"], p["maintenance_share_per_year"])
-    out["maintenance_qty"] = owned
     out["staff"] = costs.staff_cost(p["staff_fte"][..., 0], fte_cost_per_year, months)
-    out["staff_qty"] = np.broadcast_to(p["staff_fte"], out["staff"].shape)
+    if quantities:
+        out["staff_qty"] = np.broadcast_to(p["staff_fte"], out["staff"].shape)
     return out
 
 
-_SH_KEYS = ("capacity_rps", "target_utilization", "spare_replicas", "gpus_per_replica", "staff_fte", "usd_per_gpu_hour",
-            "usd_per_instance_hour", "gpus_per_instance", "gpus_per_server", "server_price_usd", "server_power_kw",
-            "power_load_factor", "pue", "usd_per_kwh", "colo_usd_per_kw_month", "maintenance_share_per_year")
+def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.ndarray], group: RowGroup,
+               quantities: bool) -> None:
+    """Owned servers: in service (the fleet never shrinks), bought lead_time months ahead, refreshed at the end of
+    their depreciation life, sold at retirement or the end of the horizon (residual)."""
+    owned = costs.owned_fleet(costs.servers_needed(gpus, p["gpus_per_server"]))
+    first_bought = costs.purchases(owned)
+    if group.lead_time:
+        first_bought = costs.purchases_with_lead_time(first_bought, p["lead_time_months"])
+    life = p["life_months"].astype(int)
+    bought = costs.refresh_purchases(first_bought, life) if group.refresh else first_bought
+    dep_servers = costs.depreciating_servers(bought, life)
+    price = p["server_price_usd"]
+    out["servers"] = owned
+    out["capex"] = costs.capex(bought, price)
+    out["depreciation"] = costs.depreciation(dep_servers, price, life)
+    out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
+    out["colo"] = costs.colo_cost(owned, p["server_power_kw"], p["colo_usd_per_kw_month"])
+    out["maintenance"] = costs.maintenance_cost(owned, price, p["maintenance_share_per_year"])
+    if group.residual:
+        retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
+        res_cash = costs.residual_cash(retired, owned[..., -1], price, p["residual_share"])
+        out["residual"] = res_cash
+        out["residual_accrual"] = costs.residual_accrual(res_cash, costs.book_value_end(bought, price, life))
+        if quantities:
+            retired_qty = retired.copy()
+            retired_qty[..., -1] += owned[..., -1]
+            out["residual_qty"] = retired_qty
+    if quantities:
+        out["capex_qty"], out["depreciation_qty"], out["maintenance_qty"] = bought, dep_servers, owned
+        out["power_qty"] = costs.energy_kwh(owned, p["server_power_kw"], p["power_load_factor"], p["pue"])
+        out["colo_qty"] = owned * p["server_power_kw"]
 
 
-def _stack_self_host(params: list[dict]) -> dict[str, np.ndarray]:
-    def get(p: dict, k: str) -> float:
-        v = p.get(k)
-        return 1.0 if v is None else float(v)  # neutral value for non-applicable fields (masked out)
+def _overflow_items(k: dict[str, np.ndarray], p: dict[str, np.ndarray], load: "Load", rates: "Rates",
+                    months: int) -> None:
+    """A hybrid group's overflow requests billed like an API option at its overflow prices (api_overflow)."""
+    ov_prices = {key: np.asarray(p[f"overflow_{key}"]) for key in API_PRICE_KEYS}
+    ov_req = k["overflow_requests"]
+    ko = api_kernel(workload.monthly_tokens(ov_req, load.input_per_request),
+                    workload.monthly_tokens(ov_req, load.output_per_request),
+                    ov_prices, load.cached_input_share, load.batch_share, load.cache_write_share)
+    k["api_overflow"] = ko["api"] * price_trend_factor(months, rates.api_price_change_per_year)
+    k["api_overflow_qty"] = ko["api_qty"]
 
-    out = {k: _col([get(p, k) for p in params]) for k in _SH_KEYS}
-    out["is_rent"] = _col([1.0 if p["payment"] == "rent" else 0.0 for p in params])
-    out["rent_by_gpu"] = _col([1.0 if p.get("rent_mode") == "gpu" else 0.0 for p in params])
-    out["is_own"] = _col([1.0 if p["payment"] == "own" else 0.0 for p in params])
-    out["life_months"] = _col([round(12 * p.get("depreciation_years", 1.0)) for p in params])
-    for k, neutral in _TRAFFIC_KEYS.items():
-        out[k] = _col([float(p.get(k, neutral)) for p in params])
+
+def _group_trends(p: dict[str, np.ndarray], group: RowGroup, months: int, rates: "Rates") -> dict[str, np.ndarray]:
+    """The group's prices x their monthly trend factor (:func:`price_trend_factor`): the rent price it pays
+    (per GPU or per instance; reserved too) x the rent trend, owned servers' usd_per_kwh x the electricity trend."""
+    out = dict(p)
+    if group.payment == "rent":
+        f = price_trend_factor(months, rates.rent_price_change_per_year)
+        keys = ["usd_per_gpu_hour" if group.by_gpu else "usd_per_instance_hour"]
+        if group.reserved:
+            keys.append("usd_per_gpu_hour_reserved")
+    else:
+        f = price_trend_factor(months, rates.electricity_price_change_per_year)
+        keys = ["usd_per_kwh"]
+    for key in keys:
+        out[key] = p[key] * f
     return out
 
 
-#: issue-5 stacked parameters and their neutral value (the core behaviour)
-_TRAFFIC_KEYS = {"autoscale": 0.0, "min_replicas": 1.0, "reserved_gpus": 0.0, "usd_per_gpu_hour_reserved": 0.0,
-                 "lead_time_months": 0.0, "refresh": 0.0, "has_residual": 0.0, "residual_share": 0.0,
-                 "is_hybrid": 0.0, "base_replicas": 0.0, "hybrid_percentile": 1.0}
+def _place(chunks: list[tuple[np.ndarray, Any]], n: int, months: int, lead: Optional[tuple] = None) -> np.ndarray:
+    """One ``lead + (n, months)`` array from (rows, values) chunks (zeros elsewhere)."""
+    if lead is None:
+        lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, v in chunks]) if chunks else ()
+    out = np.zeros(lead + (n, months))
+    for rows, v in chunks:
+        out[..., rows, :] = v
+    return out
+
+
+def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
+                     hourly_rps_mh: Optional[np.ndarray] = None, quantities: bool = True) -> dict[str, np.ndarray]:
+    """Fleet and line items for every row of stacked self-host parameters (:func:`stack_self_host`), shape
+    ``(..., n, months)``: :func:`self_host_group_kernel` per :func:`row_groups` group, each output placed on its
+    rows (exact zeros on rows it does not apply to). ``replicas_mh`` (autoscaled rows only) is
+    ``(a, months, 24)`` for the rows listed in ``auto_rows``."""
+    n = np.shape(p["is_rent"])[-2]
+    chunks: dict[str, list] = {}
+    auto: list[tuple[np.ndarray, np.ndarray]] = []
+    for g, rows in row_groups(p):
+        k = self_host_group_kernel(peak_rps_m, _rows(p, rows), fte_cost_per_year, months, hourly_rps_mh, g, quantities)
+        if "replicas_mh" in k:
+            auto.append((rows, k.pop("replicas_mh")))
+        for key, v in k.items():
+            chunks.setdefault(key, []).append((rows, v))
+    out = {key: _place(ch, n, months) for key, ch in chunks.items()}
+    if auto:
+        out["auto_rows"] = np.concatenate([r for r, _ in auto])
+        out["replicas_mh"] = np.concatenate([v for _, v in auto], axis=-3)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The compute core
+
+
+@dataclass(frozen=True)
+class ItemArrays:
+    """One line item over the options of ``rows`` (positions in the option list), shape ``(..., len(rows), M)``."""
+
+    item: line_items.LineItemDef
+    rows: np.ndarray
+    cash: np.ndarray  # [USD per month] (exact zeros when the item is not in the cash view)
+    accrual: np.ndarray  # [USD per month]
+    quantity: Optional[np.ndarray]  # [unit per month] (None when quantities were not asked for)
+
+
+@dataclass(frozen=True)
+class CoreOutput:
+    """Every line item, the monthly totals and the self-host fleet for a stack of options."""
+
+    months: int
+    n_options: int
+    api_rows: np.ndarray  # option positions of the API rows
+    self_host_rows: np.ndarray  # option positions of the self-host rows
+    items: dict[str, ItemArrays]  # registry order (empty when not asked for)
+    cash: np.ndarray  # [USD per month] (..., n_options, M): sum of the items' cash in registry order
+    accrual: np.ndarray  # [USD per month] (..., n_options, M)
+    #: the self-host fleet, rows in ``self_host`` order, ``(..., n_self_host, M)``: replicas, gpus, servers (0 when
+    #: rented), gpu_hours (0 when owned; with quantities), overflow_requests and fleet_rps (0 unless hybrid);
+    #: replicas_mh ``(a, M, 24)`` for the self-host rows listed in auto_rows (empty when not asked for)
+    kernel: dict[str, np.ndarray]
+
+    def item_row(self, name: str, option: int) -> Optional[tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]:
+        """(cash, accrual, quantity) of line item ``name`` for option position ``option``; None when the item is
+        not computed for that option (it does not apply: an exact zero)."""
+        ia = self.items.get(name)
+        if ia is None:
+            return None
+        hit = np.flatnonzero(ia.rows == option)
+        if not hit.size:
+            return None
+        j = int(hit[0])
+        q = None if ia.quantity is None else ia.quantity[..., j, :]
+        return ia.cash[..., j, :], ia.accrual[..., j, :], q
+
+
+_FLEET_KEYS = ("replicas", "gpus", "servers", "gpu_hours", "overflow_requests", "fleet_rps")
+
+
+def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiParams] = (),
+                       self_host: Sequence[SelfHostParams] = (), api_rows: Optional[Sequence[int]] = None,
+                       self_host_rows: Optional[Sequence[int]] = None, api_stack: Optional[dict[str, np.ndarray]] = None,
+                       self_host_stack: Optional[dict[str, np.ndarray]] = None, quantities: bool = True,
+                       items: bool = True, fleet: bool = True) -> CoreOutput:
+    """THE compute core: every registered line item for API and self-host options over ``months``.
+
+    ``api`` / ``self_host`` are the resolved records; ``api_rows`` / ``self_host_rows`` their positions in the
+    option list (default: API options first). ``api_stack`` / ``self_host_stack`` replace the stacked arrays
+    of :func:`stack_api` / :func:`stack_self_host` (the batch analysis scales them by its draws); ``load`` and
+    ``rates`` may carry a leading draw axis. Price trends are applied here: API prices x
+    price_trend_factor(api rate), rent prices (incl. reserved) x rent factor, usd_per_kwh x electricity factor.
+    Self-host rows are computed by :class:`RowGroup` (:func:`self_host_group_kernel`); a hybrid option's overflow
+    requests are billed like an API option at its overflow prices. Totals add the line items in registry order,
+    so every caller gets the same sums to the last bit. ``items`` / ``fleet`` / ``quantities``: whether to
+    return the per-item arrays, the fleet and the quantities (Monte Carlo needs only the totals).
+    """
+    api, self_host = list(api), list(self_host)
+    n_api, n_sh = len(api), len(self_host)
+    api_rows = np.arange(n_api) if api_rows is None else np.asarray(api_rows, dtype=int)
+    sh_rows = n_api + np.arange(n_sh) if self_host_rows is None else np.asarray(self_host_rows, dtype=int)
+    n = n_api + n_sh
+    M = months
+    defs = line_items.items_for(list({id(p): p for p in api + self_host}.values()))
+    # (option positions, kernel outputs, records) of every group of rows computed together
+    blocks: list[tuple[np.ndarray, dict[str, np.ndarray], list, np.ndarray]] = []
+    if n_api:
+        prices = api_stack if api_stack is not None else stack_api(api)
+        k = api_kernel(load.input_tokens, load.output_tokens, prices, load.cached_input_share, load.batch_share,
+                       load.cache_write_share)
+        k["api"] = k["api"] * price_trend_factor(M, rates.api_price_change_per_year)  # every price follows the trend
+        blocks.append((api_rows, k, api, np.arange(n_api)))
+    if n_sh:
+        stacked = self_host_stack if self_host_stack is not None else stack_self_host(self_host)
+        for g, idx in row_groups(stacked):
+            sub = _group_trends(_rows(stacked, idx), g, M, rates)
+            k = self_host_group_kernel(load.peak_rps, sub, rates.fte_cost_per_year, M, load.hourly_rps, g,
+                                       quantities)
+            if g.hybrid:
+                _overflow_items(k, sub, load, rates, M)
+            blocks.append((sh_rows[idx], k, [self_host[i] for i in idx], idx))
+    cash_chunks, acc_chunks = [], []
+    item_chunks: dict[str, list] = {}
+    for rows, k, recs, _ in blocks:
+        cash_parts, acc_parts = [], []
+        uniq = list({id(p): p for p in recs}.values())  # candidates share records: ask each one once
+        for d in defs:
+            if not any(d.applies(p) for p in uniq):
+                continue  # no option of the block has it: an exact zero
+            if d.amount_key not in k or (d.accrual_key and d.accrual_key not in k):
+                raise EvaluationError(f"line item {d.name!r}: the {d.group} kernel has no output {d.amount_key!r}")
+            amount = k[d.amount_key]
+            acc_amount = k[d.accrual_key] if d.accrual_key else amount
+            if d.cash:
+                cash_parts.append(amount)
+            if d.accrual:
+                acc_parts.append(acc_amount)
+            if items:
+                item_chunks.setdefault(d.name, []).append(
+                    (rows, amount if d.cash else 0.0, acc_amount if d.accrual else 0.0,
+                     k[d.quantity_key] if quantities else None))
+        cash_chunks.append((rows, cash_parts))
+        acc_chunks.append((rows, acc_parts))
+    lead = np.broadcast_shapes(*[np.shape(v)[:-2] for _, ps in cash_chunks + acc_chunks for v in ps]) if blocks else ()
+    out_items: dict[str, ItemArrays] = {}
+    for d in defs:
+        ch = item_chunks.get(d.name)
+        if not ch:
+            continue
+        rows = np.concatenate([c[0] for c in ch])
+        shape = (len(rows), M)
+
+        def cat(pos: int) -> np.ndarray:
+            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            if len(parts) == 1:
+                return parts[0]
+            lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
+            return np.concatenate([np.broadcast_to(x, lead_i + np.shape(x)[-2:]) for x in parts], axis=-2)
+
+        c_arr, a_arr = cat(1), cat(2)
+        q_arr = cat(3) if quantities else None
+        assert c_arr.shape[-2:] == shape
+        out_items[d.name] = ItemArrays(d, rows, c_arr, a_arr, q_arr)
+    kernel: dict[str, np.ndarray] = {}
+    if fleet and n_sh:
+        sh_blocks = [(idx, k) for _, k, _, idx in blocks[1 if n_api else 0:]]
+        for key in _FLEET_KEYS:
+            parts = [(idx, k[key]) for idx, k in sh_blocks if key in k]
+            if parts:
+                kernel[key] = _place(parts, n_sh, M)
+        auto = [(idx, k["replicas_mh"]) for idx, k in sh_blocks if "replicas_mh" in k]
+        if auto:
+            kernel["auto_rows"] = np.concatenate([i for i, _ in auto])
+            kernel["replicas_mh"] = np.concatenate([v for _, v in auto], axis=-3)
+    cash_total = _totals(cash_chunks, n, M, lead)
+    return CoreOutput(M, n, api_rows, sh_rows, out_items, cash_total, _totals(acc_chunks, n, M, lead, cash_chunks, cash_total),
+                      kernel)
+
+
+def _totals(chunks: list[tuple[np.ndarray, list]], n: int, months: int, lead: tuple,
+            same_as: Optional[list] = None, same_total: Optional[np.ndarray] = None) -> np.ndarray:
+    """``lead + (n, months)`` totals: for each (rows, parts) block, parts[0] + parts[1] + ... (left to right,
+    the same sum as :func:`_sum`) written on its rows; 0 on rows of no block. Consecutive rows are summed in
+    place in the output (no temporary arrays). A block whose parts are the very arrays of block ``same_as``
+    (accrual = cash: API, rent) is copied from ``same_total``."""
+    covered = sum(len(r) for r, _ in chunks)
+    out = np.empty(lead + (n, months)) if covered == n else np.zeros(lead + (n, months))
+    for b, (rows, parts) in enumerate(chunks):
+        if same_as is not None and len(parts) == len(same_as[b][1]) and all(x is y for x, y in zip(parts, same_as[b][1])):
+            out[..., rows, :] = same_total[..., rows, :]
+            continue
+        if len(rows) and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+            view = out[..., int(rows[0]):int(rows[0]) + len(rows), :]
+            if not parts:
+                view[...] = 0.0
+                continue
+            if len(parts) == 1:
+                view[...] = parts[0]
+            else:
+                np.add(parts[0], parts[1], out=view)
+            for x in parts[2:]:
+                np.add(view, x, out=view)
+        else:
+            out[..., rows, :] = _sum(parts)
+    return out
+
+
+def _sum(parts: list) -> Any:
+    """parts[0] + parts[1] + ... (left to right: the same floating-point sum everywhere; 0.0 when empty)."""
+    if not parts:
+        return 0.0
+    s = parts[0]
+    for x in parts[1:]:
+        s = s + x
+    return s
+
+
+def compute_options(params: Sequence[OptionParams], load: Load, rates: Rates, months: int,
+                    quantities: bool = True) -> CoreOutput:
+    """:func:`compute_line_items` for a list of resolved options in their order."""
+    api_rows = [i for i, p in enumerate(params) if p.kind == "api"]
+    sh_rows = [i for i, p in enumerate(params) if p.kind == "self_host"]
+    return compute_line_items(load, rates, months, [params[i] for i in api_rows], [params[i] for i in sh_rows],
+                              api_rows, sh_rows, quantities=quantities)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Horizon totals of a core output (per option; per draw and option with draws)."""
+
+    cash_usd: np.ndarray  # [USD]
+    accrual_usd: np.ndarray  # [USD]
+    npv_usd: np.ndarray  # [USD] of the cash series at the discount rate
+    usd_per_million_tokens: np.ndarray  # [USD / 1M tokens] accrual total / (input + output tokens)
+
+
+def summarise(core: CoreOutput, load: Load, discount_rate) -> Totals:
+    """Totals, NPV (tco.finance.npv) and USD per 1M tokens (tco.finance.usd_per_million_tokens, accrual)."""
+    tot_cash, tot_acc = core.cash.sum(axis=-1), core.accrual.sum(axis=-1)
+    tokens = load.total_tokens
+    return Totals(tot_cash, tot_acc, finance.npv(core.cash, discount_rate),
+                  finance.usd_per_million_tokens(tot_acc, tokens if np.ndim(tokens) == 0 else np.asarray(tokens)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -582,41 +993,27 @@ _TRAFFIC_KEYS = {"autoscale": 0.0, "min_replicas": 1.0, "reserved_gpus": 0.0, "u
 def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario") -> Result:
     """Evaluate every option of ``scenario`` over its horizon.
 
-    Raises :class:`EvaluationError` for unknown ids; an option whose capacity cannot be derived
-    (no profile, SLO cannot be met) raises too, unless ``skip_infeasible`` is set, in which case
-    it is listed in ``Result.skipped`` with the reason.
+    Raises :class:`ScenarioError` listing every unknown id, missing price and (unless ``skip_infeasible``)
+    every self-host option whose capacity cannot be derived (no profile, SLO cannot be met); with
+    ``skip_infeasible`` such options are listed in ``Result.skipped`` with the reason. Raises
+    :class:`EvaluationError` when a required price or assumption is missing.
     """
     s = scenario
     M = s.months
     labels = s.month_labels()
-    r = _Resolver(s, catalog, file)
-    w = s.workload
-    rpd = workload.requests_per_day_forecast(w, s.start, M)
-    requests = workload.monthly_requests(rpd)
-    input_m = workload.monthly_tokens(requests, w.input_tokens)
-    output_m = workload.monthly_tokens(requests, w.output_tokens)
-    if w.daily_profile is not None:  # the largest hour of the typical day is the peak (issue 5)
-        weights = workload.daily_weights(w.daily_profile)
-        hourly = workload.hourly_rps(rpd, weights)  # (M, 24) [req/s]
-        peak = workload.peak_rps(rpd, float(weights.max()))
-    else:
-        hourly = None
-        peak = workload.peak_rps(rpd, w.peak_to_average)
-    discount_rate = r.default("", "discount_rate", s.finance.discount_rate)
-    trends = {key: _trend_rate(r, key, getattr(s.finance, key)) for key in PRICE_TRENDS}
-    api_factor = price_trend_factor(M, trends["api_price_change_per_year"])  # (M,)
-    needs_staff = any(o.self_host is not None for o in s.options)
-    fte_cost = r.default("", "fte_cost_per_year", s.ops.fte_cost_per_year, "USD/year") if needs_staff else 0.0
+    r = Resolver(s, catalog, file)
+    load = scenario_load(s)
+    rpd = workload.requests_per_day_forecast(s.workload, s.start, M)
+    rates = resolve_rates(r, needs_staff=any(o.self_host is not None for o in s.options))
 
-    resolved: list[tuple[int, Option, dict]] = []
+    resolved: list[tuple[int, Option, OptionParams]] = []
     skipped: list[tuple[str, str]] = []
     for i, o in enumerate(s.options):
-        p = _resolve_api(r, i, o) if o.kind == "api" else _resolve_self_host(r, i, o)
+        p = resolve_api_option(r, i, o) if o.kind == "api" else resolve_self_host_option(r, i, o)
         if p is None:
             continue
-        cap = p.get("capacity")
-        if cap is not None and not cap.feasible:
-            reason = cap.reason or "capacity could not be derived"
+        if isinstance(p, Unservable):
+            reason = p.capacity.reason or "capacity could not be derived"
             if skip_infeasible:
                 skipped.append((o.name, reason))
                 continue
@@ -624,108 +1021,58 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             continue
         resolved.append((i, o, p))
     if r.problems:
-        from .exceptions import ScenarioError
-
         raise ScenarioError(r.problems)
 
-    api_rows = [(i, o, p) for i, o, p in resolved if o.kind == "api"]
-    sh_rows = [(i, o, p) for i, o, p in resolved if o.kind == "self_host"]
-    per_option: dict[int, dict[str, LineItem]] = {}
-    fleet: dict[int, dict[str, np.ndarray]] = {}
-
-    def item(name: str, cash: np.ndarray, qty: np.ndarray, unit: str) -> LineItem:
-        in_cash, in_accrual = LINE_ITEMS[name]
-        zero = np.zeros(M)
-        cash = np.asarray(cash, dtype=float)
-        return LineItem(name, cash if in_cash else zero, cash if in_accrual else zero, np.asarray(qty, dtype=float), unit)
-
-    if api_rows:
-        prices = {k: _col([p[k] for _, _, p in api_rows]) * api_factor for k in
-                  ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")}
-        k = api_kernel(input_m, output_m, prices, w.cached_input_share, w.batch_share)
-        for j, (i, o, p) in enumerate(api_rows):
-            per_option[i] = {"api": item("api", k["api"][j], k["api_qty"][j], "1M tokens")}
-    if sh_rows:
-        stacked = apply_self_host_trends(_stack_self_host([p for _, _, p in sh_rows]), M,
-                                         trends["rent_price_change_per_year"], trends["electricity_price_change_per_year"])
-        # the reserved price follows the rent trend like the on-demand one
-        stacked["usd_per_gpu_hour_reserved"] = stacked["usd_per_gpu_hour_reserved"] * price_trend_factor(
-            M, trends["rent_price_change_per_year"])
-        k = self_host_kernel(peak, stacked, fte_cost, M, hourly)
-        hybrid_rows = [j for j, (_, _, p) in enumerate(sh_rows) if p.get("is_hybrid")]
-        if hybrid_rows:
-            # overflow requests billed like an API option: workload token means, cached and batch shares
-            ov_prices = {key: _col([sh_rows[j][2]["overflow_prices"][key] for j in hybrid_rows]) * api_factor
-                         for key in _API_PRICE_KEYS}
-            ov_req = k["overflow_requests"][hybrid_rows]
-            ko = api_kernel(workload.monthly_tokens(ov_req, w.input_tokens), workload.monthly_tokens(ov_req, w.output_tokens),
-                            ov_prices, w.cached_input_share, w.batch_share)
-        for j, (i, o, p) in enumerate(sh_rows):
-            items: dict[str, LineItem] = {}
-            extra: dict[str, np.ndarray] = {}
-            if p["payment"] == "rent":
-                unit = "GPU-hours" if p.get("rent_mode") == "gpu" or p.get("reserved_gpus") else "instance-hours"
-                items["rent"] = item("rent", k["rent"][j], k["rent_qty"][j], unit)
-                if p.get("reserved_gpus"):
-                    items["reserved_unused"] = item("reserved_unused", k["reserved_unused"][j], k["reserved_unused_qty"][j],
-                                                    "GPU-hours")
-                extra["gpu_hours"] = k["gpu_hours"][j]
-            else:
-                items["capex"] = LineItem("capex", k["capex"][j], np.zeros(M), k["capex_qty"][j], "servers")
-                items["depreciation"] = LineItem("depreciation", np.zeros(M), k["depreciation"][j],
-                                                 k["depreciation_qty"][j], "servers")
-                items["power"] = item("power", k["power"][j], k["power_qty"][j], "kWh")
-                items["colo"] = item("colo", k["colo"][j], k["colo_qty"][j], "kW-months")
-                items["maintenance"] = item("maintenance", k["maintenance"][j], k["maintenance_qty"][j], "servers")
-                if p.get("has_residual"):
-                    items["residual"] = LineItem("residual", k["residual"][j], k["residual_accrual"][j],
-                                                 k["residual_qty"][j], "servers sold")
-            items["staff"] = item("staff", k["staff"][j], k["staff_qty"][j], "FTE")
-            if p.get("is_hybrid"):
-                h = hybrid_rows.index(j)
-                items["api_overflow"] = item("api_overflow", ko["api"][h], ko["api_qty"][h], "1M tokens")
-                extra["overflow_requests"] = k["overflow_requests"][j]
-                p["fleet_rps_m"] = k["fleet_rps"][j]
-            if "replicas_mh" in k and p.get("autoscale"):
-                p["replicas_mh"] = k["replicas_mh"][list(k["auto_rows"]).index(j)]
-            per_option[i] = items
-            fleet[i] = {"replicas": k["replicas"][j], "gpus": k["gpus"][j],
-                        "servers": k["servers"][j] if p["payment"] == "own" else None, "extra": extra}
-
-    # finance, vectorised over options
-    order = [i for i, _, _ in resolved]
-    cash = np.array([sum(li.cash_usd for li in per_option[i].values()) for i in order]).reshape(len(order), M)
-    accrual = np.array([sum(li.accrual_usd for li in per_option[i].values()) for i in order]).reshape(len(order), M)
-    total_tokens = float(np.sum(input_m + output_m))
-    npvs = finance.npv(cash, discount_rate) if order else np.zeros(0)
+    params = [p for _, _, p in resolved]
+    core = compute_options(params, load, rates, M)
+    tot = summarise(core, load, rates.discount_rate)
+    cash, accrual = core.cash, core.accrual
     ref_pos = next((n for n, (_, o, _) in enumerate(resolved) if o.kind == "api"), None)
-    be = finance.break_even_index(cash, cash[ref_pos]) if ref_pos is not None else np.full(len(order), -1)
-    tot_cash_all, tot_acc_all = cash.sum(axis=-1), accrual.sum(axis=-1)
-    unit_all = finance.usd_per_million_tokens(tot_acc_all, total_tokens)  # one call for every option
+    be = finance.break_even_index(cash, cash[ref_pos]) if ref_pos is not None else np.full(len(resolved), -1)
+    fleets = {int(pos): j for j, pos in enumerate(core.self_host_rows)}
+    k = core.kernel
+    auto_rows = list(k.get("auto_rows", ()))
 
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
+        items: dict[str, LineItem] = {}
+        for name, ia in core.items.items():
+            if not ia.item.applies(p):
+                continue
+            c, a, q = core.item_row(name, n)
+            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+        fleet, extra = None, {}
+        if n in fleets:
+            j = fleets[n]
+            fleet = Fleet(
+                replicas=k["replicas"][j], gpus=k["gpus"][j], servers=k["servers"][j] if p.payment == "own" else None,
+                gpu_hours=k["gpu_hours"][j] if p.payment == "rent" else None,
+                overflow_requests=k["overflow_requests"][j] if p.is_hybrid else None,
+                fleet_rps=k["fleet_rps"][j] if p.is_hybrid else None,
+                replicas_by_hour=k["replicas_mh"][auto_rows.index(j)] if (p.autoscale and j in auto_rows) else None)
+            if fleet.gpu_hours is not None:
+                extra["gpu_hours"] = fleet.gpu_hours
+            if fleet.overflow_requests is not None:
+                extra["overflow_requests"] = fleet.overflow_requests
         is_ref = n == ref_pos
         be_idx = -1 if (o.kind == "api" or is_ref) else int(be[n])
-        tot_acc = float(tot_acc_all[n])
-        f = fleet.get(i, {})
         options.append(OptionResult(
-            name=o.name, kind=o.kind, payment=p.get("payment", "api"), line_items=per_option[i],
-            requests=requests, input_tokens=input_m, output_tokens=output_m, peak_rps=peak,
-            cash_usd=cash[n], accrual_usd=accrual[n], total_cash_usd=float(tot_cash_all[n]),
-            total_accrual_usd=tot_acc, npv_usd=float(npvs[n]),
-            usd_per_million_tokens=float(unit_all[n]),
-            break_even_month=finance.index_to_month(be_idx, labels), break_even_index=be_idx,
-            replicas=f.get("replicas"), gpus=f.get("gpus"), servers=f.get("servers"),
-            capacity=p.get("capacity"), notes=tuple(p.get("notes", ())), ref_id=p.get("ref_id", ""),
-            params={k: v for k, v in p.items() if k not in ("notes", "capacity")},
-            extra_monthly=f.get("extra", {}),
+            name=o.name, kind=o.kind, payment=p.payment, line_items=items,
+            requests=load.requests, input_tokens=load.input_tokens, output_tokens=load.output_tokens,
+            peak_rps=load.peak_rps, cash_usd=cash[n], accrual_usd=accrual[n], total_cash_usd=float(tot.cash_usd[n]),
+            total_accrual_usd=float(tot.accrual_usd[n]), npv_usd=float(tot.npv_usd[n]),
+            usd_per_million_tokens=float(tot.usd_per_million_tokens[n]),
+            break_even_month=finance.index_to_month(be_idx, labels), break_even_index=be_idx, params=p,
+            replicas=fleet.replicas if fleet else None, gpus=fleet.gpus if fleet else None,
+            servers=fleet.servers if fleet else None, capacity=getattr(p, "capacity", None), notes=p.notes,
+            ref_id=p.ref_id, fleet=fleet, extra_monthly=extra,
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
     return Result(scenario=s, months=labels, options=options, assumptions=r.used,
                   reference=resolved[ref_pos][1].name if ref_pos is not None else None,
-                  requests_per_day=rpd, skipped=skipped, catalog_version="",
-                  finance_inputs=dict(discount_rate=discount_rate, fte_cost_per_year=fte_cost, **trends,
+                  requests_per_day=rpd, skipped=skipped, catalog_version=catalog.version(),
+                  finance_inputs=dict(discount_rate=rates.discount_rate, fte_cost_per_year=rates.fte_cost_per_year,
+                                      **{key: getattr(rates, key) for key in PRICE_TRENDS},
                                       currency=s.finance.currency, usd_to_currency=s.finance.usd_to_currency,
                                       fiscal_year_start_month=s.finance.fiscal_year_start_month))

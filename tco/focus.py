@@ -26,37 +26,15 @@ import io
 
 from .engine import OptionResult, Result
 from .export import safe_cell
+from .line_items import PRICING_UNITS
+from .line_items import get as line_item
 
 FOCUS_COLUMNS = [
     "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd", "BillingCurrency",
-    "BilledCost", "EffectiveCost", "ChargeCategory", "ChargeFrequency", "ChargeDescription", "PricingCategory",
-    "PricingQuantity", "PricingUnit", "ServiceCategory", "ServiceName", "ProviderName",
+    "BilledCost", "EffectiveCost", "ChargeCategory", "ChargeClass", "ChargeFrequency", "ChargeDescription",
+    "PricingCategory", "PricingQuantity", "PricingUnit", "ServiceCategory", "ServiceName", "ProviderName",
     "x_Scenario", "x_Option", "x_LineItem", "x_InputTokens", "x_OutputTokens",
 ]
-
-#: line item -> (ChargeCategory, ChargeFrequency, ServiceCategory, description)
-LINE_ITEM_FOCUS = {
-    "api": ("Usage", "Usage-Based", "AI and Machine Learning", "API tokens"),
-    "rent": ("Usage", "Usage-Based", "Compute", "GPU rental"),
-    "capex": ("Purchase", "One-Time", "Compute", "GPU server purchase"),
-    "depreciation": ("Usage", "Recurring", "Compute", "GPU server depreciation (straight line)"),
-    "power": ("Usage", "Usage-Based", "Other", "Electricity"),
-    "colo": ("Usage", "Recurring", "Other", "Colocation"),
-    "maintenance": ("Usage", "Recurring", "Compute", "Hardware maintenance"),
-    "staff": ("Usage", "Recurring", "Other", "Operations staff"),
-}
-_DEFAULT_FOCUS = ("Usage", "Usage-Based", "Other", "")
-
-#: engine unit -> FOCUS UnitFormat pricing unit
-PRICING_UNITS = {
-    "1M tokens": "1000000 Tokens",
-    "GPU-hours": "GPU-Hours",
-    "instance-hours": "Instance-Hours",
-    "servers": "Servers",
-    "kWh": "Kilowatt-Hours",
-    "kW-months": "Kilowatt-Months",
-    "FTE": "FTE-Months",
-}
 
 #: rental pricing type -> FOCUS PricingCategory
 PRICING_CATEGORY = {"on_demand": "Standard", "spot": "Dynamic", "reserved": "Committed"}
@@ -77,17 +55,19 @@ def decimal(x: float) -> str:
     return f"{v:.6f}".rstrip("0").rstrip(".")
 
 
-def _provider_and_service(result: Result, o: OptionResult, line_item: str) -> tuple[str, str]:
+def provider_and_service(result: Result, o: OptionResult, line_item: str) -> tuple[str, str]:
+    """(ProviderName, ServiceName) of an option's line item: the API provider and model, the rental provider
+    and offer, "Self-hosted" for owned servers and staff; the overflow API's for ``api_overflow``."""
     p = o.params
     if o.kind == "api":
-        provider = p.get("provider") or (o.ref_id.split("/")[0] if "/" in o.ref_id else "inline price")
-        return provider, p.get("service") or o.ref_id
-    gpu = ""
-    for so in result.scenario.options:
-        if so.name == o.name and so.self_host is not None:
-            gpu = so.self_host.gpu
-    if line_item == "rent":
-        return p.get("provider") or "inline price", p.get("service") or f"GPU rental ({gpu})"
+        provider = p.provider or (o.ref_id.split("/")[0] if "/" in o.ref_id else "inline price")
+        return provider, p.service or o.ref_id
+    gpu = p.gpu
+    if line_item in ("rent", "reserved_unused"):
+        return p.provider or "inline price", p.service or f"GPU rental ({gpu})"
+    if line_item == "api_overflow" and p.overflow is not None:
+        ov = p.overflow
+        return ov.provider or (ov.ref_id.split("/")[0] if "/" in ov.ref_id else "inline price"), ov.service or ov.ref_id
     return "Self-hosted", f"Owned GPU servers ({gpu})" if o.payment == "own" else f"Self-hosted {o.ref_id}"
 
 
@@ -100,20 +80,25 @@ def focus_rows(result: Result) -> list[list[str]]:
     rows = []
     for o in result.options:
         opt = safe_cell(o.name)
-        pricing = PRICING_CATEGORY.get(o.params.get("pricing", ""), "Standard") if o.payment == "rent" else "Standard"
+        pricing = PRICING_CATEGORY.get(o.params.pricing, "Standard") if o.payment == "rent" else "Standard"
         for m, label in enumerate(result.months):
             start, end = period(label)
             for k, li in enumerate(o.line_items.values()):
-                cat, freq, svc_cat, desc = LINE_ITEM_FOCUS.get(li.name, _DEFAULT_FOCUS)
-                provider, service = _provider_and_service(result, o, li.name)
+                d = line_item(li.name)
+                fm = d.focus
+                if li.unit not in PRICING_UNITS:
+                    raise ValueError(f"line item {li.name!r}: unit {li.unit!r} has no FOCUS PricingUnit (tco.line_items)")
+                provider, service = provider_and_service(result, o, li.name)
                 first = k == 0
+                billed = float(li.cash_usd[m]) * rate
                 rows.append([
                     start, end, start, end, currency,
-                    decimal(li.cash_usd[m] * rate), decimal(li.accrual_usd[m] * rate),
-                    cat, freq, safe_cell(f"{o.name}: {desc or li.name}, {label}"),
-                    pricing if li.name == "rent" else "Standard",
-                    decimal(li.quantity[m]), PRICING_UNITS.get(li.unit, li.unit),
-                    svc_cat, safe_cell(service), safe_cell(provider),
+                    decimal(billed), decimal(li.accrual_usd[m] * rate),
+                    fm.category_for(round(billed, 6)), fm.charge_class, fm.charge_frequency,
+                    safe_cell(f"{o.name}: {fm.charge_description}, {label}"),
+                    pricing if li.name in ("rent", "reserved_unused") else "Standard",
+                    decimal(li.quantity[m]), PRICING_UNITS[li.unit],
+                    fm.service_category, safe_cell(service), safe_cell(provider),
                     scen, opt, li.name,
                     decimal(o.input_tokens[m]) if first else "0", decimal(o.output_tokens[m]) if first else "0",
                 ])

@@ -35,12 +35,12 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import finance, perf, workload
+from . import costs, perf
 from .capacity import CapacityResult, candidate_profiles, capacity_at_slo
 from .catalog import Catalog
-from .constants import HOURS_PER_MONTH
-from .engine import (PRICE_TRENDS, _resolve_api, _resolve_self_host, _Resolver, _stack_self_host, _trend_rate,
-                     api_kernel, apply_self_host_trends, price_trend_factor, self_host_kernel)
+from .engine import (CoreOutput, Load, Rates, Resolver, Totals, compute_line_items, price_trend_factor, resolve_api_option,
+                     resolve_rates, resolve_self_host_option, scenario_load, stack_self_host, summarise)
+from .records import ApiParams, SelfHostParams, Unservable
 from .exceptions import Problem, ScenarioError, TcoError
 from .scenario import Option, Scenario
 
@@ -358,63 +358,41 @@ def capacities(catalog: Catalog, configs: Sequence[tuple[str, str, int, str]], i
 
 
 @dataclass
-class _Context:
-    """Scenario-wide inputs resolved once: load, token counts, prices trends, finance."""
+class SearchContext:
+    """Scenario-wide inputs resolved once for a search: the load, the rates, the resolver (for provenance)."""
 
     scenario: Scenario
     catalog: Catalog
-    resolver: _Resolver
-    peak: np.ndarray  # [req/s] per month
-    hourly: Optional[np.ndarray]  # [req/s] (months, 24)
-    input_m: np.ndarray  # [tokens per month]
-    output_m: np.ndarray
-    discount_rate: float
-    trends: dict[str, float]
-    fte_cost: float  # [USD/year]
+    resolver: Resolver
+    load: Load
+    rates: Rates
+
+    @property
+    def peak(self) -> np.ndarray:
+        return self.load.peak_rps  # [req/s] per month
 
 
-def _context(scenario: Scenario, catalog: Catalog) -> _Context:
-    s, w = scenario, scenario.workload
-    r = _Resolver(s, catalog, "optimizer")
-    rpd = workload.requests_per_day_forecast(w, s.start, s.months)
-    requests = workload.monthly_requests(rpd)
-    if w.daily_profile is not None:
-        weights = workload.daily_weights(w.daily_profile)
-        hourly = workload.hourly_rps(rpd, weights)
-        peak = workload.peak_rps(rpd, float(weights.max()))
-    else:
-        hourly, peak = None, workload.peak_rps(rpd, w.peak_to_average)
-    return _Context(s, catalog, r, peak, hourly, workload.monthly_tokens(requests, w.input_tokens),
-                    workload.monthly_tokens(requests, w.output_tokens),
-                    r.default("", "discount_rate", s.finance.discount_rate),
-                    {key: _trend_rate(r, key, getattr(s.finance, key)) for key in PRICE_TRENDS},
-                    r.default("", "fte_cost_per_year", s.ops.fte_cost_per_year, "USD/year"))
+def search_context(scenario: Scenario, catalog: Catalog) -> SearchContext:
+    """The load and rates of ``scenario`` resolved as evaluate() resolves them."""
+    r = Resolver(scenario, catalog, "optimizer")
+    return SearchContext(scenario, catalog, r, scenario_load(scenario), resolve_rates(r, needs_staff=True))
 
 
-def _cost_self_host(ctx: _Context, params: list[dict]) -> dict[str, np.ndarray]:
-    """Cash and accrual per month ``(n, M)`` and fleet of stacked self-host parameters (one kernel call)."""
-    M = ctx.scenario.months
-    stacked = apply_self_host_trends(_stack_self_host(params), M, ctx.trends["rent_price_change_per_year"],
-                                     ctx.trends["electricity_price_change_per_year"])
-    stacked["usd_per_gpu_hour_reserved"] = stacked["usd_per_gpu_hour_reserved"] * price_trend_factor(
-        M, ctx.trends["rent_price_change_per_year"])
-    k = self_host_kernel(ctx.peak, stacked, ctx.fte_cost, M, ctx.hourly)
-    common = k["rent"] + k["reserved_unused"] + k["power"] + k["colo"] + k["maintenance"] + k["staff"]
-    return {"cash": common + k["capex"] + k["residual"], "accrual": common + k["depreciation"] + k["residual_accrual"],
-            "replicas": k["replicas"], "gpus": k["gpus"]}
-
-
-def _finance(ctx: _Context, cash: np.ndarray, accrual: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    total_tokens = float(np.sum(ctx.input_m + ctx.output_m))
-    tot_cash, tot_acc = cash.sum(axis=-1), accrual.sum(axis=-1)
-    return tot_cash, tot_acc, finance.npv(cash, ctx.discount_rate), finance.usd_per_million_tokens(tot_acc, total_tokens)
+def cost_options(ctx: SearchContext, params: Sequence[ApiParams | SelfHostParams], quantities: bool = False
+                 ) -> tuple[CoreOutput, Totals]:
+    """Every line item and the totals of many resolved candidates at once (the engine's compute core)."""
+    api_rows = [i for i, p in enumerate(params) if p.kind == "api"]
+    sh_rows = [i for i, p in enumerate(params) if p.kind == "self_host"]
+    core = compute_line_items(ctx.load, ctx.rates, ctx.scenario.months, [params[i] for i in api_rows],
+                              [params[i] for i in sh_rows], api_rows, sh_rows, quantities=quantities, items=quantities)
+    return core, summarise(core, ctx.load, ctx.rates.discount_rate)
 
 
 # ----------------------------------------------------------------------------------------------
 # The search
 
 
-def _api_candidates(ctx: _Context, models: Sequence[str]) -> list[tuple[Candidate, Option]]:
+def _api_candidates(ctx: SearchContext, models: Sequence[str]) -> list[tuple[Candidate, Option]]:
     s, cat = ctx.scenario, ctx.catalog
     out: list[tuple[Candidate, Option]] = []
     seen_names = set()
@@ -461,7 +439,7 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                      f"no catalog model matches {', '.join(space.models)} (ids or families)")])
     gpus = sorted(space.gpus) if space.gpus else sorted(catalog.gpus)
     step(0.05, f"{len(models)} models x {len(gpus)} GPUs")
-    ctx = _context(s, catalog)
+    ctx = search_context(s, catalog)
 
     # 1. configurations and their capacity at the SLO
     configs = [(m, g, n, p) for m in models for g in gpus for n in space.gpus_per_replica
@@ -472,12 +450,14 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
 
     # 2. candidates: each configuration x each way to pay
     candidates: list[Candidate] = []
-    feasible_rows: list[tuple[Candidate, dict]] = []
+    feasible_rows: list[tuple[dict, SelfHostParams, float]] = []  # (Candidate fields, template, capacity [req/s])
     pay_cache: dict[str, list] = {}
     templates: dict[tuple, Any] = {}
     r = ctx.resolver
     for (m, g, n, p), cap in zip(configs, caps):
-        pays = pay_cache.setdefault(g, _payments_for_gpu(catalog, g, space.payments))
+        if g not in pay_cache:
+            pay_cache[g] = _payments_for_gpu(catalog, g, space.payments)
+        pays = pay_cache[g]
         params_b = catalog.models[m].total_params_b
         base = dict(kind="self_host", model=m, gpu=g, gpus_per_replica=n, precision=p, params_b=params_b,
                     capacity_source=cap.source, capacity_rps=cap.rps, tpot_ms=cap.tpot_ms, ttft_ms=cap.ttft_ms,
@@ -489,29 +469,31 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                         **base))
             continue
         for payment, offer, server in pays:
-            c = Candidate(name=candidate_name(m, g, n, p, payment, offer, server), payment=payment, offer=offer,
-                          server=server, **base)
+            fields_ = dict(name=candidate_name(m, g, n, p, payment, offer, server), payment=payment, offer=offer,
+                           server=server, **base)
             if not cap.feasible:
-                candidates.append(replace(c, feasible=False, reason=_reason(cap.reason)))
+                candidates.append(Candidate(feasible=False, reason=_reason(cap.reason), **fields_))
                 continue
-            params = _params_for(ctx, templates, c, cap.rps)
-            if isinstance(params, str):
-                candidates.append(replace(c, feasible=False, reason=params))
+            t = candidate_template(ctx, templates, Candidate(**fields_)) if (g, payment, offer, server) not in templates \
+                else templates[(g, payment, offer, server)]
+            if isinstance(t, str):
+                candidates.append(Candidate(feasible=False, reason=t, **fields_))
                 continue
-            feasible_rows.append((c, params))
-            candidates.append(c)
+            feasible_rows.append((fields_, t, cap.rps))
 
-    costed: dict[str, Candidate] = {}
     if feasible_rows:
-        k = _cost_self_host(ctx, [p for _, p in feasible_rows])
-        tot_cash, tot_acc, npv, upm = _finance(ctx, k["cash"], k["accrual"])
-        for j, (c, params) in enumerate(feasible_rows):
-            costed[c.name] = replace(
-                c, total_cash_usd=float(tot_cash[j]), total_accrual_usd=float(tot_acc[j]), npv_usd=float(npv[j]),
-                usd_per_million_tokens=float(upm[j]), max_replicas=float(k["replicas"][j].max()),
-                max_gpus=float(k["gpus"][j].max()), gpus_m=k["gpus"][j], cash_m=k["cash"][j],
-                notes=c.notes + tuple(params.get("notes", ())))
-    candidates = [costed.get(c.name, c) if c.feasible else c for c in candidates]
+        core, tot = cost_self_host_candidates(ctx, [t for _, t, _ in feasible_rows],
+                                              np.array([c for _, _, c in feasible_rows], dtype=float),
+                                              np.array([f["gpus_per_replica"] for f, _, _ in feasible_rows], dtype=float))
+        k = core.kernel
+        max_rep, max_gpu = k["replicas"].max(axis=-1), k["gpus"].max(axis=-1)
+        for j, (f, t, _) in enumerate(feasible_rows):
+            f["notes"] = f["notes"] + t.notes
+            candidates.append(Candidate(
+                total_cash_usd=float(tot.cash_usd[j]), total_accrual_usd=float(tot.accrual_usd[j]),
+                npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
+                max_replicas=float(max_rep[j]), max_gpus=float(max_gpu[j]), gpus_m=k["gpus"][j], cash_m=core.cash[j],
+                **f))
 
     # 3. APIs
     if space.include_apis:
@@ -519,23 +501,18 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
         rows = []
         for c, o in apis:
             before = len(r.problems)
-            p = _resolve_api(r, 0, o)
+            p = resolve_api_option(r, 0, o)
             if p is None or len(r.problems) > before:
                 del r.problems[before:]
                 candidates.append(replace(c, feasible=False, reason="unknown API offer"))
                 continue
             rows.append((c, p))
         if rows:
-            prices = {key: np.asarray([p[key] for _, p in rows], dtype=float)[:, None]
-                      * price_trend_factor(s.months, ctx.trends["api_price_change_per_year"])
-                      for key in ("p_input", "p_output", "p_cached_input", "p_batch_input", "p_batch_output")}
-            ka = api_kernel(ctx.input_m, ctx.output_m, prices, w.cached_input_share, w.batch_share)
-            cash = ka["api"]
-            tot_cash, tot_acc, npv, upm = _finance(ctx, cash, cash)
+            core, tot = cost_options(ctx, [p for _, p in rows])
             for j, (c, p) in enumerate(rows):
-                candidates.append(replace(c, total_cash_usd=float(tot_cash[j]), total_accrual_usd=float(tot_acc[j]),
-                                          npv_usd=float(npv[j]), usd_per_million_tokens=float(upm[j]),
-                                          cash_m=cash[j], notes=tuple(p.get("notes", ()))))
+                candidates.append(replace(c, total_cash_usd=float(tot.cash_usd[j]), total_accrual_usd=float(tot.accrual_usd[j]),
+                                          npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
+                                          cash_m=core.cash[j], notes=p.notes))
 
     # 4. quality floor (issue 10), when the quality module provides one
     candidates, excluded, qnote = _apply_quality_floor(s, catalog, candidates)
@@ -558,35 +535,59 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                            mix_note=mix_note)
 
 
-def _params_for(ctx: _Context, templates: dict, c: Candidate, capacity_rps: float) -> dict | str:
-    """Engine parameters of a self-host candidate (or the reason they cannot be resolved).
-
-    The engine's resolver runs once per (GPU, way to pay); the parameters that depend on the
-    configuration (GPUs per replica, capacity; spot: capacity x (1 - interruption overhead)) are then
-    set the way :func:`tco.engine._resolve_self_host` sets them.
-    """
+def candidate_template(ctx: SearchContext, templates: dict, c: Candidate) -> SelfHostParams | str:
+    """The resolved record shared by every candidate with ``c``'s GPU and way to pay (or the reason it cannot be
+    resolved), cached in ``templates`` under (gpu, payment, offer, server). The engine's resolver runs once
+    per key, with a placeholder capacity; :func:`candidate_params` sets the configuration's own fields."""
     key = (c.gpu, c.payment, c.offer, c.server)
     if key not in templates:
         r = ctx.resolver
         opt = candidate_option(c)
         opt["self_host"]["capacity_rps_per_replica"] = 1.0
-        before = len(r.problems)
-        params = _resolve_self_host(r, 0, Option.model_validate(opt))
-        if params is None or len(r.problems) > before:
+        before, used = len(r.problems), len(r.used)
+        params = resolve_self_host_option(r, 0, Option.model_validate(opt))
+        del r.used[used:]  # provenance of a template is not the scenario's
+        if params is None or isinstance(params, Unservable) or len(r.problems) > before:
             why = "; ".join(str(x.message) for x in r.problems[before:]) or "could not be resolved"
             del r.problems[before:]
             templates[key] = why
         else:
             templates[key] = params
-    t = templates[key]
+    return templates[key]
+
+
+def candidate_params(ctx: SearchContext, templates: dict, c: Candidate, capacity_rps: float) -> SelfHostParams | str:
+    """The resolved record of a self-host candidate (or the reason it cannot be resolved): its template
+    (:func:`candidate_template`) with the configuration's GPUs per replica, model and capacity (spot:
+    capacity x (1 - interruption overhead)), set the way :func:`tco.engine.resolve_self_host_option` sets them.
+    """
+    t = candidate_template(ctx, templates, c)
     if isinstance(t, str):
         return t
-    p = dict(t)
-    p.pop("capacity", None)
-    p["gpus_per_replica"] = float(c.gpus_per_replica)
-    p["ref_id"] = c.model
-    p["capacity_rps"] = capacity_rps * (1.0 - p.get("interruption_overhead", 0.0))
-    return p
+    cap = CapacityResult(rps=capacity_rps, source=c.capacity_source or "estimated")
+    return replace(t, gpus_per_replica=float(c.gpus_per_replica), ref_id=c.model, capacity=cap,
+                   capacity_rps=capacity_rps * (1.0 - t.interruption_overhead))
+
+
+def cost_self_host_candidates(ctx: SearchContext, templates: Sequence[SelfHostParams], capacity_rps: np.ndarray,
+                              gpus_per_replica: np.ndarray) -> tuple[CoreOutput, Totals]:
+    """The compute core for many self-host candidates given as (template, capacity [req/s] before the spot
+    overhead, GPUs per replica): the unique templates are stacked once and the two per-configuration
+    columns set, exactly as :func:`candidate_params` + :func:`cost_options` would (without a record each)."""
+    uniq: dict[int, int] = {}
+    recs: list[SelfHostParams] = []
+    for t in templates:
+        if id(t) not in uniq:
+            uniq[id(t)] = len(recs)
+            recs.append(t)
+    idx = np.fromiter((uniq[id(t)] for t in templates), dtype=int, count=len(templates))
+    stacked = {key: v[idx] for key, v in stack_self_host(recs).items()}
+    overhead = np.array([t.interruption_overhead for t in recs], dtype=float)[idx]
+    stacked["capacity_rps"] = (np.asarray(capacity_rps, dtype=float) * (1.0 - overhead))[:, None]
+    stacked["gpus_per_replica"] = np.asarray(gpus_per_replica, dtype=float)[:, None]
+    core = compute_line_items(ctx.load, ctx.rates, ctx.scenario.months, (), list(templates), self_host_stack=stacked,
+                              quantities=False, items=False)
+    return core, summarise(core, ctx.load, ctx.rates.discount_rate)
 
 
 def _reason(text: Optional[str]) -> str:
@@ -702,28 +703,34 @@ def to_table(result: OptimizerResult, top: Optional[int] = 20) -> str:
 # Mixed fleets
 
 
-def _unit_costs(ctx: _Context, params: dict) -> tuple[np.ndarray, float, float]:
-    """(monthly cost of one unit [USD per month], GPUs per unit, staff cost per month [USD]).
+def unit_costs(ctx: SearchContext, params: SelfHostParams) -> tuple[np.ndarray, float, float]:
+    """(monthly cost of one unit [USD per month], GPUs per unit, staff cost per month [USD]) for the mixed fleet.
 
-    Rent: one instance (or one GPU for per-GPU prices) x price x 730 h x rent trend. Own: one server's
-    accrual: price / (12 x depreciation_years) + power + colo + maintenance (docs/methodology.md).
+    Rent: one instance (or one GPU for per-GPU prices) for H = 730 h at the trended price
+    (:func:`tco.costs.rent_cost_per_instance` / :func:`tco.costs.rent_cost_per_gpu`). Own: one server's
+    accrual: :func:`tco.costs.depreciation` over round(12 x depreciation_years) months +
+    :func:`tco.costs.power_cost` + :func:`tco.costs.colo_cost` + :func:`tco.costs.maintenance_cost`.
+    Staff: :func:`tco.costs.staff_cost` (docs/methodology.md).
     """
     M = ctx.scenario.months
-    if params["payment"] == "rent":
-        rent_f = price_trend_factor(M, ctx.trends["rent_price_change_per_year"])
-        if params.get("rent_mode") == "gpu":
-            return params["usd_per_gpu_hour"] * HOURS_PER_MONTH * rent_f, 1.0, 0.0
-        return params["usd_per_instance_hour"] * HOURS_PER_MONTH * rent_f, float(params["gpus_per_instance"]), 0.0
-    power_f = price_trend_factor(M, ctx.trends["electricity_price_change_per_year"])
     p = params
-    per = (p["server_price_usd"] / (12.0 * p["depreciation_years"])
-           + p["server_power_kw"] * p["power_load_factor"] * p["pue"] * HOURS_PER_MONTH * p["usd_per_kwh"] * power_f
-           + p["server_power_kw"] * p["colo_usd_per_kw_month"] + p["server_price_usd"] * p["maintenance_share_per_year"] / 12.0)
-    return np.broadcast_to(per, (M,)).astype(float), float(p["gpus_per_server"]), 0.0
+    staff = float(costs.staff_cost(p.staff_fte, ctx.rates.fte_cost_per_year, 1)[0])
+    if p.payment == "rent":
+        rent_f = price_trend_factor(M, ctx.rates.rent_price_change_per_year)
+        if p.rent_mode == "gpu":
+            return costs.rent_cost_per_gpu(1.0, p.usd_per_gpu_hour * rent_f), 1.0, staff
+        gpi = float(p.gpus_per_instance)
+        return costs.rent_cost_per_instance(gpi, gpi, p.usd_per_instance_hour * rent_f), gpi, staff
+    power_f = price_trend_factor(M, ctx.rates.electricity_price_change_per_year)
+    per = (costs.depreciation(1.0, p.server_price_usd, p.life_months)
+           + costs.power_cost(1.0, p.server_power_kw, p.power_load_factor, p.pue, p.usd_per_kwh * power_f)
+           + costs.colo_cost(1.0, p.server_power_kw, p.colo_usd_per_kw_month)
+           + costs.maintenance_cost(1.0, p.server_price_usd, p.maintenance_share_per_year))
+    return np.broadcast_to(per, (M,)).astype(float), float(p.gpus_per_server), staff
 
 
 def solve_mix(scenario: Scenario, catalog: Catalog, model: str, pool: Sequence[Candidate],
-              ctx: Optional[_Context] = None, keep_per_bucket: int = 8) -> Optional[MixResult]:
+              ctx: Optional[SearchContext] = None, keep_per_bucket: int = 8) -> Optional[MixResult]:
     """Cheapest fleet where each request-size bucket of ``workload.mix`` may run on its own configuration.
 
     For each month m, with peak_b = peak_m x share_b [req/s] and configurations c (GPU, GPUs per
@@ -745,7 +752,7 @@ def solve_mix(scenario: Scenario, catalog: Catalog, model: str, pool: Sequence[C
     mix = scenario.workload.mix
     if not mix or not pool:
         return None
-    ctx = ctx or _context(scenario, catalog)
+    ctx = ctx or search_context(scenario, catalog)
     slo = scenario.slo
     configs = sorted({(c.model, c.gpu, int(c.gpus_per_replica), c.precision) for c in pool})
     cap_b = np.zeros((len(mix), len(configs)))  # [req/s]
@@ -757,12 +764,11 @@ def solve_mix(scenario: Scenario, catalog: Catalog, model: str, pool: Sequence[C
     templates: dict[tuple, Any] = {}
     rows = []  # (candidate, params, capacity per bucket, unit cost per month, gpus per unit, staff per month)
     for c in pool:
-        p = _params_for(ctx, templates, c, 1.0)  # capacities are per bucket here
+        p = candidate_params(ctx, templates, c, 1.0)  # capacities are per bucket here
         if isinstance(p, str):
             continue
-        caps = cap_b[:, cfg_index[(c.model, c.gpu, int(c.gpus_per_replica), c.precision)]] * (1.0 - p.get("interruption_overhead", 0.0))
-        unit, gpu_per_unit, _ = _unit_costs(ctx, p)
-        staff = p["staff_fte"] * ctx.fte_cost / 12.0
+        caps = cap_b[:, cfg_index[(c.model, c.gpu, int(c.gpus_per_replica), c.precision)]] * (1.0 - p.interruption_overhead)
+        unit, gpu_per_unit, staff = unit_costs(ctx, p)
         rows.append((c, p, caps, unit, gpu_per_unit, staff))
     if not rows:
         return None
@@ -776,8 +782,8 @@ def solve_mix(scenario: Scenario, catalog: Catalog, model: str, pool: Sequence[C
         if np.any(caps <= 0):
             single_tot.append(math.inf)
             continue
-        reps = np.maximum(1.0, np.ceil(peaks / (caps * p["target_utilization"]) - 1e-9)).sum(axis=1)  # (M,)
-        units = np.ceil(p["gpus_per_replica"] * (reps + p["spare_replicas"]) / gpu_per_unit - 1e-9)
+        reps = np.maximum(1.0, np.ceil(peaks / (caps * p.target_utilization) - 1e-9)).sum(axis=1)  # (M,)
+        units = np.ceil(p.gpus_per_replica * (reps + p.spare_replicas) / gpu_per_unit - 1e-9)
         single_tot.append(float(np.sum(units * unit + staff)))
     best_single = int(np.argmin(single_tot))
     if not math.isfinite(single_tot[best_single]):
@@ -786,7 +792,7 @@ def solve_mix(scenario: Scenario, catalog: Catalog, model: str, pool: Sequence[C
     # prune: per bucket the cheapest configurations per req/s
     keep: set[int] = set()
     for b in range(B):
-        cost_per_rps = [(rw[3].mean() / rw[4] * rw[1]["gpus_per_replica"] / (rw[2][b] * rw[1]["target_utilization"])
+        cost_per_rps = [(rw[3].mean() / rw[4] * rw[1].gpus_per_replica / (rw[2][b] * rw[1].target_utilization)
                          if rw[2][b] > 0 else math.inf) for rw in rows]
         keep.update(i for i in np.argsort(cost_per_rps)[:keep_per_bucket] if math.isfinite(cost_per_rps[i]))
     if best_single >= 0:
@@ -808,15 +814,15 @@ def solve_mix(scenario: Scenario, catalog: Catalog, model: str, pool: Sequence[C
             for b in range(B):
                 row = np.zeros(nx + 2 * C)
                 for j, rw in enumerate(sel):
-                    eff = rw[2][b] * rw[1]["target_utilization"]
+                    eff = rw[2][b] * rw[1].target_utilization
                     row[b * C + j] = eff
                     ub[b * C + j] = math.ceil(peaks[m, b] / eff - 1e-9) if eff > 0 else 0.0
                 A.append(row), lo.append(max(peaks[m, b], 1e-12)), hi.append(np.inf)
             for j, rw in enumerate(sel):
                 row = np.zeros(nx + 2 * C)
                 for b in range(B):
-                    row[b * C + j] = rw[1]["gpus_per_replica"]
-                row[nx + C + j] = rw[1]["gpus_per_replica"] * rw[1]["spare_replicas"]
+                    row[b * C + j] = rw[1].gpus_per_replica
+                row[nx + C + j] = rw[1].gpus_per_replica * rw[1].spare_replicas
                 row[nx + j] = -rw[4]
                 A.append(row), lo.append(-np.inf), hi.append(0.0)
                 for b in range(B):

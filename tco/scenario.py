@@ -94,7 +94,7 @@ class Event(_Model):
     @field_validator("month", mode="before")
     @classmethod
     def _month(cls, v: Any) -> str:
-        return _parse_month(v)
+        return parse_month(v)
 
 
 class MixBucket(_Model):
@@ -113,6 +113,9 @@ class Workload(_Model):
     peak_to_average: float = Field(1.0, ge=1, le=1000, description="Peak-hour load / average load.")
     cached_input_share: float = Field(0.0, ge=0, le=1, description="Share of input tokens billed at the cached rate.")
     batch_share: float = Field(0.0, ge=0, le=1, description="Share of requests sent through a batch API.")
+    cache_write_share: float = Field(
+        0.0, ge=0, le=1, description="Share of input tokens written to the prompt cache, billed at the API's "
+        "cache_write price (e.g. Anthropic: 1.25 x input); cached_input_share + cache_write_share <= 1.")
     growth: Optional[Growth] = Field(None, description="Forecast shape; growth_per_month is the compound shorthand.")
     events: list[Event] = Field(default_factory=list, max_length=MAX_MONTHS, description="Step changes.")
     daily_profile: Optional[Union[str, list[float]]] = Field(
@@ -165,6 +168,9 @@ class Workload(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Workload":
+        if self.cached_input_share + self.cache_write_share > 1.0 + 1e-12:
+            raise ValueError(f"cached_input_share ({self.cached_input_share:g}) + cache_write_share "
+                             f"({self.cache_write_share:g}) must not exceed 1 (shares of the same input tokens)")
         if self.growth is not None and self.growth_per_month != 0:
             raise ValueError("give growth or growth_per_month (its compound shorthand), not both")
         # peak_to_average 1 (its default) is accepted with a profile so that to_yaml() output reads back
@@ -383,7 +389,7 @@ class Scenario(_Model):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> str:
-        return _parse_month(v)
+        return parse_month(v)
 
     @model_validator(mode="after")
     def _traffic_needs(self) -> "Scenario":
@@ -422,7 +428,8 @@ class Scenario(_Model):
         return dump_yaml(self.to_dict())
 
 
-def _parse_month(v: Any) -> str:
+def parse_month(v: Any) -> str:
+    """A month as ``YYYY-MM`` (from text or a date). Raises ValueError for anything else (years 1900-2200)."""
     if isinstance(v, (_dt.date, _dt.datetime)):
         return f"{v.year:04d}-{v.month:02d}"
     s = str(v).strip()

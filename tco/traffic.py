@@ -17,7 +17,7 @@ import numpy as np
 from . import workload
 from .constants import SECONDS_PER_DAY
 from .engine import Result
-from .scenario import MAX_MONTHS, Scenario, _parse_month, month_index, month_labels
+from .scenario import MAX_MONTHS, Scenario, parse_month, month_index, month_labels
 
 PRESETS = tuple(workload.DAILY_PROFILES)
 MAX_SERIES_CSV_BYTES = 64_000  # a 240-month series is ~5 kB; anything much larger is not a series
@@ -73,7 +73,7 @@ def parse_series_csv(data: bytes | str, start: Optional[str] = None, max_bytes: 
         if len(row) != 2:
             raise SeriesCsvError(f"line {n}: expected 2 columns (month,requests_per_day), got {len(row)}")
         try:
-            months.append(_parse_month(row[0].strip()))
+            months.append(parse_month(row[0].strip()))
         except ValueError:
             raise SeriesCsvError(f"line {n}: month must be YYYY-MM, got {row[0].strip()[:20]!r}") from None
         try:
@@ -122,14 +122,14 @@ def typical_day(result: Result, option: str, month: int = 0) -> TypicalDay:
     m = int(month)
     w, shaped = _weights(result.scenario)
     load = float(result.requests_per_day[m]) / SECONDS_PER_DAY * w
-    p = o.params
-    per_replica = float(np.asarray(p["capacity_rps"])) * float(p["target_utilization"])
-    spare = float(p["spare_replicas"])
-    hybrid = bool(p.get("is_hybrid"))
+    p, fleet = o.params, o.fleet
+    per_replica = float(p.capacity_rps) * float(p.target_utilization)
+    spare = float(p.spare_replicas)
+    hybrid = p.is_hybrid
     if hybrid:
-        cap = np.full(24, float(p["fleet_rps_m"][m]))
-    elif p.get("replicas_mh") is not None:
-        cap = (np.asarray(p["replicas_mh"][m], dtype=float) - spare) * per_replica
+        cap = np.full(24, float(fleet.fleet_rps[m]))
+    elif fleet is not None and fleet.replicas_by_hour is not None:
+        cap = (np.asarray(fleet.replicas_by_hour[m], dtype=float) - spare) * per_replica
     else:
         cap = np.full(24, (float(o.replicas[m]) - spare) * per_replica)
     over = np.maximum(0.0, load - cap) if hybrid else np.zeros(24)
@@ -165,7 +165,7 @@ def served_shares(result: Result) -> list[ServedShare]:
         if o.kind == "api":
             api = total
         else:
-            ov = (o.extra_monthly or {}).get("overflow_requests")
+            ov = o.fleet.overflow_requests if o.fleet is not None else None
             api = float(np.sum(ov)) if ov is not None else 0.0
         out.append(ServedShare(o.name, o.kind, total, total - api, api))
     return out

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from .analysis import MonteCarlo, Tornado, metric_label, payback_table
 from .engine import Result
 from .export import safe_cell
-from .focus import _provider_and_service
+from .focus import provider_and_service
 
 _BOLD = Font(bold=True)
 
@@ -74,7 +74,7 @@ def to_xlsx(result: Result, tornado: Optional[Tornado] = None, montecarlo: Optio
               "Provider", "Service"]
     rows = [[o.name, o.kind, o.payment, o.total_cash_usd * rate, o.total_accrual_usd * rate, o.npv_usd * rate,
              o.usd_per_million_tokens * rate, pb[o.name]["payback_month"] or "", o.break_even_month or "",
-             *_provider_and_service(result, o, "api" if o.kind == "api" else ("rent" if o.payment == "rent" else "capex"))]
+             *provider_and_service(result, o, "api" if o.kind == "api" else ("rent" if o.payment == "rent" else "capex"))]
             for o in result.options]
     ws = _sheet(wb, "Summary", header, rows, {3, 4, 5, 6}, fmt, first=True)
     s = result.scenario

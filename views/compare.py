@@ -327,7 +327,7 @@ if any(_SPOT_HINT in n for o in result.options for n in o.notes):
                "SLO.", icon=":material/bolt:")
 
 shares = traffic.served_shares(result)
-hybrids = [o.name for o in result.options if o.kind == "self_host" and o.params.get("is_hybrid")]
+hybrids = [o.name for o in result.options if o.kind == "self_host" and o.params.is_hybrid]
 if hybrids:
     st.subheader("Fleet vs API overflow", anchor=False)
     st.dataframe(pd.DataFrame([{"Option": x.option, "Served by the fleet": f"{x.fleet_share:.1%}",
