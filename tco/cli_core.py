@@ -71,7 +71,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.format == "csv":
         write_output(export.to_long_csv(result), args.out)
     elif args.format == "json":
-        write_output(export.to_json(result), args.out)
+        from .uncertainty import cost_range
+
+        write_output(export.to_json(result, cost_range(result.scenario, load_catalog(args.data), result)), args.out)
     elif args.format == "focus":
         from .focus import to_focus_csv
 
