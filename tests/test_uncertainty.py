@@ -52,3 +52,26 @@ def test_cost_range_of_an_estimated_option():
     assert j["total_cash_usd_low"] <= j["total_cash_usd"] <= j["total_cash_usd_high"]
     api = next(x for x in doc["options"] if x["kind"] == "api")
     assert api["total_cash_usd_low"] == api["total_cash_usd"] == api["total_cash_usd_high"]
+
+
+def test_monte_carlo_draws_estimated_capacity_only():
+    from tco.analysis import evaluate_batch, monte_carlo
+    from tco.catalog import load_catalog
+    from tco.engine import evaluate
+    from tco.scenario import load_scenario
+
+    cat = load_catalog()
+    s = load_scenario(ROOT / "data" / "scenarios" / "chat_assistant.yaml")
+    s.options[3].self_host.model = "qwen2.5-72b"  # estimated (range); options[4] stays adjusted (a point)
+    res = evaluate(s, cat)
+    # every multiplier at 1: the batch equals evaluate()
+    ones = np.ones((1, len(res.options)))
+    b = evaluate_batch(res, {"capacity_by_option": ones})
+    assert_allclose(b.totals("cash")[0], [o.total_cash_usd for o in res.options], rtol=1e-9)
+    mc = monte_carlo(res, [], draws=400, seed=3)
+    names = [o.name for o in res.options]
+    est, pt = names.index(s.options[3].name), names.index(s.options[4].name)
+    assert mc.totals[:, est].std() > 0  # drawn from its range
+    assert_allclose(mc.totals[:, pt], res.options[pt].total_cash_usd, rtol=1e-9)  # measured: a point
+    lo, hi = np.percentile(mc.totals[:, est], [5, 95])
+    assert lo < res.options[est].total_cash_usd < hi
