@@ -102,6 +102,7 @@ class Calibration:
     layer_overhead_us: float = 0.0  # [us] fixed time per layer per forward pass (kernel launches, norms)
     moe_layer_overhead_us: float = 0.0  # [us] extra fixed time per layer of an MoE model (routing, token
     #                                     permutation, expert kernel launches, expert-load imbalance)
+    dequant_factor: float = 1.0  # [-] slowdown of GEMMs on weight-only quantised weights (dequantise to bf16)
     source: str = "judgement"
 
 
@@ -111,15 +112,16 @@ class Calibration:
 #: tokens/s, median TPOT and TTFT at a concurrency). Rerun it after changing the model.
 # BEGIN GENERATED CALIBRATION (benchmarks/estimator_validation.py --write)
 CALIBRATION = Calibration(
-    eff_bw=0.6931, eff_decode=0.2971, eff_prefill=0.5202, step_overhead_ms=0.1,
-    allreduce_latency_us=4.007, moe_factor=3.219, layer_overhead_us=25.83, moe_layer_overhead_us=68.69,
+    eff_bw=0.676, eff_decode=0.2858, eff_prefill=0.5254, step_overhead_ms=0.1,
+    allreduce_latency_us=4.237, moe_factor=2.741, layer_overhead_us=20.95, moe_layer_overhead_us=71.84,
+    dequant_factor=1.298,
     source="fitted (benchmarks/estimator_validation.py)",
 )
 ESTIMATE_RANGE = {
-    ('dense', 'max'): (0.753, 1.505),
-    ('dense', 'online'): (0.753, 1.505),
-    ('moe', 'max'): (0.562, 2.672),
-    ('moe', 'online'): (0.785, 1.439),
+    ('dense', 'max'): (0.753, 1.509),
+    ('dense', 'online'): (0.753, 1.509),
+    ('moe', 'max'): (0.543, 2.562),
+    ('moe', 'online'): (0.778, 1.442),
 }
 # END GENERATED CALIBRATION
 
@@ -129,7 +131,7 @@ ESTIMATE_RANGE = {
 CALIBRATION_BOUNDS = {
     "eff_bw": (0.05, 1.0), "eff_decode": (0.02, 1.0), "eff_prefill": (0.05, 1.0),
     "allreduce_latency_us": (0.1, 200.0), "moe_factor": (0.2, 10.0),
-    "layer_overhead_us": (0.01, 500.0), "moe_layer_overhead_us": (0.01, 1000.0),
+    "layer_overhead_us": (0.01, 500.0), "moe_layer_overhead_us": (0.01, 1000.0), "dequant_factor": (0.2, 10.0),
 }
 
 
@@ -319,6 +321,7 @@ class ConfigArrays:
     isl: np.ndarray  # [tokens]
     osl: np.ndarray  # [tokens]
     dp_attn: np.ndarray = None  # [bool] data-parallel attention (KV split over all GPUs)
+    weight_only: np.ndarray = None  # [bool] weight-only quantisation (no tensor cores for the precision)
     notes: tuple = field(default_factory=tuple)
 
     @property
@@ -354,10 +357,12 @@ def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry],
     notes = []
     rows = []
     dpa = [uses_dp_attention(m, int(n)) if d is None else bool(d) for m, n, d in zip(ms, ns, dps)]
+    wo: list[bool] = []
     for m, g, p, kv in zip(ms, gs, ps, kvs):
         shared, per_exp = moe_split(m.total_params_b, m.active_params_b, m.experts_total, m.experts_per_token)
         kv = default_kv_dtype(p) if kv == "auto" else kv
         tf = g.tflops(p)
+        wo.append(tf is None)
         if tf is None:
             tf = g.bf16_tflops
             note = f"{g.id} has no {p} tensor cores: estimated as weight-only {p} with bf16 compute"
@@ -373,7 +378,8 @@ def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry],
         ))
     a = np.array(rows, dtype=float).T
     return ConfigArrays(*a, gpus=np.asarray(ns, dtype=float), isl=np.asarray(isls, dtype=float),
-                        osl=np.asarray(osls, dtype=float), dp_attn=np.asarray(dpa, dtype=bool), notes=tuple(notes))
+                        osl=np.asarray(osls, dtype=float), dp_attn=np.asarray(dpa, dtype=bool),
+                        weight_only=np.asarray(wo, dtype=bool), notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,8 +441,11 @@ def weights_touched_b(c: ConfigArrays, tokens) -> np.ndarray:
 
 
 def _moe_mult(c: ConfigArrays, cal: Calibration) -> np.ndarray:
-    """MoE slowdown [-]: ``cal.moe_factor`` for MoE rows (expert GEMMs are small and unbalanced), else 1."""
-    return np.where(c.expert_b > 0, cal.moe_factor, 1.0)
+    """GEMM slowdown of the parameter FLOPs [-]: ``cal.moe_factor`` for MoE rows (expert GEMMs are small
+    and unbalanced), times ``cal.dequant_factor`` for weight-only quantisation (weights dequantised to
+    bf16 inside the kernel, e.g. MXFP4 gpt-oss on Hopper / MI300X), else 1."""
+    wo = c.weight_only if c.weight_only is not None else False
+    return np.where(c.expert_b > 0, cal.moe_factor, 1.0) * np.where(wo, cal.dequant_factor, 1.0)
 
 
 def decode_step_s(c: ConfigArrays, batch, context_tokens, cal: Calibration = CALIBRATION) -> np.ndarray:
