@@ -11,6 +11,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+# the FOCUS validator needs numpy 1.26: its own venv (tests/test_focus_validator.py runs it as a subprocess)
+if [ ! -x .focus-venv/bin/focus-validator ]; then
+  "$PY" -m venv .focus-venv
+  .focus-venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-focus.txt
+fi
 if [ -z "${TCO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian's chromium for the browser tests..."

@@ -114,7 +114,7 @@ def depreciating_servers(bought_m, life_months) -> np.ndarray:
 def depreciation(depreciating_m, server_price_usd, life_months) -> np.ndarray:
     """Straight-line depreciation [USD] (accrual only) = depreciating servers x server_price / life_months.
 
-    Each server is written off over ``life_months`` = 12 x depreciation_years months from its purchase month.
+    Each server is written off over ``life_months`` = round(12 x depreciation_years) months from its purchase month.
     """
     return np.asarray(depreciating_m, dtype=float) * (np.asarray(server_price_usd, dtype=float) / np.asarray(life_months, dtype=float))
 
@@ -146,7 +146,7 @@ def staff_cost(staff_fte, fte_cost_per_year, months: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Traffic and fleet dynamics (issue 5; restated in docs/methodology_traffic.md).
+# Traffic and fleet dynamics (restated in docs/methodology_traffic.md).
 # Hourly arrays have the 24 hours of a typical day on the last axis, months just before it.
 
 

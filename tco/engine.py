@@ -404,23 +404,6 @@ def price_trend_factor(months: int, change_per_year) -> np.ndarray:
     return np.power(1.0 + r, m / 12.0)
 
 
-def apply_self_host_trends(p: dict[str, np.ndarray], months: int, rent_change_per_year,
-                           electricity_change_per_year) -> dict[str, np.ndarray]:
-    """Return stacked self-host parameters with rent prices [USD/GPU-h, USD/instance-h, reserved USD/GPU-h]
-    and usd_per_kwh [USD/kWh] multiplied month by month by their price trend factor (their shape becomes
-    ``(..., n, months)``).
-    """
-    out = dict(p)
-    rent_f = price_trend_factor(months, rent_change_per_year)
-    power_f = price_trend_factor(months, electricity_change_per_year)
-    out["usd_per_gpu_hour"] = p["usd_per_gpu_hour"] * rent_f
-    out["usd_per_instance_hour"] = p["usd_per_instance_hour"] * rent_f
-    if "usd_per_gpu_hour_reserved" in p:
-        out["usd_per_gpu_hour_reserved"] = p["usd_per_gpu_hour_reserved"] * rent_f
-    out["usd_per_kwh"] = p["usd_per_kwh"] * power_f
-    return out
-
-
 # ----------------------------------------------------------------------------------------------
 # Load and rates: the scenario-wide inputs of the core
 
@@ -476,7 +459,8 @@ class Rates:
 
 
 def resolve_rates(r: Resolver, needs_staff: bool = True) -> Rates:
-    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it)."""
+    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it).
+    Raises EvaluationError when the discount rate or staff cost is neither given nor in the assumptions catalog."""
     s = r.s
     discount = r.default("", "discount_rate", s.finance.discount_rate)
     trends = {key: r.trend_rate(key, getattr(s.finance, key)) for key in PRICE_TRENDS}
@@ -896,7 +880,8 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         shape = (len(rows), M)
 
         def cat(pos: int) -> np.ndarray:
-            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            parts = [c[pos] if np.shape(c[pos])[-2:] == (len(c[0]), M) else
+                     np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
             if len(parts) == 1:
                 return parts[0]
             lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
@@ -1033,14 +1018,17 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     k = core.kernel
     auto_rows = list(k.get("auto_rows", ()))
 
+    at: dict[int, list[tuple[ItemArrays, int]]] = {}  # option position -> (item, row in the item), registry order
+    for ia in core.items.values():
+        for j, pos in enumerate(ia.rows.tolist()):
+            at.setdefault(pos, []).append((ia, j))
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
         items: dict[str, LineItem] = {}
-        for name, ia in core.items.items():
-            if not ia.item.applies(p):
-                continue
-            c, a, q = core.item_row(name, n)
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+        for ia, j in at.get(n, ()):
+            d = ia.item
+            if d.applies(p):
+                items[d.name] = LineItem(d.name, ia.cash[j], ia.accrual[j], ia.quantity[j], d.unit_of(p))
         fleet, extra = None, {}
         if n in fleets:
             j = fleets[n]

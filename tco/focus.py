@@ -12,6 +12,10 @@ Conventions:
 * BilledCost = cash view (capex in the purchase month); EffectiveCost = accrual view (depreciation).
   A capex row is ChargeCategory Purchase with BilledCost > 0 and EffectiveCost = 0, as FOCUS marks
   prepayments; sum BilledCost for cash and EffectiveCost for accrual, never both.
+* ChargeCategory, ChargeClass, ChargeFrequency, ServiceCategory, the ChargeDescription stem and the
+  PricingUnit come from the line-item registry (:mod:`tco.line_items`), one declaration per item; a row
+  with BilledCost < 0 (residual sale proceeds) takes the item's negative category (``Credit``).
+  ChargeClass is empty (null): a forecast has no corrections.
 * Costs are in ``BillingCurrency`` = scenario ``finance.currency``, converted from USD with the one
   rate ``finance.usd_to_currency``. Decimals use '.', no thousands separators, up to 6 decimals.
 * x_InputTokens / x_OutputTokens are the tokens the option serves in the month. They are written on the
@@ -72,7 +76,8 @@ def provider_and_service(result: Result, o: OptionResult, line_item: str) -> tup
 
 
 def focus_rows(result: Result) -> list[list[str]]:
-    """The CSV rows (strings) in FOCUS_COLUMNS order."""
+    """The CSV rows (strings) in FOCUS_COLUMNS order. Raises KeyError for a line item missing from the
+    registry and ValueError for a unit without a FOCUS PricingUnit (never a silent default)."""
     fi = result.finance_inputs
     currency = fi.get("currency") or result.scenario.finance.currency
     rate = float(fi.get("usd_to_currency") or result.scenario.finance.usd_to_currency)

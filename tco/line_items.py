@@ -8,7 +8,7 @@ Each :class:`LineItemDef` says, once:
   different amount in each (``accrual_key``);
 * ``group``: which rows of the compute core produce it (``"api"`` options or ``"self_host"`` options),
   and ``amount_key`` / ``accrual_key`` / ``quantity_key``: the names of the arrays the core's kernels
-  (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_kernel`) return for it;
+  (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_group_kernel`) return for it;
 * ``applies(params)``: whether an option (a resolved :mod:`tco.records` record) has this line at all
   (an option without the line shows no row; the core's amount for it is an exact zero);
 * ``focus``: its FinOps FOCUS mapping (ChargeCategory, ChargeClass, ChargeFrequency, ServiceCategory,
@@ -22,14 +22,20 @@ How to add a line item
 ----------------------
 1. Write its formula as one pure, broadcasting function in :mod:`tco.costs` (formula and units in the
    docstring) and restate it in docs/methodology.md.
-2. Compute it in the kernel of its group (:func:`tco.engine.self_host_kernel` or
-   :func:`tco.engine.api_kernel`) into ``out["<amount_key>"]`` and ``out["<quantity_key>"]``, shape
-   ``(..., rows, months)``, exactly zero for rows the item does not apply to. New per-option inputs go
-   into the record (:class:`tco.records.SelfHostParams`, resolved in :class:`tco.engine.Resolver`)
-   and into :func:`tco.engine.stack_self_host`.
+2. Compute it in the kernel of its group into ``out["<amount_key>"]`` and ``out["<quantity_key>"]``
+   (the quantity only when ``quantities`` is true), shape ``(..., rows, months)``: API items in
+   :func:`tco.engine.api_kernel`; self-host items in :func:`tco.engine.self_host_group_kernel`, which runs
+   once per :class:`tco.engine.RowGroup` (rows sharing the way to pay and fleet features; owned-server
+   items in ``tco.engine._own_items``). The core adds an item only for groups where ``applies`` is true for
+   some row, so the kernel must give exact zeros on the other rows of the group. New per-option inputs go
+   into the record (:class:`tco.records.SelfHostParams`, resolved in :func:`tco.engine.resolve_self_host_option`)
+   and into :func:`tco.engine.stack_self_host` (a new 0/1 feature flag that changes what is computed also
+   goes into :class:`tco.engine.RowGroup` and :func:`tco.engine.row_groups`).
 3. ``register(LineItemDef(...))`` below, at the position it should take in exports. Every field is
    required; :func:`validate` (run by tests/test_line_items.py) fails on an incomplete entry, a FOCUS
    value outside the FOCUS 1.2 lists, or a unit without a PricingUnit.
+4. Add its expected FOCUS mapping to ``EXPECTED_FOCUS`` in tests/test_line_items.py (the test fails until
+   you do) and regenerate the table in docs/methodology.md: ``python -m tco.line_items``.
 
 Items whose name comes from the scenario (DYNAMIC items, e.g. user-named cost lines ``cost_line:audit``)
 are declared once as a :class:`LineItemFamily`: ``register_family(LineItemFamily(prefix="cost_line",
@@ -102,6 +108,7 @@ class LineItemDef:
     focus: FocusMapping
     accrual_key: str = ""  # kernel output of the accrual amount when it differs from the cash amount
     unit_for: Optional[Callable[[Any], str]] = None  # per-option unit (rent: GPU-hours or instance-hours)
+    color: str = ""  # chart colour (#RRGGBB); "" = a palette colour picked from the name (tco.charts.line_item_color)
 
     def unit_of(self, params: Any) -> str:
         return self.unit_for(params) if self.unit_for is not None else self.unit
@@ -132,7 +139,7 @@ def validate(item: LineItemDef) -> list[str]:
     out = []
     for f in fields(item):
         v = getattr(item, f.name)
-        if f.name in ("accrual_key", "unit_for"):
+        if f.name in ("accrual_key", "unit_for", "color"):
             continue
         if v is None or (isinstance(v, str) and not v.strip()):
             out.append(f"{item.name or '?'}: {f.name} is empty")
@@ -244,48 +251,48 @@ def _rent_unit(p) -> str:
 
 
 register(LineItemDef(
-    name="api", description="API bill for the tokens served (input, cached input, cache writes, output, batch)",
+    name="api", color="#4E79A7", description="API bill for the tokens served (input, cached input, cache writes, output, batch)",
     unit="1M tokens", group="api", cash=True, accrual=True, amount_key="api", quantity_key="api_qty",
     applies=_is_api,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "API tokens", negative_category="Credit")))
 register(LineItemDef(
-    name="rent", description="GPU rental (on-demand, spot, or the used part of a reservation)",
+    name="rent", color="#F28E2B", description="GPU rental (on-demand, spot, or the used part of a reservation)",
     unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="rent", quantity_key="rent_qty",
     applies=_rents, unit_for=_rent_unit,
     focus=FocusMapping("Usage", "Usage-Based", "Compute", "GPU rental", negative_category="Credit")),
     units=("GPU-hours", "instance-hours"))
 register(LineItemDef(
-    name="reserved_unused", description="Reserved GPU-hours left idle, billed anyway (the commitment above the fleet)",
+    name="reserved_unused", color="#9C755F", description="Reserved GPU-hours left idle, billed anyway (the commitment above the fleet)",
     unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="reserved_unused",
     quantity_key="reserved_unused_qty", applies=lambda p: _rents(p) and p.has_reserved,
     focus=FocusMapping("Usage", "Recurring", "Compute", "Reserved GPU-hours not used (commitment)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="capex", description="GPU server purchases, paid in the month bought (cash view only)",
+    name="capex", color="#E15759", description="GPU server purchases, paid in the month bought (cash view only)",
     unit="servers", group="self_host", cash=True, accrual=False, amount_key="capex", quantity_key="capex_qty",
     applies=_owns,
     focus=FocusMapping("Purchase", "One-Time", "Compute", "GPU server purchase", negative_category="Credit")))
 register(LineItemDef(
-    name="depreciation", description="Straight-line depreciation of owned servers over round(12 x years) months "
+    name="depreciation", color="#FF9DA7", description="Straight-line depreciation of owned servers over round(12 x years) months "
     "(accrual view only)", unit="servers", group="self_host", cash=False, accrual=True, amount_key="depreciation",
     quantity_key="depreciation_qty", applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Compute", "GPU server depreciation (straight line)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="power", description="Electricity of owned servers (load factor x PUE)", unit="kWh", group="self_host",
+    name="power", color="#EDC948", description="Electricity of owned servers (load factor x PUE)", unit="kWh", group="self_host",
     cash=True, accrual=True, amount_key="power", quantity_key="power_qty", applies=_owns,
     focus=FocusMapping("Usage", "Usage-Based", "Other", "Electricity", negative_category="Credit")))
 register(LineItemDef(
-    name="colo", description="Colocation space and power capacity per kW", unit="kW-months", group="self_host",
+    name="colo", color="#76B7B2", description="Colocation space and power capacity per kW", unit="kW-months", group="self_host",
     cash=True, accrual=True, amount_key="colo", quantity_key="colo_qty", applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Other", "Colocation", negative_category="Credit")))
 register(LineItemDef(
-    name="maintenance", description="Hardware maintenance, a yearly share of the server price", unit="servers",
+    name="maintenance", color="#B07AA1", description="Hardware maintenance, a yearly share of the server price", unit="servers",
     group="self_host", cash=True, accrual=True, amount_key="maintenance", quantity_key="maintenance_qty",
     applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Compute", "Hardware maintenance", negative_category="Credit")))
 register(LineItemDef(
-    name="residual", description="Resale of owned servers: cash = -proceeds (at retirement or horizon end); "
+    name="residual", color="#BAB0AC", description="Resale of owned servers: cash = -proceeds (at retirement or horizon end); "
     "accrual = book value written off - proceeds", unit="servers sold", group="self_host", cash=True, accrual=True,
     amount_key="residual", accrual_key="residual_accrual", quantity_key="residual_qty",
     applies=lambda p: _owns(p) and p.has_residual,
@@ -294,12 +301,54 @@ register(LineItemDef(
     focus=FocusMapping("Adjustment", "One-Time", "Compute", "GPU server resale (residual value)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="staff", description="Operations staff (FTE x yearly cost / 12)", unit="FTE", group="self_host",
+    name="staff", color="#59A14F", description="Operations staff (FTE x yearly cost / 12)", unit="FTE", group="self_host",
     cash=True, accrual=True, amount_key="staff", quantity_key="staff_qty", applies=_is_self_host,
     focus=FocusMapping("Usage", "Recurring", "Other", "Operations staff", negative_category="Credit")))
 register(LineItemDef(
-    name="api_overflow", description="Hybrid: requests above the fixed fleet, billed by the overflow API",
+    name="api_overflow", color="#86BCB6", description="Hybrid: requests above the fixed fleet, billed by the overflow API",
     unit="1M tokens", group="self_host", cash=True, accrual=True, amount_key="api_overflow",
     quantity_key="api_overflow_qty", applies=lambda p: _is_self_host(p) and p.is_hybrid,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Overflow API tokens",
                        negative_category="Credit")))
+
+
+# ----------------------------------------------------------------------------------------------
+# Documentation generated from the registry (docs/methodology.md, between the markers below)
+
+DOC_START = "<!-- line-items:start (generated from tco/line_items.py: python -m tco.line_items) -->"
+DOC_END = "<!-- line-items:end -->"
+
+
+def markdown_table() -> str:
+    """The registry as a markdown table: views, units, FOCUS mapping, description."""
+    lines = ["| Line item | Cash | Accrual | Unit (FOCUS PricingUnit) | FOCUS ChargeCategory (amount < 0) | "
+             "ChargeFrequency | ServiceCategory | What it is |", "|---|---|---|---|---|---|---|---|"]
+    for d in REGISTRY.values():
+        fm = d.focus
+        units = ", ".join(f"{u} (`{PRICING_UNITS[u]}`)" for u in d.units)
+        lines.append(f"| `{d.name}` | {'yes' if d.cash else 'no'} | {'yes' if d.accrual else 'no'} | {units} | "
+                     f"`{fm.charge_category}` (`{fm.negative_category}`) | `{fm.charge_frequency}` | "
+                     f"`{fm.service_category}` | {d.description} |")
+    return "\n".join(lines)
+
+
+def update_doc(path: str) -> bool:
+    """Rewrite the generated block of ``path``; True when it changed. Raises ValueError without the markers."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if DOC_START not in text or DOC_END not in text:
+        raise ValueError(f"{path}: markers {DOC_START!r} .. {DOC_END!r} not found")
+    head, rest = text.split(DOC_START, 1)
+    _, tail = rest.split(DOC_END, 1)
+    new = f"{head}{DOC_START}\n{markdown_table()}\n{DOC_END}{tail}"
+    if new != text:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(new)
+    return new != text
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the docs
+    import pathlib
+
+    doc = pathlib.Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
+    print(f"{doc}: {'updated' if update_doc(str(doc)) else 'up to date'}")

@@ -514,7 +514,7 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                           npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
                                           cash_m=core.cash[j], notes=p.notes))
 
-    # 4. quality floor (issue 10), when the quality module provides one
+    # 4. quality floor (tco.quality)
     candidates, excluded, qnote = _apply_quality_floor(s, catalog, candidates)
     candidates.sort(key=lambda c: c.sort_key)
 
@@ -605,7 +605,7 @@ def _reason(text: Optional[str]) -> str:
 
 def _apply_quality_floor(scenario: Scenario, catalog: Catalog, candidates: list[Candidate]
                          ) -> tuple[list[Candidate], int, str]:
-    """Drop candidates below the scenario's ``quality_floor`` (issue 10, :mod:`tco.quality`).
+    """Drop candidates below the scenario's ``quality_floor`` (:mod:`tco.quality`).
 
     Candidates with no comparable quality figure are kept (never treated as zero) and counted in the note.
     """

@@ -35,7 +35,7 @@ def peak_rps(requests_per_day_m, peak_to_average) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Traffic forecasts and the daily load shape (issue 5; formulas in docs/methodology_traffic.md)
+# Traffic forecasts and the daily load shape (formulas in docs/methodology_traffic.md)
 
 #: Daily profile presets: relative request weights for hours 0..23 (local time of the users).
 #: These are illustrative shapes (kind: judgement), not measurements: edit them, or give your own

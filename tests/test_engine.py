@@ -59,7 +59,30 @@ def test_api_cached_and_batch_shares(cat):
     assert any("cached input" in n for n in nc.notes)
     assert any("batch input" in n for n in nc.notes)
     assert nc.break_even_month is None  # API options have no break-even
+
     assert r.reference == "GPT-4o"
+
+def test_api_cache_writes(cat):
+    # 73M input tokens, 36.5M output tokens a month (as above); c = 0.5 read from the cache, w = 0.2 written to it.
+    # Anthropic-style prices: input 3, cached 0.3, cache write 3.75 (= 1.25 x input), output 15 USD/1M.
+    # input $/M: 0.3 x 3 + 0.5 x 0.3 + 0.2 x 3.75 = 0.9 + 0.15 + 0.75 = 1.80; month: 73 x 1.8 + 36.5 x 15 = 678.90
+    wl = {"requests_per_day": 2400, "input_tokens": 1000, "output_tokens": 500, "cached_input_share": 0.5,
+          "cache_write_share": 0.2}
+    s = scen(wl, [{"name": "claude", "prices": {"input": 3, "output": 15, "cached_input": 0.3, "cache_write": 3.75}},
+                  {"name": "no write price", "prices": {"input": 3, "output": 15, "cached_input": 0.3}}])
+    r = evaluate(s, cat)
+    assert_allclose(r.option("claude").line_items["api"].cash_usd, [678.90] * 3, atol=CENT)
+    # no cache-write price: writes billed at the input price, and said: 73 x (0.9 + 0.15 + 0.6) + 547.5 = 667.95
+    nw = r.option("no write price")
+    assert_allclose(nw.line_items["api"].cash_usd, [667.95] * 3, atol=CENT)
+    assert any("cache write" in n for n in nw.notes)
+    # without cache writes the price is not needed and nothing changes (share 0 is the default)
+    r0 = evaluate(scen({**wl, "cache_write_share": 0.0}, s.model_dump()["options"]), cat)
+    assert_allclose(r0.option("claude").line_items["api"].cash_usd, [73 * (0.5 * 3 + 0.5 * 0.3) + 547.5] * 3, atol=CENT)
+    assert not any("cache write" in n for n in r0.option("no write price").notes)
+    # reads + writes cannot exceed the input tokens
+    with pytest.raises(Exception, match="must not exceed 1"):
+        scen({**wl, "cached_input_share": 0.9}, [{"name": "a", "prices": {"input": 1, "output": 1}}])
 
 
 def test_inline_prices_override_catalog(cat):

@@ -86,7 +86,8 @@ def test_an_incomplete_item_is_refused():
         line_items.register(base)
 
 
-def test_every_item_is_computed_by_the_core(result):
+def test_every_item_is_computed_by_the_core(result, cat):
+    assert result.catalog_version == cat.version() and result.catalog_version
     seen = {n for o in result.options for n in o.line_items}
     assert seen == set(REGISTRY)
     for o in result.options:
@@ -202,3 +203,22 @@ def test_no_module_imports_a_private_name_from_another():
                     and node.attr.startswith("_") and not node.attr.startswith("__"):
                 offenders.append(f"{f.relative_to(ROOT)}:{node.lineno} uses {node.value.id}.{node.attr}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_methodology_table_is_generated_from_the_registry():
+    text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
+    block = text.split(line_items.DOC_START, 1)[1].split(line_items.DOC_END, 1)[0].strip()
+    assert block == line_items.markdown_table(), "stale: run python -m tco.line_items"
+    for name in REGISTRY:
+        assert f"`{name}`" in (ROOT / "docs" / "finance.md").read_text(encoding="utf-8") or f"`{name}`" in block
+
+
+def test_focus_billing_currency_is_an_iso_code(cat):
+    """BillingCurrency is the scenario's ISO 4217 code (focus-validator's BillingCurrency_IsCurrencyCode, here
+    without the validator's venv)."""
+    import re
+
+    s = every_item_scenario().model_dump()
+    s["finance"] = {"currency": "EUR", "usd_to_currency": 0.9}
+    rows = rows_of(to_focus_csv(evaluate(parse_scenario(s), cat)))
+    assert rows and all(re.fullmatch(r"[A-Z]{3}", r["BillingCurrency"]) and r["BillingCurrency"] == "EUR" for r in rows)
