@@ -462,7 +462,17 @@ def select_group(parsed: list[Parsed], name: str, select: Optional[str]) -> list
 def parse_all(tool: str, sources: Sequence[tuple[bytes | Path, str]], select: Optional[str] = None) -> list[Parsed]:
     parsed: list[Parsed] = []
     for data, name in sources:
-        parsed += select_group(parse_source(tool, data, name), name, select)
+        parsed += with_name_facts(select_group(parse_source(tool, data, name), name, select), name)
+    return parsed
+
+
+def with_name_facts(parsed: list[Parsed], name: str) -> list[Parsed]:
+    """GPUs per replica from the file name (vLLM's ``..._tp8_pp1_...`` naming) where the content does not say."""
+    n = gpus_in_text(display_name(name))
+    if n:
+        for x in parsed:
+            if not x.gpus:
+                x.gpus, x.gpus_from = n, f"the file name '{display_name(name)}'"
     return parsed
 
 
@@ -481,7 +491,7 @@ def import_bytes(tool: str, data: bytes, name: str, *, select: Optional[str] = N
 
 def file_facts(tool: str, data: bytes, name: str, select: Optional[str] = None) -> dict:
     """What a file states about its configuration (for forms): gpus, isl, osl, model, groups."""
-    parsed = parse_source(tool, data, name)
+    parsed = with_name_facts(parse_source(tool, data, name), name)
     groups = list(dict.fromkeys(x.group for x in parsed if x.group))
     if select in groups:
         parsed = [x for x in parsed if x.group == select]
