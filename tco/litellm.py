@@ -391,8 +391,9 @@ def merge_entries(existing: list[dict], imported: list[dict]) -> list[dict]:
     """Existing catalog entries updated with imported ones.
 
     Same id and the same prices and context: the entry is kept as it is (its curated ``as_of``,
-    ``source`` and notes stay). Same id, different values: prices, context, source, as_of and notes
-    replaced (a price LiteLLM does not give is removed). New ids appended; nothing removed.
+    ``source`` and notes stay). Same id, different values: prices, context, source and as_of
+    replaced (a price LiteLLM does not give is removed; the entry's own notes stay, LiteLLM's notes
+    are used only when it has none). New ids appended; nothing removed.
     """
     by_id = {e["id"]: e for e in imported}
     out = []
@@ -403,6 +404,8 @@ def merge_entries(existing: list[dict], imported: list[dict]) -> list[dict]:
             continue
         merged = {k: v for k, v in e.items() if k not in MERGE_FIELDS}
         merged.update({k: new[k] for k in MERGE_FIELDS if k in new})
+        if e.get("notes"):  # curated notes stay (a one-price change is a one-price diff, plus source/as_of)
+            merged["notes"] = e["notes"]
         if e.get("serves_model") and "serves_model" not in merged:
             merged["serves_model"] = e["serves_model"]
         out.append(merged)

@@ -190,6 +190,9 @@ if uploads:
                    f"{uploaded['gpus']} above to compare them.")
         uploaded = None
 
+if uploaded:
+    st.success(f"Imported {len(uploaded['points'])} point(s) as profile `{uploaded['id']}`: shown below next to "
+               "the estimate.")
 up_entry = ProfileEntry.model_validate(uploaded) if uploaded else None
 up_res = capacity_from_profile(up_entry, ttft_slo, tpot_slo, isl, osl, model, gpu) if up_entry else None
 

@@ -240,8 +240,8 @@ with st.expander("Upload a throughput profile (vLLM, LLMPerf, GenAI-Perf, AIPerf
     tool = p1.selectbox("Tool", list(tools), format_func=tools.get, key="data_prof_tool")
     pmodel = p2.selectbox("Model", sorted(saved.models), key="data_prof_model")
     pgpu = p3.selectbox("GPU", sorted(saved.gpus), key="data_prof_gpu")
-    pgpus = p4.number_input("GPUs per replica (if the file does not say)", min_value=1, max_value=256, value=1,
-                            step=1, key="data_prof_gpus")
+    pgpus = p4.number_input("GPUs per replica", min_value=1, max_value=256, value=1, step=1, key="data_prof_gpus",
+                            help="Used only when the file does not state it (tp x pp)")
     pprec = p5.selectbox("Precision", list(PRECISIONS), index=list(PRECISIONS).index("bf16") if "bf16" in PRECISIONS else 0,
                          key="data_prof_precision")
     up = st.file_uploader("Benchmark file", type=["json", "csv"], key="data_prof_file")
