@@ -42,6 +42,7 @@ from ..exceptions import ImportFormatError, Problem
 MAX_BYTES = 50 * 1024 * 1024  # [B] largest file parsed without the streaming reader (fallback, NaN in JSON)
 MAX_FILE_BYTES = 2 * 1024 ** 3  # [B] largest benchmark file read from disk (streamed)
 LIST_CAP = 256  # items kept of a list nested in an object (per-request arrays are never needed)
+MAX_DEPTH = 64  # nesting levels accepted in a benchmark JSON (real files use 4)
 STAT_KEYS = ("mean", "median", "p90", "p95", "p99")
 #: Point metrics of the profile format (docs/data.md) checked for presence.
 POINT_METRICS = ("request_throughput_rps", "output_tokens_per_s", "ttft_ms", "tpot_ms", "itl_ms")
@@ -104,6 +105,8 @@ def _stream_build(fh: BinaryIO, cap: int = LIST_CAP) -> Any:
         if event == "map_key":
             key[-1] = value
         elif event in ("start_map", "start_array"):
+            if len(stack) > MAX_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
             new = {} if event == "start_map" else []
             kept = add(new)
             stack.append((new if kept else None, len(stack) == 1 and event == "start_array"))
@@ -276,7 +279,8 @@ def check_measured(point: dict, name: str, run: str = "") -> None:
     """Refuse a run that measured nothing: no completed request or zero throughput."""
     where = f"{run}: " if run else ""
     rps, tok = point.get("request_throughput_rps"), point.get("output_tokens_per_s")
-    if (rps is not None and rps <= 0) or (tok is not None and tok <= 0) or (rps is None and tok is None):
+    # a negative figure is not "nothing measured": the schema rejects it with its own reason
+    if rps == 0 or tok == 0 or (rps is None and tok is None):
         what = "no throughput figure" if rps is None and tok is None else \
             f"zero throughput (request throughput {rps or 0:g} req/s, output {tok or 0:g} tokens/s)"
         raise fail(display_name(name), f"{where}{what}: nothing was measured; not imported")
