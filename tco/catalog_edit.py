@@ -29,7 +29,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from pydantic import BaseModel, ValidationError
 
@@ -522,14 +522,17 @@ def save_catalog(data_dir: str | Path, name: str, entries: list[dict], *, header
                              validate=validate, backups=backup_dir(data_dir))
 
 
-def save_catalog_file(path: str | Path, name: str, entries: list[dict], *, header: Optional[str] = None,
+def save_catalog_file(path: str | Path, name: str, entries: list[dict] | Callable[[list[dict]], list[dict]], *,
+                      header: Optional[str] = None,
                       keep: int = DEFAULT_KEEP_BACKUPS, now: Optional[_dt.datetime] = None, validate: bool = True,
                       backups: Optional[Path] = None) -> SaveResult:
     """The one read-modify-write of a catalog file: read it, patch only what changed
     (:func:`patch_catalog_text`: comments, key order, folded strings, blank lines and the file mode stay),
     back up the current file, then replace it atomically (temp file + rename).
 
-    ``header`` is used only for a new file. With ``validate`` the entries must pass the schema
+    ``entries`` may be a function of the file's current entries (read here, e.g. a LiteLLM merge), so
+    that the whole read-modify-write happens in this one function. ``header`` is used only for a new
+    file. With ``validate`` the entries must pass the schema
     (CatalogError otherwise; nothing is written). At most ``keep`` backups stay per file, in
     ``backups`` (default ``<the file's folder>/.backups``). A lock around this function makes a
     concurrent save safe (one function on purpose).
@@ -538,11 +541,13 @@ def save_catalog_file(path: str | Path, name: str, entries: list[dict], *, heade
         raise ValueError("keep must be >= 1")
     path = Path(path)
     backups = Path(backups) if backups is not None else path.parent / BACKUP_DIR
+    old = path.read_bytes() if path.exists() else None
+    if callable(entries):
+        entries = entries(parse_catalog_text(name, old, path.name)[1] if old is not None else [])
     if validate:
         v = validate_entries(name, entries)
         if not v.ok:
             raise CatalogError([Problem(path.name, p.entry, p.field, p.message) for p in v.problems])
-    old = path.read_bytes() if path.exists() else None
     if old is not None:
         text = patch_catalog_text(name, old.decode("utf-8-sig"), entries, shown=path.name)
         if text.encode("utf-8") == old:

@@ -109,12 +109,12 @@ def _merge(args, res, summary: str) -> int:
         print(f"dry run: {out} not changed; add --yes to write it", file=sys.stderr)
         return 0
     # Write next to the catalog: the target's folder is the data directory of this file.
-    saved = _save_apis(out, merged, header)
+    saved = _save_apis(out, lambda current: litellm.merge_entries(current, imported), header)
     print(f"wrote {out} ({diff.summary()}); backup: {saved.backup or 'none (new file)'}", file=sys.stderr)
     return 0
 
 
-def _save_apis(out: Path, entries: list, header: str):
+def _save_apis(out: Path, entries, header: str):
     """Save an API catalog at any path: only the changed lines, a backup in <its folder>/.backups/."""
     from . import catalog_edit as ce
 

@@ -212,13 +212,17 @@ with st.expander("Import the LiteLLM price map (API prices)"):
     f1, f2, f3 = st.columns(3)
     providers = f1.text_input("Providers (comma-separated, empty = all)", key="data_litellm_providers")
     pattern = f2.text_input("Models (glob, or re:regex)", key="data_litellm_models")
-    as_of = f3.date_input("Prices as of", value=_dt.date.today(), key="data_litellm_as_of")
+    as_of = f3.date_input("Prices as of (empty: the file's date)", value=None, key="data_litellm_as_of",
+                          help="Empty: the file's own last_updated date, else the import date (marked so)")
     if up is not None:
         try:
             raw = up.getvalue()
             check_upload_size(up.name, raw, litellm.MAX_BYTES)
-            res = litellm.parse(raw, up.name, as_of=as_of.isoformat(),
+            res = litellm.parse(raw, up.name, as_of=as_of.isoformat() if as_of else None,
                                 providers=[p for p in providers.split(",") if p.strip()], models=pattern or None)
+            if not res.offers:
+                raise TcoError(f"{up.name}: no offer imported (skipped: "
+                               f"{', '.join(f'{k} {v}' for k, v in sorted(res.skipped.items())) or 'nothing'})")
             api_base = ss.get(base_key("apis"), read_file("apis").entries)
             merged = litellm.merge_entries(api_base, litellm.to_catalog_doc(res)["api_offers"])
             d = ce.diff_entries(api_base, merged)
