@@ -244,3 +244,16 @@ def test_cli_yaml_profile_validates(data_dir, tmp_path, capsys):  # noqa: F811
     e = ProfileEntry.model_validate(load_yaml_file(out))
     assert e.missing == ["itl_ms"] and e.engine == "unknown" and len(e.points) == 8
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # written with the usual mode, not mkstemp's
+
+
+def test_sweep_folders_of_different_serve_settings_are_not_merged(tmp_path):
+    for seqs in (4, 8):
+        run = _raw("er0080_sweep_v0.25.1_run0.json")
+        run["max_num_seqs"] = seqs
+        sub = tmp_path / f"SERVE--max_num_seqs={seqs}-BENCH--max_concurrency=2"
+        sub.mkdir()
+        (sub / "run=0.json").write_text(json.dumps(run))
+    with pytest.raises(ImportFormatError, match=r"holds 2 configurations \(max_num_seqs=4, max_num_seqs=8\)"):
+        import_files("vllm", [tmp_path], **META)
+    prof = import_files("vllm", [tmp_path], select="max_num_seqs=8", **META)
+    assert len(prof["points"]) == 1 and "max_num_seqs=8" in prof["source"]

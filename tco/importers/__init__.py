@@ -66,6 +66,7 @@ class Parsed:
     gpus_from: Optional[str] = None  # where gpus came from (for the note)
     group: Optional[str] = None  # configuration label when a file holds several
     tool: Optional[str] = None  # the tool that wrote the file (when detected)
+    params: dict = field(default_factory=dict)  # serve parameters stated with the run (vllm bench sweep)
     notes: list[str] = field(default_factory=list)
 
 
@@ -464,9 +465,19 @@ def select_group(parsed: list[Parsed], name: str, select: Optional[str]) -> list
 
 
 def parse_all(tool: str, sources: Sequence[tuple[bytes | Path, str]], select: Optional[str] = None) -> list[Parsed]:
+    """Every configuration of every file; files whose runs differ in model or a serve parameter (sweep
+    folders ``SERVE--max_num_seqs=4...`` next to ``...=8``) are several configurations (refused unless one
+    is selected)."""
     parsed: list[Parsed] = []
     for data, name in sources:
         parsed += with_name_facts(select_group(parse_source(tool, data, name), name, select), name)
+    if len(sources) > 1 and not any(x.group for x in parsed):
+        keys = sorted({k for x in parsed for k in x.params} | {"model"})
+        varying = [k for k in keys if len({repr(x.model if k == "model" else x.params.get(k)) for x in parsed}) > 1]
+        if varying:
+            for x in parsed:
+                x.group = ", ".join(f"{k}={x.model if k == 'model' else x.params.get(k)}" for k in varying)
+            parsed = select_group(parsed, ", ".join(display_name(n) for _, n in sources), select)
     return parsed
 
 

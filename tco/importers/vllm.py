@@ -83,7 +83,9 @@ def parse_result(d: dict, name: str, run: str = "") -> Parsed:
     tp = num(d.get("tensor_parallel_size") or d.get("tensor-parallel-size"))
     pp = num(d.get("pipeline_parallel_size") or d.get("pipeline-parallel-size")) or 1.0
     gpus = int(tp * pp) if tp else None
-    return Parsed([point], isl=isl, osl=osl, weight=completed or 1.0, as_of=parse_date(d.get("date")),
+    params = {k: v for k, v in d.items() if k not in RESULT_KEYS and not isinstance(v, (list, dict))
+              and not re.match(r"^(mean|median|std|p\d+)_", k)}
+    return Parsed([point], isl=isl, osl=osl, weight=completed or 1.0, as_of=parse_date(d.get("date")), params=params,
                   engine=engine, endpoint=endpoint, model=d.get("model_id") if isinstance(d.get("model_id"), str) else None,
                   gpus=gpus, gpus_from="the file (tensor x pipeline parallel size)" if gpus else None, tool="vllm",
                   notes=notes)
