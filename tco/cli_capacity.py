@@ -1,7 +1,11 @@
-"""CLI: ``import vllm|llmperf|genai-perf`` (benchmark files -> profile) and ``estimate``.
+"""CLI: ``import vllm|llmperf|genai-perf|aiperf`` (benchmark files -> profile) and ``estimate``.
 
-    python -m tco import vllm FILE... --model ID --gpu ID --gpus N --precision P [--engine NAME]
-        [--format yaml|json] [--out FILE] [--data DIR]
+    python -m tco import vllm FILE|DIR... --model ID --gpu ID [--gpus N] --precision P [--engine NAME]
+        [--select CONFIG] [--format yaml|json] [--out FILE] [--data DIR]
+
+Import exits 2 with a one-line reason when a file is refused (no completed request, zero
+throughput, several configurations without --select, not the tool's format); warnings (the
+file's model does not look like --model) go to stderr and the profile's notes, exit 0.
     python -m tco estimate --model ID --gpu ID --gpus N --precision P --isl N --osl N
         [--concurrency N | --request-rate R] [--format table|json] [--data DIR]
     python -m tco estimate --batch IN.csv --out OUT.csv [--data DIR]
@@ -28,12 +32,15 @@ MAX_BATCH_BYTES = 20 * 1024 * 1024  # [B]
 
 
 def register(sub, import_sub) -> None:
-    for tool, help_ in (("vllm", "vLLM benchmark_serving / vllm bench serve --save-result JSON"),
-                        ("llmperf", "LLMPerf *_summary.json"), ("genai-perf", "GenAI-Perf *_genai_perf.json or .csv")):
+    for tool, help_ in (("vllm", "vLLM bench serve --save-result JSON, vllm bench sweep summary or folder, nightly table"),
+                        ("llmperf", "LLMPerf *_summary.json (or summaries keyed by concurrency)"),
+                        ("genai-perf", "GenAI-Perf *_genai_perf.json or .csv (AIPerf files detected)"),
+                        ("aiperf", "AIPerf profile_export_aiperf.json or .csv")):
         p = import_sub.add_parser(tool, help=f"import {help_} into a throughput profile")
-        p.add_argument("files", nargs="+", metavar="FILE")
-        _config_args(p)
-        p.add_argument("--engine", help="serving engine and version (default: from the file)")
+        p.add_argument("files", nargs="+", metavar="FILE", help="files or folders (their *.json / *.csv)")
+        _config_args(p, gpus_required=False)
+        p.add_argument("--engine", help="serving engine and version (default: from the file, else unknown)")
+        p.add_argument("--select", help="the configuration to import from a file that holds several")
         p.add_argument("--format", choices=("yaml", "json"), default="yaml")
         p.add_argument("--out", help="write the profile here (atomically); under data/profiles/ it joins the catalog")
         p.add_argument("--data", help="data directory (default: the bundled data/)")
@@ -61,10 +68,11 @@ def register(sub, import_sub) -> None:
     e.set_defaults(func=cmd_estimate)
 
 
-def _config_args(p) -> None:
+def _config_args(p, gpus_required: bool = True) -> None:
     p.add_argument("--model", required=True, help="model id (models catalog)")
     p.add_argument("--gpu", required=True, help="GPU id (gpus catalog)")
-    p.add_argument("--gpus", type=int, required=True, help="GPUs per replica")
+    p.add_argument("--gpus", type=int, required=gpus_required,
+                   help="GPUs per replica" + ("" if gpus_required else " (default: from the file, e.g. tp8_pp1)"))
     p.add_argument("--precision", type=str.lower, required=True, choices=PRECISIONS)
 
 
@@ -79,12 +87,17 @@ def _check_ids(catalog, model: str, gpu: str, where: str = "options") -> None:
 
 
 def profile_text(profile: dict, fmt: str) -> str:
-    """The profile as YAML (a data/profiles/*.yaml file) or JSON text."""
+    """The profile as YAML (a data/profiles/*.yaml file) or JSON text (``engine`` null when unknown)."""
     if fmt == "json":
-        return json.dumps(profile, indent=2) + "\n"
+        out = dict(profile)
+        if out.get("engine") in (None, "unknown"):
+            out["engine"] = None
+        out.setdefault("endpoint", None)
+        out.setdefault("missing", [])
+        return json.dumps(out, indent=2) + "\n"
     from .safeyaml import dump_yaml
 
-    return dump_yaml(profile)
+    return dump_yaml({k: v for k, v in profile.items() if v is not None and v != []})
 
 
 def validate_profile(profile: dict, name: str) -> ProfileEntry:
@@ -97,16 +110,23 @@ def validate_profile(profile: dict, name: str) -> ProfileEntry:
 
 
 def cmd_import(args) -> int:
+    """Exit 0 (warnings, e.g. a model mismatch, on stderr and in the profile's notes); 2 when the file is
+    refused (no completed request, zero throughput, several configurations, wrong format)."""
     from .cli import EXIT_INVALID, write_output
-    from .importers import import_files
+    from .importers import display_name, import_files, warnings_of
 
-    if args.gpus < 1:
+    if args.gpus is not None and args.gpus < 1:
         raise ScenarioError([Problem("options", None, "--gpus", f"must be >= 1, got {args.gpus}")])
     catalog = load_catalog(args.data)
     _check_ids(catalog, args.model, args.gpu)
+    for f in args.files:
+        if not Path(f).exists():
+            print(f"error: {f}: file not found", file=sys.stderr)
+            return 3
     profile = import_files(args.tool, args.files, model=args.model, gpu=args.gpu, gpus=args.gpus,
-                           precision=args.precision, engine=args.engine)
-    validate_profile(profile, ", ".join(args.files))
+                           precision=args.precision, engine=args.engine, select=args.select,
+                           model_name=catalog.models[args.model].name)
+    validate_profile(profile, ", ".join(display_name(f) for f in args.files))
     if args.out:
         out = Path(args.out)
         if profile["id"] in catalog.profiles and not out.exists():
@@ -114,6 +134,10 @@ def cmd_import(args) -> int:
                   f"({catalog.files.get('profiles')}); edit or remove it first", file=sys.stderr)
             return EXIT_INVALID
     write_output(profile_text(profile, args.format), args.out)
+    for w in warnings_of(profile):
+        print(f"warning: {w}", file=sys.stderr)
+    if profile.get("missing"):
+        print(f"note: the file lacks {', '.join(profile['missing'])} (listed in the profile's missing)", file=sys.stderr)
     if args.out:
         print(f"wrote {args.out} (profile {profile['id']}, {len(profile['points'])} point(s))", file=sys.stderr)
     return 0
