@@ -7,7 +7,8 @@ The engine calls only :func:`capacity_at_slo`. Method (docs/capacity.md):
    used as SLO capacity), of the requested engine if the option names one (:func:`engine_matches`;
    speculative-decoding profiles only when named), and take those nearest the workload in ISL/OSL
    (distance = |ln(ISL_w / ISL_p)| + |ln(OSL_w / OSL_p)|). Several at that distance (engines,
-   parallel layouts): the one with the highest capacity at the SLO ("best measured").
+   parallel layouts): the one with the highest capacity at the SLO ("best measured"); with no engine
+   asked, a profile whose engine is ``unknown`` is used only when no profile of a named engine is as near.
 2. Statistic: the SLO is a p95. Per metric we use p95 if the profile gives it, else a p95 derived
    from the median and p99 when both are published (lognormal tail, :func:`p95_from_median_p99`),
    else p99 (a conservative stand-in), else p90 (optimistic, said so), else the mean or median
@@ -341,6 +342,11 @@ def engine_matches(profile, wanted: Optional[str]) -> bool:
     return _norm_engine(profile.engine).startswith(_norm_engine(base))
 
 
+def engine_known(profile) -> bool:
+    """Does the profile name its serving engine? (importers write ``unknown`` when the source does not say)"""
+    return _norm_engine(profile.engine) not in ("", "unknown")
+
+
 def _select_engine(online: list, engine: Optional[str]) -> list:
     """Profiles of the asked engine; exact name matches win over prefix matches."""
     hits = [p for p in online if engine_matches(p, engine)]
@@ -382,6 +388,11 @@ def capacity_at_slo(catalog, model: str, gpu: str, gpus: int, precision: str,
         near = [p for p in online if dist[p.id] <= d_min + 1e-9]
         if any(p.kind == "measured" for p in near):
             near = [p for p in near if p.kind == "measured"]
+        if not engine and any(engine_known(p) for p in near) and not all(engine_known(p) for p in near):
+            dropped = [p.id for p in near if not engine_known(p)]
+            near = [p for p in near if engine_known(p)]
+            pre_notes.append(f"{len(dropped)} profile(s) of an unknown engine not used ({', '.join(dropped[:3])}"
+                             f"{' ...' if len(dropped) > 3 else ''}): a profile of a named engine is as near")
         results = [(capacity_from_profile(p, ttft_p95_ms, tpot_p95_ms, input_tokens, output_tokens, m, g), p)
                    for p in sorted(near, key=lambda p: p.id)]
         res, best = max(results, key=lambda rp: (rp[0].rps if rp[0].rps is not None else -1.0))
@@ -414,5 +425,5 @@ def capacity_at_slo(catalog, model: str, gpu: str, gpus: int, precision: str,
 
 
 __all__ = ["CapacityResult", "CapacitySource", "capacity_at_slo", "capacity_from_profile", "capacity_from_sweep",
-           "profile_sweep", "pick_statistic", "p95_from_median_p99", "stat_value", "engine_matches", "adjust_points", "candidate_profiles", "profile_distance", "Sweep",
+           "profile_sweep", "pick_statistic", "p95_from_median_p99", "stat_value", "engine_matches", "engine_known", "adjust_points", "candidate_profiles", "profile_distance", "Sweep",
            "ADJUST_TOLERANCE", "STAT_ORDER"]

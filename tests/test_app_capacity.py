@@ -92,6 +92,10 @@ def test_page_starts_from_the_compare_scenario():
     assert at.number_input(key="cap_ttft").value == 800 and at.number_input(key="cap_tpot").value == 40
     assert at.selectbox(key="cap_model").value == "llama-3.1-8b" and at.selectbox(key="cap_gpus").value == 2
     assert at.selectbox(key="cap_precision").value == "fp8"
+    # an estimated capacity shows its range (issue-16's CapacityResult.rps_low/high) under the metric
+    source = next(m.value for m in at.metric if m.label == "Source")
+    ranges = [c.value for c in at.caption if c.value.startswith("Estimate range ")]
+    assert (source == "estimated") == bool(ranges), (source, ranges)
     # a tweak on the page stays while the Compare scenario does not change
     at.number_input(key="cap_isl").set_value(600).run()
     assert at.number_input(key="cap_isl").value == 600

@@ -160,3 +160,25 @@ def test_engine_choice_default_best_and_named():
     r = capacity_at_slo(cat, "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200, engine="trt-llm")
     assert r.source == "estimated" and any("no measured profile for engine 'trt-llm'" in n for n in r.notes)
     assert r.rps_low is not None and r.rps_low < r.rps < r.rps_high  # estimates carry a range
+
+
+def test_unknown_engine_is_not_preferred_over_a_named_one():
+    # An imported profile whose source does not name the engine (engine: None -> "unknown") that looks
+    # faster is not picked by default when a named engine's profile is as near; alone it is used.
+    named = prof("named", points=[cpt(4, 1.0, 40, 40, 10, 10), cpt(8, 1.5, 50, 50, 30, 30)], engine="vllm")
+    unknown = prof("unk", points=[cpt(4, 2.0, 40, 40, 10, 10), cpt(8, 3.0, 50, 50, 30, 30)], engine=None)
+    assert unknown.engine == "unknown"
+    r = capacity_at_slo(catalog(named, unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200)
+    assert r.profile_id == "named" and r.engine == "vllm"
+    assert_allclose(r.rps, 1.25)  # f = (20-10)/(30-10) = 0.5 -> 1.0 + 0.5 x 0.5
+    assert any("unknown engine not used (unk)" in n for n in r.notes)
+    r = capacity_at_slo(catalog(unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200)
+    assert r.profile_id == "unk" and r.engine == "unknown"
+    assert_allclose(r.rps, 2.5)
+    r = capacity_at_slo(catalog(named, unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200,
+                        engine="vllm")
+    assert r.profile_id == "named"
+    # the Capacity page's "Use in Compare" option names the uploaded profile's engine ("unknown" here)
+    r = capacity_at_slo(catalog(named, unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200,
+                        engine="unknown")
+    assert r.profile_id == "unk"

@@ -93,11 +93,19 @@ def _import(tool: str, names: tuple[str, ...], sig: str, _data: tuple[bytes, ...
         return None, [str(exc).splitlines()[0]]
 
 
+def profile_engine(profile: dict) -> str:
+    """``self_host.engine`` that selects this profile's engine (tco.capacity.engine_matches): its engine name
+    before any ``+`` (the ``+`` introduces a speculative method there), ``unknown`` when the file does not say,
+    plus ``+<method>`` for a speculative profile. Without it the option would take the best measured engine."""
+    name = (profile.get("engine") or "unknown").partition("+")[0].strip()[:90] or "unknown"
+    return name + (f"+{profile['speculative']}" if profile.get("speculative") else "")
+
+
 def add_profile_option(scenario, profile: dict):
     """The scenario with a self-hosted option for the profile's configuration (rented at the cheapest
     on-demand offer for the GPU, else owned on a catalog server); None when the catalog has neither."""
     base = {"model": profile["model"], "gpu": profile["gpu"], "gpus_per_replica": profile["gpus"],
-            "precision": profile["precision"]}
+            "precision": profile["precision"], "engine": profile_engine(profile)}
     offer = cheapest_offer(catalog, profile["gpu"])
     server = pick_server(catalog, profile["gpu"]) if offer is None else None
     if offer is None and server is None:
@@ -198,6 +206,9 @@ up_res = capacity_from_profile(up_entry, ttft_slo, tpot_slo, isl, osl, model, gp
 
 m1, m2, m3 = st.columns(3)
 m1.metric("Capacity per replica", f"{res.rps:.2f} req/s" if res.rps is not None else "cannot meet SLO")
+if res.rps is not None and res.rps_low is not None:
+    m1.caption(f"Estimate range {res.rps_low:.2f}-{res.rps_high:.2f} req/s (P10-P90 of the estimator's "
+               "leave-one-GPU-out error, docs/estimator.md)")
 m2.metric("Output tokens/s at capacity", f"{res.output_tokens_per_s:,.0f}" if res.output_tokens_per_s else "n/a")
 m3.metric("Source", res.source)
 if res.reason:
