@@ -33,13 +33,14 @@ from .engine import (PRICE_TRENDS, Load, Rates, Result, compute_line_items, eval
                      summarise)
 from .records import API_PRICE_KEYS, SelfHostParams
 from .scenario import Scenario, parse_scenario
+from .capacity_range import capacity_scale_samples
 
 BASES = ("cash", "accrual")
 METRICS = ("npv", "total_cash", "total_accrual")
 DRAW_KEYS = ("requests_per_day", "growth_per_month", "tokens_scale", "api_price_scale", "capacity_scale",
              "gpu_price_scale", "server_price_scale", "usd_per_kwh_scale", "target_utilization_scale",
              "fte_cost_per_year", "api_price_change_per_year", "rent_price_change_per_year",
-             "electricity_price_change_per_year", "discount_rate")
+             "electricity_price_change_per_year", "discount_rate", "capacity_by_option")
 
 
 def _check_basis(basis: str) -> None:
@@ -144,7 +145,7 @@ class Batch:
 
 
 def _draw_count(draws: dict) -> int:
-    sizes = {int(np.size(v)) for v in draws.values()}
+    sizes = {int(np.shape(v)[0]) for v in draws.values()}  # capacity_by_option is (N, options)
     if len(sizes) > 1:
         raise ValueError(f"all draw arrays must have the same length, got {sorted(sizes)}")
     return sizes.pop() if sizes else 1
@@ -294,6 +295,10 @@ def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities:
                         ("server_price_scale", "server_price_usd"), ("usd_per_kwh_scale", "usd_per_kwh")):
             if key in draws:
                 sh_stack[pk] = sh_stack[pk] * get(key, 1.0)
+        if "capacity_by_option" in draws:  # per-option capacity multipliers (N, options): estimated ranges
+            v = draws["capacity_by_option"][:, sh_rows]
+            sh_stack["capacity_rps"] = sh_stack["capacity_rps"] * (v[0].reshape(-1, 1) if N == 1
+                                                                   else v.reshape((N, len(sh_rows), 1)))
         if "target_utilization_scale" in draws:
             sh_stack["target_utilization"] = np.minimum(1.0, sh_stack["target_utilization"]
                                                         * get("target_utilization_scale", 1.0))
@@ -766,6 +771,11 @@ def monte_carlo(result: Result, uncertainties: Sequence[Uncertain], draws: int =
         raise ValueError(f"draws must be >= 1, got {draws}")
     rng = np.random.default_rng(seed)
     samples = {u.key: sample(u, draws, rng) for u in uncertainties}
+    caps = [o.capacity for o in result.options]
+    if any(c is not None and c.rps_low is not None for c in caps):
+        # estimated capacities are drawn from their range (lognormal, P10/P90 at the ends; docs/estimator.md)
+        samples["capacity_by_option"] = capacity_scale_samples(caps, draws, rng)
+        samples.setdefault("requests_per_day", np.full(draws, float(result.scenario.workload.requests_per_day)))
     totals = np.empty((draws, len(result.options)))
     npv = np.empty_like(totals)
     for start in range(0, draws, chunk):

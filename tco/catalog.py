@@ -323,11 +323,24 @@ class ProfileEntry(Entry):
     gpu: str = Field(description="GPU id (gpus catalog).")
     gpus: int = Field(gt=0, description="GPUs per replica.")
     precision: Precision = Field(description="Weight precision.")
-    engine: str = Field("unknown", description="Serving engine and version.")
+    engine: str = Field("unknown", description="Serving engine and version (unknown when the source does not say).")
+    endpoint: Optional[str] = Field(None, description="Client protocol / endpoint the benchmark used (e.g. openai, openai-chat, chat); not the engine.")
+    missing: list[str] = Field(default_factory=list, description="Metrics the profile format has but the source lacks (e.g. ttft_ms, isl, load).")
     isl: Optional[float] = Field(None, gt=0, description="Mean input tokens per request of the benchmark [tokens].")
     osl: Optional[float] = Field(None, gt=0, description="Mean output tokens per request of the benchmark [tokens].")
     scenario: str = Field("online_serving", description="online_serving (latency measured) | offline_throughput (no latency bound).")
     points: list[ProfilePoint] = Field(min_length=1, description="Load sweep points.")
+    engine_version: Optional[str] = Field(None, description="Engine version or container image as published.")
+    tp: Optional[int] = Field(None, gt=0, description="Tensor-parallel degree (decode workers when disaggregated).")
+    ep: Optional[int] = Field(None, gt=0, description="Expert-parallel degree (MoE).")
+    dp_attention: Optional[bool] = Field(None, description="Data-parallel attention (one attention replica per GPU).")
+    disaggregated: bool = Field(False, description="Prefill and decode on separate GPUs; `gpus` counts both.")
+    speculative: Optional[str] = Field(None, description="Speculative decoding method (e.g. mtp); such profiles are not comparable at equal TPOT.")
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_unknown(cls, v: Any) -> Any:
+        return "unknown" if v is None else v
 
 
 class AssumptionEntry(Entry):

@@ -83,7 +83,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.format == "csv":
         write_output(encode_csv(export.to_long_csv(result), encoding), args.out)
     elif args.format == "json":
-        write_output(export.to_json(result), args.out)
+        from .capacity_range import cost_range
+
+        write_output(export.to_json(result, cost_range(result.scenario, load_catalog(args.data), result)), args.out)
     elif args.format == "focus":
         from .focus import default_option, to_focus_csv
 

@@ -301,7 +301,7 @@ def resolve_self_host_option(r: Resolver, i: int, o: Option) -> Union[SelfHostPa
     else:
         try:
             cap = capacity_at_slo(r.c, sh.model, sh.gpu, sh.gpus_per_replica, sh.precision, slo.ttft_p95_ms,
-                                  slo.tpot_p95_ms, w.input_tokens, w.output_tokens)
+                                  slo.tpot_p95_ms, w.input_tokens, w.output_tokens, engine=sh.engine)
         except NotImplementedError:
             cap = CapacityResult(rps=None, source="measured", reason="no capacity model available; give capacity_rps_per_replica")
         if cap.feasible:

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import math
-from typing import Any
+from typing import Any, Optional
 
 from .engine import Result
 
@@ -70,8 +70,14 @@ def _num(x) -> Any:
     return round(v, 6)
 
 
-def to_json_dict(result: Result) -> dict:
-    """The JSON document of ``python -m tco evaluate --format json``."""
+def to_json_dict(result: Result, cost_range: Optional[dict] = None) -> dict:
+    """The JSON document of ``python -m tco evaluate --format json``.
+
+    ``cost_range``: {option name: (total_cash_usd_low, total_cash_usd_high)} from
+    :func:`tco.capacity_range.cost_range` (estimated capacities); without it, or for options whose capacity
+    is a point, low = high = total_cash_usd. ``capacity_rps_per_replica_low/high`` are the estimate's
+    P10-P90 range (= the point for measured, adjusted and inline capacities).
+    """
     out_opts = []
     for o in result.options:
         months = []
@@ -118,7 +124,11 @@ def to_json_dict(result: Result) -> dict:
             "is_reference": o.name == result.reference,
             "slo_status": o.slo_status,
             "slo_reason": o.slo_reason,
+            "total_cash_usd_low": _num((cost_range or {}).get(o.name, (o.total_cash_usd,) * 2)[0]),
+            "total_cash_usd_high": _num((cost_range or {}).get(o.name, (o.total_cash_usd,) * 2)[1]),
             "capacity_rps_per_replica": _num(cap.rps) if cap else None,
+            "capacity_rps_per_replica_low": _num(cap.low) if cap and cap.low is not None else None,
+            "capacity_rps_per_replica_high": _num(cap.high) if cap and cap.high is not None else None,
             "capacity_source": cap.source if cap else None,
             "notes": list(o.notes) + (list(cap.notes) if cap else []),
             **_issue19_fields(o),
@@ -157,8 +167,8 @@ def _issue19_fields(o) -> dict:
     return out
 
 
-def to_json(result: Result) -> str:
-    return json.dumps(to_json_dict(result), indent=2, allow_nan=False)
+def to_json(result: Result, cost_range: Optional[dict] = None) -> str:
+    return json.dumps(to_json_dict(result, cost_range), indent=2, allow_nan=False)
 
 
 def fmt_usd(x: float) -> str:

@@ -376,6 +376,7 @@ class SelfHost(_Model):
     gpu: str = Field(description="GPU id (catalog).")
     precision: Precision = Field("bf16", description="Weight precision.")
     gpus_per_replica: int = Field(1, ge=1, le=1024)
+    engine: Optional[str] = Field(None, max_length=100, description="Serving engine whose measured profile sets the capacity (e.g. vllm, sglang, trt-llm); default: the best measured.")
     capacity_rps_per_replica: Optional[float] = Field(None, ge=1e-6, le=1e6, description="[req/s] overrides the profile-derived capacity (>= 1e-6: smaller would overflow the replica count).")
     target_utilization: Optional[float] = Field(None, ge=0.01, le=1, description="Share of capacity planned for at peak (>= 0.01).")
     spare_replicas: Optional[int] = Field(None, ge=0, le=10000, description="Extra replicas (N+k).")

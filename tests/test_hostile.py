@@ -336,12 +336,13 @@ def test_fifty_mb_upload_rejected_fast(fifty_mb):
     assert time.perf_counter() - t0 < 5  # rejected on size, never parsed
 
 
-@pytest.mark.parametrize("argv", [
-    ["evaluate", "{f}"],
-    ["import", "vllm", "{f}", *IMPORT_META],
-    ["import", "litellm", "{f}"],
+@pytest.mark.parametrize("argv,why", [
+    (["evaluate", "{f}"], "limit"),
+    # benchmark files are streamed (issue 17: a 500 MB result imports), so this one fails on its content
+    (["import", "vllm", "{f}", *IMPORT_META], "not valid JSON"),
+    (["import", "litellm", "{f}"], "limit"),
 ])
-def test_fifty_mb_file_rejected_by_cli(argv, fifty_mb, capsys, cached_catalog, tmp_path, monkeypatch):
+def test_fifty_mb_file_rejected_by_cli(argv, why, fifty_mb, capsys, cached_catalog, tmp_path, monkeypatch):
     import time
 
     monkeypatch.chdir(tmp_path)
@@ -349,7 +350,7 @@ def test_fifty_mb_file_rejected_by_cli(argv, fifty_mb, capsys, cached_catalog, t
     code = main([a.replace("{f}", str(fifty_mb)) for a in argv])
     err = capsys.readouterr().err
     assert code == EXIT_INVALID, err
-    assert "huge-upload.yaml" in err and "limit" in err and "Traceback" not in err
+    assert "huge-upload.yaml" in err and why in err and "Traceback" not in err
     assert time.perf_counter() - t0 < 10
 
 
