@@ -62,6 +62,17 @@ class ImportReport:
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
 
+
+#: a model path on the benchmark's own cluster (e.g. model_id=/mnt/lustre01/models/x): only its last part
+#: names the model; the path itself says nothing to a reader and is not a source
+_CLUSTER_PATH_RE = re.compile(r"(model_id=)/(?:[\w.-]+/)*([\w.-]+)")
+
+
+def strip_cluster_paths(text: str) -> str:
+    """``model_id=/mnt/lustre01/models/gpt-oss-120b`` -> ``model_id=gpt-oss-120b (cluster path)``."""
+    return _CLUSTER_PATH_RE.sub(r"\1\2 (cluster path)", text)
+
+
 def _num(row: dict, col: str, where: str) -> Optional[float]:
     s = (row.get(col) or "").strip()
     if s == "":
@@ -234,7 +245,7 @@ def _profile(key: tuple, rows: list[dict], run: str) -> dict:
                      "never chosen by default.")
     if fw.endswith("trt-llm"):
         notes.append("TensorRT-LLM ITL is per streamed chunk: use TPOT.")
-    notes.append(f"Source row notes: {r0.get('notes', '')}")
+    notes.append(f"Source row notes: {strip_cluster_paths(r0.get('notes', ''))}")
     p = {"id": profile_id(key), "model": model, "gpu": gpu, "gpus": n, "precision": prec, "engine": fw}
     ver = (r0.get("framework_version") or "").strip()
     if ver:

@@ -274,6 +274,8 @@ def option_inputs(o: OptionResult) -> dict[str, Any]:
     """The resolved inputs of an option (tco.records.ApiParams / SelfHostParams) as a flat dict, plus the
     tool-computed fleet series the workbook needs (hourly replicas of an autoscaled option)."""
     p = o.params
+    if o.kind == "route":
+        return {}  # a route's items are tool-computed columns (formulas_cover)
     if o.kind == "api":
         return _prices(p.prices)
     keys = ("payment", "capacity_rps", "target_utilization", "spare_replicas", "gpus_per_replica", "staff_fte",
@@ -318,6 +320,32 @@ def _ceil(x: str) -> str:
     return f"CEILING(MAX(0,{x}-{EPS}),1)"
 
 
+#: line items the option sheets compute with Excel formulas; any other item is a column computed by the tool
+FORMULA_ITEMS = frozenset({"api", "rent", "reserved_unused", "capex", "depreciation", "power", "colo", "maintenance",
+                           "residual", "staff", "api_overflow"})
+
+
+def formulas_cover(o: OptionResult) -> bool:
+    """True when the sheet's formulas model this option's fleet and bills (else every item is tool-computed)."""
+    if o.kind == "route":
+        return False
+    prm = o.params
+    return not (getattr(prm, "fine_tuning", None) is not None or getattr(prm, "reserved_term_months", 0)
+                or getattr(prm, "repair_hours", 0) or getattr(prm, "startup_minutes", 0))
+
+
+def _tool_item(sh: "_Sheet", o: OptionResult, name: str, cash: list, accrual: list) -> None:
+    """Cash and accrual columns of line item ``name``, as numbers computed by the tool."""
+    li = o.line_items[name]
+    key = f"tool_{len(sh.cols)}"
+    c = [float(x) for x in li.cash_usd]
+    a = [float(x) for x in li.accrual_usd]
+    sh.add(key + "_c", f"{name} cash [USD]", lambda m, v=c: v[m], "#,##0.00", tool=True)
+    sh.add(key + "_a", f"{name} accrual [USD]", lambda m, v=a: v[m], "#,##0.00", tool=True)
+    cash.append(key + "_c")
+    accrual.append(key + "_a")
+
+
 def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: list[dt.date], wl: _Sheet,
                   ref_sheet: Optional[_Sheet]) -> _Sheet:
     M = result.scenario.months
@@ -331,6 +359,12 @@ def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: 
     sh.add("m", "Month index", lambda m: m)
     money = "#,##0.00"
 
+    if not formulas_cover(o):
+        # features the sheet has no Excel formulas for (a route, fine-tuning, a reserved term, availability,
+        # autoscale start-up): every line item is a column computed by the tool, still summed by formulas
+        for name in o.line_items:
+            _tool_item(sh, o, name, cash, accrual)
+        return _finish_option_sheet(result, sh, o, M, cash, accrual, ref_sheet)
     if o.kind == "api" or (p.get("is_hybrid") and o.fleet is not None and o.fleet.overflow_requests is not None):
         sh.add("api_trend", "API price factor", lambda m: "=POWER(1+in_api_price_change_per_year,{m}/12)", "0.000000")
     if o.kind == "api":
@@ -345,7 +379,15 @@ def _option_sheet(result: Result, inp: _Inputs, k: int, o: OptionResult, dates: 
         accrual.append("api")
     else:
         _self_host_columns(result, inp, sh, P, o, cash, accrual)
+    for name in o.line_items:  # cost lines, the capital charge: computed by the tool
+        if name not in FORMULA_ITEMS:
+            _tool_item(sh, o, name, cash, accrual)
+    return _finish_option_sheet(result, sh, o, M, cash, accrual, ref_sheet)
 
+
+def _finish_option_sheet(result: Result, sh: "_Sheet", o: OptionResult, M: int, cash: list, accrual: list,
+                         ref_sheet: Optional["_Sheet"]) -> "_Sheet":
+    money = "#,##0.00"
     sh.add("cash", "Cash [USD]", lambda m: "=" + "+".join("{%s}" % c for c in cash), money)
     acc = [c if c not in ("residual",) else "residual_accrual" for c in accrual]
     sh.add("accrual", "Accrual [USD]", lambda m: "=" + "+".join("{%s}" % c for c in acc), money)

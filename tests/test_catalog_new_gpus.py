@@ -27,7 +27,7 @@ def test_new_gpus(cat, gid, memory_gb, bw, bf16, fp8):
 
 
 def test_gb300_bf16_says_it_is_estimated(cat):
-    assert cat.gpus["gb300"].kind == "estimated" and "NO BF16 figure" in cat.gpus["gb300"].notes
+    assert cat.gpus["gb300"].kind == "estimated" and "BF16 is NOT published" in cat.gpus["gb300"].notes
 
 
 @pytest.mark.parametrize("oid, gpu, n, on_demand", [
