@@ -3,6 +3,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from views.common import keep_scenario_in_address
+
 HERE = Path(__file__).resolve().parent
 
 #: (page file relative to this folder, title, icon); the first is the default page. A missing page file
@@ -24,4 +26,6 @@ st.set_page_config(page_title="TCO: self-host Llama or pay per token", page_icon
 
 pages = [st.Page(str(HERE / file), title=title, icon=icon, default=(i == 0))
          for i, (file, title, icon) in enumerate(PAGES)]
-st.navigation(pages, position="top").run()
+page = st.navigation(pages, position="top")
+keep_scenario_in_address()  # the address holds the session's scenario on every page (views/common.py)
+page.run()

@@ -86,7 +86,10 @@ def test_first_page_answers_with_metrics_charts_and_downloads():
     assert "Saving vs reference" in metrics and metrics["Saving vs reference"].startswith("$")
     assert len(_chart_specs(at)) == 5  # cumulative, unit cost, monthly stack, fleet, cost vs quality
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Monthly costs (long CSV)", "Scenario (YAML)", "Assumptions used (CSV)"]
+    assert [x for x in labels if x not in ("PNG", "SVG")] == [
+        "Monthly costs (long CSV)", "Scenario (YAML)", "Assumptions used (CSV)", "Workbook (XLSX, live formulas)",
+        "One-page report (PDF)"]
+    assert labels.count("PNG") == labels.count("SVG") == 5  # one pair under each chart of the page (tco.charts.images)
     assert "cheapest option over 36 months" in at.markdown[0].value
     assert not at.warning, [w.value for w in at.warning]  # every default option is feasible on bundled data
 

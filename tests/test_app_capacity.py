@@ -75,3 +75,27 @@ def test_page_renders_and_reacts():
     at.selectbox(key="cap_gpus").set_value(8).run()
     assert not at.exception
     assert any("does not fit" in e.value for e in at.error) or any("fit" in w.value for w in at.warning)
+
+
+def test_page_starts_from_the_compare_scenario():
+    scen = ("name: cap check\nstart: 2027-01\nmonths: 1\n"
+            "workload: {requests_per_day: 1000, input_tokens: 512, output_tokens: 128}\n"
+            "slo: {ttft_p95_ms: 800, tpot_p95_ms: 40}\n"
+            "options:\n  - name: own\n    self_host: {model: llama-3.1-8b, gpu: h100-sxm, gpus_per_replica: 2, "
+            "precision: fp8, rent: {usd_per_gpu_hour: 2.0}}\n")
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["compare_last_good_yaml"] = scen
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="cap_isl").value == 512 and at.number_input(key="cap_osl").value == 128
+    assert at.number_input(key="cap_ttft").value == 800 and at.number_input(key="cap_tpot").value == 40
+    assert at.selectbox(key="cap_model").value == "llama-3.1-8b" and at.selectbox(key="cap_gpus").value == 2
+    assert at.selectbox(key="cap_precision").value == "fp8"
+    # an estimated capacity shows its range (issue-16's CapacityResult.rps_low/high) under the metric
+    source = next(m.value for m in at.metric if m.label == "Source")
+    ranges = [c.value for c in at.caption if c.value.startswith("Estimate range ")]
+    assert (source == "estimated") == bool(ranges), (source, ranges)
+    # a tweak on the page stays while the Compare scenario does not change
+    at.number_input(key="cap_isl").set_value(600).run()
+    assert at.number_input(key="cap_isl").value == 600
+

@@ -164,3 +164,28 @@ def test_edited_data_reaches_other_pages_with_banner(data):
     assert table(at, "change").to_dict("records")[0]["new"] == "4.0"
     at.button(key="data_reset").click().run()
     assert "tco_edited_catalog" not in at.session_state
+
+
+def test_one_price_edit_saved_from_the_page_is_a_one_line_diff_and_keeps_the_mode(data):
+    import difflib
+    import os
+
+    path = data / "api_offers.yaml"
+    os.chmod(path, 0o664)
+    before = path.read_text()
+    i = row_of(data, "apis", "openai/gpt-4o")
+    at = page("apis")
+    at = edit(at, "apis", {i: {"output": 12.0}})
+    at.button(key="data_save").click().run()
+    assert not at.exception and any("Saved api_offers.yaml" in s.value for s in at.success)
+    changed = [ln for ln in difflib.unified_diff(before.splitlines(), path.read_text().splitlines(), lineterm="", n=0)
+               if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    assert changed == ["-    output: 10.0", "+    output: 12.0"]
+    assert path.stat().st_mode & 0o777 == 0o664
+
+
+def test_saving_is_on_by_default_where_the_data_directory_is_writable(data, monkeypatch):
+    monkeypatch.delenv("TCO_DATA_WRITABLE")
+    at = page("servers")
+    at = edit(at, "servers", {0: {"price_usd": 210000.0, "as_of": "2026-11-01"}})
+    assert not at.button(key="data_save").disabled

@@ -71,7 +71,8 @@ def test_toggle_switches_basis():
 def test_downloads_present():
     at = page()
     labels = [b.proto.label for b in at.get("download_button")]
-    assert "FOCUS-aligned CSV" in labels and "XLSX workbook" in labels
+    assert "FOCUS-aligned CSV" in labels and "Workbook (XLSX, live formulas)" in labels and "One-page report (PDF)" in labels
+    assert labels.count("PNG") == labels.count("SVG") >= 3  # every chart of the page as an image
 
 
 def test_tornado_and_monte_carlo():

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tco.catalog import load_catalog
-from tco.catalog.quality import NO_FIGURE, load_quality, result_quality
+from tco.model.quality import NO_FIGURE, load_quality, result_quality
 from views.quality_section import quality_rows_frame
 
 PAGE = str(Path(__file__).resolve().parent / "app_scripts" / "quality_page.py")

@@ -105,3 +105,79 @@ def test_estimator_fallback_and_memory():
     assert bad.rps is None and "does not fit in memory" in bad.reason
     unknown = capacity_at_slo(catalog(), "nope", "h100-sxm", 1, "bf16", 1000, 50, 1000, 200)
     assert unknown.rps is None and "unknown model" in unknown.reason
+
+
+# --------------------------------------------------------------------------------------------
+# Closed-loop sweeps with median and p99 only (InferenceX-style), engines
+
+
+def test_p95_from_median_and_p99_hand_case():
+    from tco.model.capacity import p95_from_median_p99
+
+    # lognormal: p95 = p50 x (p99/p50)^(1.6449/2.3263) = 100 x 4^0.70711 = 100 x 2.6647 = 266.47
+    assert_allclose(p95_from_median_p99(100.0, 400.0), 266.47, rtol=1e-4)
+    assert_allclose(p95_from_median_p99(10.0, 10.0), 10.0)  # no tail
+    assert_allclose(p95_from_median_p99(10.0, 5.0), 5.0)  # inconsistent p99 < p50: p99 kept
+
+
+def cpt(conc, rps, ttft_med, ttft_p99, tpot_med, tpot_p99):
+    return dict(concurrency=conc, request_throughput_rps=rps, ttft_ms={"median": ttft_med, "p99": ttft_p99},
+                tpot_ms={"median": tpot_med, "p99": tpot_p99})
+
+
+MED_P99 = [cpt(4, 1.0, 40, 40, 10, 10), cpt(8, 2.0, 50, 50, 10, 40), cpt(16, 3.0, 60, 60, 20, 80)]
+
+
+def test_slo_interpolation_with_median_and_p99():
+    # derived p95 TPOT per point (exponent 0.70711):
+    #   conc 4:  10 x 1^e = 10
+    #   conc 8:  10 x 4^e = 26.647
+    #   conc 16: 20 x 4^e = 53.294
+    # TPOT limit 40 ms: between conc 8 (26.647 at 2 req/s) and 16 (53.294 at 3 req/s):
+    #   f = (40 - 26.647) / (53.294 - 26.647) = 0.50109 -> rps = 2 + 0.50109 = 2.50109
+    r = capacity_from_profile(prof(points=MED_P99), None, 40, 500, 200)
+    assert_allclose(r.rps, 2.50109, rtol=1e-4)
+    assert_allclose(r.tpot_ms, 40.0)
+    assert any("p95 derived from median and p99" in n for n in r.notes)
+    assert r.rps_low is None and r.low == r.rps == r.high  # measured capacity stays a point
+
+
+def test_engine_choice_default_best_and_named():
+    slow = prof("slow", points=[cpt(4, 1.0, 40, 40, 10, 10), cpt(8, 1.5, 50, 50, 30, 30)], engine="vllm")
+    fast = prof("fast", points=[cpt(4, 2.0, 40, 40, 10, 10), cpt(8, 3.0, 50, 50, 30, 30)], engine="sglang")
+    mtp = prof("mtp", points=[cpt(4, 9.0, 40, 40, 5, 5)], engine="sglang", speculative="mtp")
+    cat = catalog(slow, fast, mtp)
+    # TPOT limit 20: f = (20-10)/(30-10) = 0.5 -> slow 1.25, fast 2.5 req/s; MTP never by default
+    r = capacity_at_slo(cat, "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200)
+    assert r.profile_id == "fast" and r.engine == "sglang"
+    assert_allclose(r.rps, 2.5)
+    r = capacity_at_slo(cat, "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200, engine="vLLM")
+    assert r.profile_id == "slow"
+    assert_allclose(r.rps, 1.25)
+    r = capacity_at_slo(cat, "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200, engine="sglang+mtp")
+    assert r.profile_id == "mtp"
+    r = capacity_at_slo(cat, "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200, engine="trt-llm")
+    assert r.source == "estimated" and any("no measured profile for engine 'trt-llm'" in n for n in r.notes)
+    assert r.rps_low is not None and r.rps_low < r.rps < r.rps_high  # estimates carry a range
+
+
+def test_unknown_engine_is_not_preferred_over_a_named_one():
+    # An imported profile whose source does not name the engine (engine: None -> "unknown") that looks
+    # faster is not picked by default when a named engine's profile is as near; alone it is used.
+    named = prof("named", points=[cpt(4, 1.0, 40, 40, 10, 10), cpt(8, 1.5, 50, 50, 30, 30)], engine="vllm")
+    unknown = prof("unk", points=[cpt(4, 2.0, 40, 40, 10, 10), cpt(8, 3.0, 50, 50, 30, 30)], engine=None)
+    assert unknown.engine == "unknown"
+    r = capacity_at_slo(catalog(named, unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200)
+    assert r.profile_id == "named" and r.engine == "vllm"
+    assert_allclose(r.rps, 1.25)  # f = (20-10)/(30-10) = 0.5 -> 1.0 + 0.5 x 0.5
+    assert any("unknown engine not used (unk)" in n for n in r.notes)
+    r = capacity_at_slo(catalog(unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200)
+    assert r.profile_id == "unk" and r.engine == "unknown"
+    assert_allclose(r.rps, 2.5)
+    r = capacity_at_slo(catalog(named, unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200,
+                        engine="vllm")
+    assert r.profile_id == "named"
+    # the Capacity page's "Use in Compare" option names the uploaded profile's engine ("unknown" here)
+    r = capacity_at_slo(catalog(named, unknown), "llama-3.1-8b", "h100-sxm", 1, "bf16", None, 20, 500, 200,
+                        engine="unknown")
+    assert r.profile_id == "unk"

@@ -201,3 +201,96 @@ def test_catalog_csv_neutralises_formulas_and_still_round_trips():
     assert "'=HYPERLINK" in text and "''quoted" in text and "'-2+3" in text
     back = from_csv("apis", text)
     assert [b["notes"] for b in back] == ['=HYPERLINK("http://x","y")', "'quoted", "-2+3"]
+
+
+# ---------------------------------------------------------------- minimal, faithful writes
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    import difflib
+
+    return [ln for ln in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+
+
+@pytest.mark.parametrize("name", list(CATALOGS))
+def test_saving_unchanged_entries_is_byte_identical(name):
+    f = ce.read_catalog_file(DATA, name)
+    text = f.path.read_text(encoding="utf-8")
+    rows = ce.entries_to_rows(name, f.entries)  # through the table, as the Data page does
+    assert ce.patch_catalog_text(name, text, ce.rows_to_entries(name, rows)) == text
+
+
+def test_one_price_edit_is_a_one_line_diff_and_keeps_the_mode(data):
+    import os
+
+    path = data / "api_offers.yaml"
+    os.chmod(path, 0o640)
+    before = path.read_text()
+    f = ce.read_catalog_file(data, "apis")
+    rows = ce.entries_to_rows("apis", f.entries)
+    i = [r["id"] for r in rows].index("openai/gpt-4o-mini")
+    rows[i]["output"] = 0.65
+    ce.save_catalog(data, "apis", ce.rows_to_entries("apis", rows))
+    after = path.read_text()
+    assert _changed_lines(before, after) == ["-    output: 0.6", "+    output: 0.65"]
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert load_catalog(data).apis["openai/gpt-4o-mini"].output == 0.65
+    # with the date and source the user changed too: those lines as well, nothing else
+    rows[i]["as_of"], rows[i]["source"] = "2026-11-30", "https://openai.com/api/pricing/ (checked 2026-11-30)"
+    ce.save_catalog(data, "apis", ce.rows_to_entries("apis", rows))
+    changed = _changed_lines(after, path.read_text())
+    assert [ln[0] for ln in changed].count("+") == 2 and all("as_of" in ln or "source" in ln or "tokencost" in ln
+                                                          or "daily copy" in ln or "prices (01" in ln for ln in changed)
+
+
+def test_comments_folded_strings_and_inline_comments_survive(data):
+    path = data / "gpus.yaml"
+    text = path.read_text()
+    f = ce.read_catalog_file(data, "gpus")
+    first = f.entries[0]["id"]
+    # a comment inside an entry and an inline comment on a value
+    lines = text.splitlines(keepends=True)
+    k = next(j for j, ln in enumerate(lines) if ln.strip().startswith("memory_gb:"))
+    lines[k] = lines[k].rstrip("\n") + "  # HBM, per GPU\n"
+    lines.insert(k, "    # a note kept by the editor\n")
+    path.write_text("".join(lines))
+    before = path.read_text()
+    entries = [dict(e) for e in ce.read_catalog_file(data, "gpus").entries]
+    entries[0]["memory_gb"] = entries[0]["memory_gb"] + 1
+    ce.save_catalog(data, "gpus", entries)
+    after = path.read_text()
+    changed = _changed_lines(before, after)
+    assert len(changed) == 2 and changed[1].endswith("  # HBM, per GPU"), changed
+    assert "    # a note kept by the editor\n" in after and after.count(">-") == before.count(">-")
+    assert load_catalog(data).gpus[first].memory_gb == entries[0]["memory_gb"]
+
+
+def test_added_removed_entries_and_keys_change_only_their_lines(data):
+    path = data / "servers.yaml"
+    before = path.read_text()
+    entries = [dict(e) for e in ce.read_catalog_file(data, "servers").entries]
+    gone = entries.pop(1)
+    new = {**entries[0], "id": entries[0]["id"] + "-copy"}
+    entries.append(new)
+    entries[0]["notes"] = "checked again"
+    ce.save_catalog(data, "servers", entries)
+    after = path.read_text()
+    minus = [ln for ln in _changed_lines(before, after) if ln.startswith("-")]
+    plus = [ln for ln in _changed_lines(before, after) if ln.startswith("+")]
+    assert any(gone["id"] in ln for ln in minus) and any(new["id"] in ln for ln in plus)
+    assert "+    notes: checked again" in plus
+    cat = load_catalog(data)
+    assert gone["id"] not in cat.servers and new["id"] in cat.servers and cat.servers[entries[0]["id"]].notes == "checked again"
+
+
+def test_new_file_gets_the_usual_mode(tmp_path):
+    import os
+
+    from tco.io.atomic import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "x.yaml", "a: 1\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "x.yaml").stat().st_mode & 0o777 == 0o644

@@ -331,12 +331,13 @@ def test_fifty_mb_upload_rejected_fast(fifty_mb):
     assert time.perf_counter() - t0 < 5  # rejected on size, never parsed
 
 
-@pytest.mark.parametrize("argv", [
-    ["evaluate", "{f}"],
-    ["import", "vllm", "{f}", *IMPORT_META],
-    ["import", "litellm", "{f}"],
+@pytest.mark.parametrize("argv,why", [
+    (["evaluate", "{f}"], "limit"),
+    # benchmark files are streamed (issue 17: a 500 MB result imports), so this one fails on its content
+    (["import", "vllm", "{f}", *IMPORT_META], "not valid JSON"),
+    (["import", "litellm", "{f}"], "limit"),
 ])
-def test_fifty_mb_file_rejected_by_cli(argv, fifty_mb, capsys, cached_catalog, tmp_path, monkeypatch):
+def test_fifty_mb_file_rejected_by_cli(argv, why, fifty_mb, capsys, cached_catalog, tmp_path, monkeypatch):
     import time
 
     monkeypatch.chdir(tmp_path)
@@ -344,7 +345,7 @@ def test_fifty_mb_file_rejected_by_cli(argv, fifty_mb, capsys, cached_catalog, t
     code = main([a.replace("{f}", str(fifty_mb)) for a in argv])
     err = capsys.readouterr().err
     assert code == EXIT_INVALID, err
-    assert "huge-upload.yaml" in err and "limit" in err and "Traceback" not in err
+    assert "huge-upload.yaml" in err and why in err and "Traceback" not in err
     assert time.perf_counter() - t0 < 10
 
 
@@ -434,15 +435,24 @@ def test_formulas_neutralised_in_xlsx(formula_result):
 
     from tco.report.xlsx import to_xlsx
 
-    wb = load_workbook(io.BytesIO(to_xlsx(formula_result)))
+    # values workbook: no formula at all; text cells are typed, so they hold the text exactly (no ' marker)
+    wb = load_workbook(io.BytesIO(to_xlsx(formula_result, values_only=True)))
     cells = []
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", f"XLSX {ws.title}!{c.coordinate} is a formula: {c.value!r}"
                 cells.append(c.value)
-    _assert_no_formula_cells(cells, "XLSX")
-    assert "'" + FORMULAS[0] in cells
+    assert FORMULAS[0] in cells
+    # live workbook: its formulas are the tool's own and never carry text from a file or a user
+    wb = load_workbook(io.BytesIO(to_xlsx(formula_result)))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    assert not any(f in c.value for f in ("HYPERLINK", "cmd", "SUM(1+1)", "TAB")), (ws.title, c.value)
+                elif c.value in FORMULAS:
+                    assert c.data_type == "s", (ws.title, c.coordinate)
 
 
 # ----------------------------------------------------------------------------------------------

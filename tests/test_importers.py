@@ -74,7 +74,7 @@ def test_genai_perf_json_and_csv(name):
 
 @pytest.mark.parametrize("tool,data,expect", [
     ("vllm", b"not json", "not valid JSON"),
-    ("vllm", b'{"foo": 1}', "vLLM benchmark_serving"),
+    ("vllm", b'{"foo": 1}', "vLLM bench serve"),
     ("vllm", b"[1, 2]", "Tput (req/s)"),
     ("llmperf", b'{"request_throughput": 1}', "LLMPerf"),
     ("genai-perf", b"hello", "neither JSON nor CSV"),
@@ -95,7 +95,7 @@ def test_llmperf_file_given_to_vllm_importer():
 def test_size_limit(tmp_path, monkeypatch):
     import tco.importers as imp
 
-    monkeypatch.setattr(imp, "MAX_BYTES", 1000)
+    monkeypatch.setattr(imp, "MAX_FILE_BYTES", 1000)
     with pytest.raises(ImportFormatError, match="limit is 1,000"):
         import_files("vllm", VLLM[:1], **META)
 

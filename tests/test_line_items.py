@@ -1,4 +1,4 @@
-"""The line-item registry (tco/model/line_items.py): every item complete, computed by the core, exported with an
+"""The line-item registry (tco/core/line_items.py): every item complete, computed by the core, exported with an
 explicit FOCUS mapping; the registry rejects incomplete entries and supports dynamic (scenario-named) items."""
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tco.model import line_items
+from tco.core import line_items
 from tco.catalog import load_catalog
 from tco.engine import LINE_ITEMS, evaluate
 from tco.report.focus import to_focus_csv
-from tco.model.line_items import (FOCUS_CHARGE_CATEGORIES, FOCUS_CHARGE_CLASSES, FOCUS_CHARGE_FREQUENCIES,
+from tco.core.line_items import (FOCUS_CHARGE_CATEGORIES, FOCUS_CHARGE_CLASSES, FOCUS_CHARGE_FREQUENCIES,
                             FOCUS_SERVICE_CATEGORIES, PRICING_UNITS, REGISTRY, FocusMapping, LineItemDef,
                             LineItemFamily)
 from tco.scenario import parse_scenario
@@ -34,15 +34,23 @@ def every_item_scenario():
         "workload": {"requests_per_day": 172_800, "input_tokens": 100, "output_tokens": 50, "daily_profile": TWO_LEVEL,
                      "cached_input_share": 0.3, "cache_write_share": 0.1},
         "ops": {"fte_cost_per_year": 120_000},
+        # issue 19: a fine-tuned self-host option (fine_tuning) and a route with a router price (router)
+        "fine_tuning": {"training_tokens": 1e7, "runs_per_year": 4, "mfu": 0.4, "gpu_hour_usd": 2.0},
+        "finance": {"include_capital_charge": True},
         "options": [
             {"name": "api", "prices": {"input": 1.0, "output": 2.0, "cached_input": 0.1, "cache_write": 1.25}},
             {"name": "rent reserved", "self_host": {**SH, "rent": {"usd_per_gpu_hour": 2.5, "reserved_gpus": 8,
-                                                                    "usd_per_gpu_hour_reserved": 1.5}}},
+                                                                    "usd_per_gpu_hour_reserved": 1.5,
+                                                                    "reserved_term": {"term_months": 12, "upfront_share": 0.5},
+                                                                    "autoscale": True, "startup_minutes": 10}}},
             {"name": "rent instance", "self_host": {**SH, "rent": {"offer": "test-8x-h100"}}},
             {"name": "own residual", "self_host": {**SH, "own": {"server": "test-server", "residual_share": 0.4,
                                                                   "depreciation_years": 3}}},
             {"name": "hybrid", "self_host": {**SH, "base_replicas": 2, "rent": {"usd_per_gpu_hour": 2.0},
                                              "overflow": {"prices": {"input": 1, "output": 2}}}},
+            {"name": "fine-tuned", "fine_tuned": True, "self_host": {**SH, "rent": {"usd_per_gpu_hour": 2.5}}},
+            {"name": "route", "route": {"mode": "split", "router_usd_per_million_tokens": 0.01,
+                                        "parts": [{"option": "api", "share": 0.5}, {"option": "fine-tuned", "share": 0.5}]}},
         ]})
 
 
@@ -62,7 +70,8 @@ def rows_of(data: bytes) -> list[dict]:
 
 def test_every_registered_item_is_complete():
     assert list(REGISTRY) == ["api", "rent", "reserved_unused", "capex", "depreciation", "power", "colo", "maintenance",
-                              "residual", "staff", "api_overflow"]
+                              "residual", "staff", "api_overflow", "fine_tuning", "router", "reserved_upfront",
+                              "startup", "capital_charge"]
     for name, d in REGISTRY.items():
         assert line_items.validate(d) == [], name
         assert d.name == name
@@ -86,14 +95,19 @@ def test_an_incomplete_item_is_refused():
         line_items.register(base)
 
 
-def test_every_item_is_computed_by_the_core(result):
+def test_every_item_is_computed_by_the_core(result, cat):
+    assert result.catalog_version == cat.version() and result.catalog_version
     seen = {n for o in result.options for n in o.line_items}
     assert seen == set(REGISTRY)
     for o in result.options:
         for name, li in o.line_items.items():
             d = REGISTRY[name]
-            assert d.applies(o.params)
-            assert li.unit == d.unit_of(o.params) and li.unit in PRICING_UNITS
+            # a route's items are its parts' items (plus its own router)
+            assert d.applies(o.params) or (o.kind == "route" and any(d.applies(pr.result.params) for pr in o.parts))
+            if o.kind == "route":  # the parts' unit, or "mixed (...)" when two parts' units differ
+                assert li.unit in PRICING_UNITS or li.unit.startswith("mixed (")
+            else:
+                assert li.unit == d.unit_of(o.params) and li.unit in PRICING_UNITS
             if not d.cash:
                 assert not np.any(li.cash_usd)
             if not d.accrual:
@@ -115,6 +129,11 @@ EXPECTED_FOCUS = {
     "residual": ("Adjustment", "Credit", "", "One-Time", "Compute", {"Servers"}),
     "staff": ("Usage", "Credit", "", "Recurring", "Other", {"FTE-Months"}),
     "api_overflow": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"1000000 Tokens"}),
+    "fine_tuning": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"GPU-Hours", "1000000 Tokens"}),
+    "router": ("Usage", "Credit", "", "Usage-Based", "AI and Machine Learning", {"1000000 Tokens"}),
+    "reserved_upfront": ("Purchase", "Credit", "", "One-Time", "Compute", {"GPU-Hours"}),
+    "startup": ("Usage", "Credit", "", "Usage-Based", "Compute", {"GPU-Hours"}),
+    "capital_charge": ("Usage", "Credit", "", "Recurring", "Other", {"Dollars"}),
 }
 
 
@@ -207,7 +226,7 @@ def test_no_module_imports_a_private_name_from_another():
 def test_methodology_table_is_generated_from_the_registry():
     text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
     block = text.split(line_items.DOC_START, 1)[1].split(line_items.DOC_END, 1)[0].strip()
-    assert block == line_items.markdown_table(), "stale: run python -m tco.model.line_items"
+    assert block == line_items.markdown_table(), "stale: run python -m tco.core.line_items"
     for name in REGISTRY:
         assert f"`{name}`" in (ROOT / "docs" / "finance.md").read_text(encoding="utf-8") or f"`{name}`" in block
 

@@ -132,3 +132,70 @@ def test_merge_keeps_descriptive_fields():
     assert gpt["provider"] == "OpenAI" and gpt["input"] == 2.5 and "cache_write" not in gpt
     d = ce.diff_entries(existing, merged)
     assert ("input", 5.0, 2.5) in d.changed["openai/gpt-4o"] and d.added == [imported[1]["id"]] and not d.removed
+
+
+# ---------------------------------------------------------------- real 2026-07 map; merge provenance
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "rocry_2026-07-24_model_prices_and_context_window.json"
+
+
+def test_real_2026_map_tiered_pricing_cache_hit_and_last_updated():
+    res = litellm.parse(REAL.read_bytes(), REAL.name, models="re:^(dashscope/qwen-flash|deepseek-coder|dashscope/qwen3-coder-plus)$")
+    by = {o["id"]: o for o in res.offers}
+    assert res.skipped["metadata"] == 1  # "last_updated": "2026-07-24T18:23:43.215560+00:00"
+    assert {o["as_of"] for o in res.offers} == {"2026-07-24"}
+    flash = by["dashscope/qwen-flash"]  # tiered_pricing only: 5e-08 / 4e-07 USD per token up to 256k prompt tokens
+    assert (flash["input"], flash["output"]) == (0.05, 0.4)
+    assert flash["long_context"] == [{"above_tokens": 256000, "input": 0.25, "output": 2.0}]
+    coder = by["dashscope/qwen3-coder-plus"]
+    assert coder["cached_input"] == 0.1 and [t["above_tokens"] for t in coder["long_context"]][:2] == [32000, 128000]
+    assert by["deepseek/deepseek-coder"]["cached_input"] == 0.014  # input_cost_per_token_cache_hit 1.4e-08
+    entry = litellm.offer_to_entry(flash)
+    assert "Long-context tier above 256,000 input tokens" in entry["notes"]
+    ApiOfferEntry.model_validate(entry)
+
+
+def test_zero_imported_offers_is_a_failure(capsys):
+    assert main(["import", "litellm", str(MAP), "--models", "nothing-matches-*"]) == 1
+    assert "no offer imported" in capsys.readouterr().err
+
+
+def test_merge_keeps_provenance_of_unchanged_entries_and_changes_only_price_lines(tmp_path, capsys):
+    import difflib
+    import os
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", data, ignore=shutil.ignore_patterns(".backups"))
+    target = data / "api_offers.yaml"
+    os.chmod(target, 0o640)
+    before = target.read_text()
+    cat = load_catalog(data)
+    mini = cat.apis["openai/gpt-4o-mini"]
+    gpt = cat.apis["openai/gpt-4o"]
+    # gpt-4o-mini with its catalog prices (unchanged); gpt-4o with a new output price (1.1e-05 USD/token)
+    doc = {"last_updated": "2026-11-30T00:00:00Z",
+           "gpt-4o-mini": {"litellm_provider": "openai", "mode": "chat", "max_input_tokens": mini.context_tokens,
+                           "input_cost_per_token": mini.input / 1e6, "output_cost_per_token": mini.output / 1e6,
+                           "cache_read_input_token_cost": mini.cached_input / 1e6,
+                           "input_cost_per_token_batches": mini.batch_input / 1e6,
+                           "output_cost_per_token_batches": mini.batch_output / 1e6},
+           "gpt-4o": {"litellm_provider": "openai", "mode": "chat", "max_input_tokens": gpt.context_tokens,
+                      "input_cost_per_token": gpt.input / 1e6, "output_cost_per_token": 1.1e-05,
+                      "cache_read_input_token_cost": gpt.cached_input / 1e6,
+                      "input_cost_per_token_batches": gpt.batch_input / 1e6,
+                      "output_cost_per_token_batches": gpt.batch_output / 1e6}}
+    src = tmp_path / "prices.json"
+    src.write_text(json.dumps(doc))
+    assert main(["import", "litellm", str(src), "--out", str(target), "--merge", "--yes"]) == 0
+    capsys.readouterr()
+    after = target.read_text()
+    changed = [ln for ln in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+               if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    assert "-    output: 10.0" in changed and "+    output: 11.0" in changed
+    assert "+    source: prices.json" in changed and "+    as_of: '2026-11-30'" in changed
+    others = [ln for ln in changed if not any(k in ln for k in ("output:", "source:", "as_of:"))]
+    assert all(ln.startswith("-") for ln in others) and len(others) <= 3, others  # the old folded source lines
+    new = load_catalog(data)
+    assert new.apis["openai/gpt-4o-mini"].as_of == mini.as_of and new.apis["openai/gpt-4o-mini"].source == mini.source
+    assert new.apis["openai/gpt-4o"].output == 11.0 and new.apis["openai/gpt-4o"].notes == gpt.notes
+    assert target.stat().st_mode & 0o777 == 0o640

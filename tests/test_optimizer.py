@@ -228,7 +228,7 @@ def test_mix_shares_must_sum_to_one():
 
 def test_quality_floor_excludes_and_counts():
     """Issue 10: candidates below the floor are excluded and counted; those without a figure are kept."""
-    from tco.catalog import quality as q
+    from tco.model import quality as q
     cat = load_catalog()
     doc = load_scenario(str(Path(__file__).parent.parent / "data" / "scenarios" / "chat_assistant.yaml")).to_dict()
     doc["quality_floor"] = {"at_least_as_good_as": "openai/gpt-4o-mini"}

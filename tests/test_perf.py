@@ -149,3 +149,87 @@ def test_longer_osl_never_lower_tpot_at_same_request_rate(m, n, isl, osl, extra,
     a = estimate(m, H100, n, "fp8", isl, osl, request_rate=rate)
     b = estimate(m, H100, n, "fp8", isl, osl + extra, request_rate=rate)
     assert b.tpot_ms >= a.tpot_ms * (1 - 1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# Calibration health, ranges, more monotonicity (issue 16)
+
+
+def test_no_calibration_parameter_on_its_bound():
+    # a fitted factor pinned to a fitting bound means the model misses a term (docs/estimator.md)
+    from tco.model.perf import CALIBRATION, CALIBRATION_BOUNDS
+
+    for name, (lo, hi) in CALIBRATION_BOUNDS.items():
+        v = getattr(CALIBRATION, name)
+        assert lo < v < hi, name
+        assert abs(math.log(v / lo)) > 0.02 and abs(math.log(hi / v)) > 0.02, f"{name}={v} sits on a bound"
+
+
+def test_range_on_a_hand_case(monkeypatch):
+    from tco.model import perf
+
+    monkeypatch.setitem(perf.ESTIMATE_RANGE, ("moe", "online"), (0.5, 2.0))
+    monkeypatch.setitem(perf.ESTIMATE_RANGE, ("dense", "max"), (0.8, 1.25))
+    # 1000 tokens/s estimated for an MoE model online: P10 0.5 x 1000 = 500, P90 2.0 x 1000 = 2000
+    assert perf.estimate_range(1000.0, SCOUT, "online") == (500.0, 2000.0)
+    # a dense model at max throughput: 0.8 x 1000 = 800, 1.25 x 1000 = 1250
+    assert perf.estimate_range(1000.0, L8B, "max") == (800.0, 1250.0)
+    assert perf.estimate_range(None, L8B, "max") == (None, None)
+    e = estimate(SCOUT, H100, 2, "fp8", 1000, 200, concurrency=16)
+    assert_allclose([e.output_tokens_per_s_low, e.output_tokens_per_s_high],
+                    [0.5 * e.output_tokens_per_s, 2.0 * e.output_tokens_per_s])
+    c = config_arrays([SCOUT, L8B], [H100], [2], ["fp8"], [1000], [200])
+    lo, hi = perf.estimate_range_arrays(c, [1000.0, 1000.0], "online")
+    assert_allclose(lo[0], 500.0) and assert_allclose(hi[0], 2000.0)
+
+
+def _faster(g: GpuEntry, bw_mult: float) -> GpuEntry:
+    return g.model_copy(update={"mem_bw_tbs": g.mem_bw_tbs * bw_mult})
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.sampled_from(MODELS), n=st.sampled_from([1, 2, 4, 8]), isl=st.integers(16, 8000),
+       osl=st.integers(16, 4000), mult=st.floats(1.0, 4.0), conc=st.sampled_from([None, 1, 8, 64]))
+def test_more_bandwidth_never_lowers_throughput(m, n, isl, osl, mult, conc):
+    a = estimate(m, H100, n, "fp8", isl, osl, concurrency=conc)
+    b = estimate(m, _faster(H100, mult), n, "fp8", isl, osl, concurrency=conc)
+    if a.fits:
+        assert b.output_tokens_per_s >= a.output_tokens_per_s * (1 - 1e-9)
+        assert b.max_output_tokens_per_s >= a.max_output_tokens_per_s * (1 - 1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=st.sampled_from([L8B, L70B, SCOUT]), n=st.sampled_from([1, 2, 4, 8]), isl=st.integers(64, 4000),
+       osl=st.integers(16, 2000), ttft=st.floats(50, 5000), tpot=st.floats(5, 200),
+       loosen=st.floats(1.0, 3.0))
+def test_looser_slo_never_lowers_estimated_capacity(m, n, isl, osl, ttft, tpot, loosen):
+    a, _, _ = estimated_capacity_at_slo(m, H100, n, "fp8", isl, osl, ttft, tpot)
+    b, _, _ = estimated_capacity_at_slo(m, H100, n, "fp8", isl, osl, ttft * loosen, tpot * loosen)
+    assert (b or 0.0) >= (a or 0.0) * (1 - 1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pts=st.lists(st.tuples(st.floats(0.1, 50), st.floats(1, 1000), st.floats(1, 100)), min_size=1, max_size=8),
+       ttft=st.floats(1, 1000), tpot=st.floats(1, 100), loosen=st.floats(1.0, 3.0))
+def test_looser_slo_never_lowers_measured_capacity(pts, ttft, tpot, loosen):
+    from tco.model.capacity import Sweep, capacity_from_sweep
+
+    pts = sorted(pts)
+    rps = np.maximum.accumulate(np.array([p[0] for p in pts]))
+    sw = Sweep(rps, np.array([p[1] for p in pts]), np.array([p[2] for p in pts]), np.full(len(pts), np.nan))
+    a = capacity_from_sweep(sw, ttft, tpot)[0]
+    b = capacity_from_sweep(sw, ttft * loosen, tpot * loosen)[0]
+    assert (b or 0.0) >= (a or 0.0) * (1 - 1e-9)
+
+
+def test_every_catalog_gpu_is_accepted():
+    from tco.catalog import load_catalog
+
+    cat = load_catalog()
+    for gid in ("b300", "gb300", "mi325x", "mi355x", "h20"):
+        assert gid in cat.gpus
+    gs = list(cat.gpus.values())
+    c = config_arrays([cat.models["llama-3.1-8b"]], gs, [1], ["bf16"], [1000], [200])
+    out = estimate_arrays(c, 8.0)
+    assert out["fits"].shape == (len(gs),)
+    assert np.isfinite(out["output_tokens_per_s"][out["fits"]]).all()

@@ -1,4 +1,4 @@
-"""Quality catalog, linking, floor filter and frontier (tco.catalog.quality, tco.charts.quality)."""
+"""Quality catalog, linking, floor filter and frontier (tco.model.quality, tco.charts.quality)."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tco.catalog import load_catalog
-from tco.catalog.quality import (
+from tco.model.quality import (
     ELO_BENCHMARK,
     NO_FIGURE,
     FloorSpec,

@@ -55,7 +55,7 @@ def test_no_catalog_source_is_a_path():
     cat = load_catalog()
     bad = [f"{CATALOGS[name][0]}: {e.id}: {s}" for name in CATALOGS for e in cat.get(name).values()
            for s in _sources(e) if looks_like_path(s)]
-    from tco.catalog.quality import load_quality
+    from tco.model.quality import load_quality
 
     bad += [f"quality.yaml: {e.id}: {e.source}" for e in load_quality(cat).entries.values() if looks_like_path(e.source)]
     assert not bad, "sources that look like file paths:\n" + "\n".join(bad)

@@ -10,18 +10,19 @@ import gc
 import os
 from typing import Iterable, Optional
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from tco import charts
 from tco.catalog import Catalog, load_catalog
-from tco.catalog.edit import DEFAULT_MAX_AGE_DAYS, is_stale
 from tco.core.exceptions import CatalogError, Problem, ProblemsError, TcoError
 from tco.engine import Result, evaluate
 from tco.report import export
-from tco.scenario import load_scenario_text
+from tco.scenario import load_scenario_text, share
 from tco.scenario.builder import FIELDS, scenario_to_inputs
 from tco.scenario.defaults import default_scenario
+from tco.scenario.view import scenario_diff, summary_items
 
 #: Environment variable naming the data directory (default: the bundled data/).
 DATA_DIR_ENV = "TCO_DATA_DIR"
@@ -160,20 +161,150 @@ def figure(builder: str, result: Result, *args, key: Optional[str] = None):
     return _figure(builder, key or result.scenario.to_yaml(), catalog_version(), tuple(args), result)
 
 
-#: Session key where the Compare page keeps its last valid scenario as YAML (views/compare.py).
-COMPARE_YAML = "compare_last_good_yaml"
+# ----------------------------------------------------------------------------------------------
+# The one scenario of the session (the same document a scenario file holds)
+#
+# Every page reads it (session_scenario) and writes it (commit_scenario); every page's numbers come
+# from evaluating it. It lives in session state as YAML under SCENARIO_YAML and, encoded, in the
+# address bar (?s=..., tco.scenario.share), so a reload, a bookmark or a copied address restores it. The file,
+# example, link or default it was loaded from is kept (ORIGIN_*) to show what differs from it.
+
+#: Session key of the session scenario as YAML (its historical name: the Compare page's last valid scenario).
+SCENARIO_YAML = COMPARE_YAML = "compare_last_good_yaml"
+ORIGIN_YAML, ORIGIN_LABEL = "tco_origin_yaml", "tco_origin_label"
+SHARE_ERROR = "tco_share_error"  # problems of a share link that could not be opened (shown once)
+#: Prefixes of page widget keys that show scenario values: dropped when the scenario is replaced from
+#: elsewhere (reset, load, "use this") so every page shows the new scenario, not stale widget state.
+PAGE_WIDGET_PREFIXES = ("traffic_", "fin_", "cap_use_")
 
 
-def compare_scenario(catalog: Catalog):
-    """The Compare page's current scenario (other pages build on it), else the default scenario."""
-    text = st.session_state.get(COMPARE_YAML)
-    if not text:
-        return default_scenario(catalog)
+def _default_scenario(catalog: Catalog):
+    return default_scenario(catalog)
+
+
+def session_scenario(catalog: Catalog):
+    """The scenario in effect: the session's, else the one in the address (?s=), else the default."""
+    ss = st.session_state
+    text = ss.get(SCENARIO_YAML)
+    if text:
+        try:
+            return load_scenario_text(text, "inputs")
+        except ProblemsError as exc:  # a stale YAML from an older version: fall back to the default scenario
+            st.warning(f"Could not read the session's scenario ({exc}); showing the default scenario.")
+    scenario, label = None, "the default scenario"
+    if not text and share.PARAM in st.query_params:
+        try:
+            scenario, label = share.decode_scenario(st.query_params[share.PARAM]), "the link (address bar)"
+        except ProblemsError as exc:
+            ss[SHARE_ERROR] = [str(p) for p in exc.problems]
+    if scenario is None:
+        scenario = _default_scenario(catalog)
+    commit_scenario(scenario, origin=label, source="page")
+    return scenario
+
+
+#: Kept for the pages written before the session scenario existed.
+compare_scenario = session_scenario
+
+
+def commit_scenario(scenario, origin: Optional[str] = None, source: str = "other") -> None:
+    """Make ``scenario`` the session's scenario and put it in the address bar.
+
+    ``origin``: the file, link or default it was just loaded from (differences are shown against it).
+    ``source``: ``"compare"`` (the Compare page's own inputs made it: nothing else to refresh), ``"page"``
+    (another page's widgets made it: the Compare inputs are refreshed) or ``"other"`` (a reset, a load, a
+    "use this": the Compare inputs are refreshed and every page's scenario widgets start again from it)."""
+    ss = st.session_state
+    text = scenario.to_yaml()
+    ss[SCENARIO_YAML] = text
+    if origin is not None:
+        ss[ORIGIN_YAML], ss[ORIGIN_LABEL] = text, origin
+    if source != "compare":
+        set_compare_inputs(scenario)
+    if source == "other":
+        for key in [k for k in ss if isinstance(k, str) and k.startswith(PAGE_WIDGET_PREFIXES)]:
+            ss.pop(key, None)
+    sync_address(scenario)
+
+
+def sync_address(scenario) -> None:
+    """Keep ``?s=`` equal to ``scenario`` (set only when it changed; a scenario too large for a link
+    leaves the address without it and says so)."""
     try:
-        return load_scenario_text(text, "inputs")
-    except ProblemsError as exc:  # a stale YAML from an older version: fall back to the default scenario
-        st.warning(f"Could not read the Compare page's scenario ({exc}); showing the default scenario.")
-        return default_scenario(catalog)
+        encoded = share.encode_scenario(scenario)
+    except ProblemsError:
+        if share.PARAM in st.query_params:
+            del st.query_params[share.PARAM]
+        st.session_state["tco_address_note"] = "The scenario is too large for the address: save it as a file."
+        return
+    st.session_state.pop("tco_address_note", None)
+    if st.query_params.get(share.PARAM) != encoded:
+        st.query_params[share.PARAM] = encoded
+
+
+def keep_scenario_in_address() -> None:
+    """Router hook (app.py, every page): a page switch must not drop ``?s=`` while the session has a scenario,
+    so a reload or a copied address on any page (Catalogs, Methodology...) keeps it."""
+    ss = st.session_state
+    text = ss.get(SCENARIO_YAML)
+    if not text:
+        return
+    cached = ss.get("tco_address_cache")
+    if not cached or cached[0] != text:
+        try:
+            cached = (text, share.encode_scenario(load_scenario_text(text, "inputs")))
+        except ProblemsError:
+            return  # unreadable or too large: the page that reads the scenario says so
+        ss["tco_address_cache"] = cached
+    if st.query_params.get(share.PARAM) != cached[1]:
+        st.query_params[share.PARAM] = cached[1]
+
+
+def reset_to_default(catalog: Catalog) -> None:
+    """Callback: the default scenario replaces the session's (and the address's)."""
+    commit_scenario(_default_scenario(catalog), origin="the default scenario")
+
+
+def scenario_panel(catalog: Catalog, scenario, result: Optional[Result] = None, link_compare: bool = True) -> None:
+    """The scenario in effect, compact: name, horizon, load and growth, SLO, reference, quality floor; what
+    differs from the file it was loaded from; a way back to Compare's answer and a reset to the default."""
+    ss = st.session_state
+    if ss.get(SHARE_ERROR):
+        show_problems(ss.pop(SHARE_ERROR), title="The shared link could not be opened; showing the default scenario:")
+    if result is None and ss.get(SCENARIO_YAML):
+        result, _ = evaluate_yaml(ss[SCENARIO_YAML])
+    reference = result.reference if result is not None else None
+    with st.container(border=True, key="scenario_panel"):
+        items = summary_items(scenario, reference)
+        st.caption(" · ".join(f"**{label}:** {_escape(text)}" for label, text in items))
+        origin_text, origin_label = ss.get(ORIGIN_YAML), ss.get(ORIGIN_LABEL, "the default scenario")
+        diff = []
+        if origin_text:
+            try:
+                diff = scenario_diff(load_scenario_text(origin_text, "origin").to_dict(), scenario.to_dict())
+            except ProblemsError:
+                diff = []
+        c1, c2 = st.columns([4, 1])
+        if diff:
+            with c1.expander(f"{len(diff)} change(s) from {origin_label}"):
+                st.dataframe(pd.DataFrame(diff, columns=["Field", "In " + origin_label, "Now"]).astype(str),
+                             hide_index=True, width="stretch")
+        else:
+            c1.caption(f"As loaded from {origin_label}. Every page reads and changes this one scenario; the address "
+                       "bar holds it (reload or copy the address to keep it).")
+        if ss.get("tco_address_note"):
+            c1.caption(ss["tco_address_note"])
+        if link_compare:
+            try:
+                c2.page_link("views/compare.py", label="Compare's answer", icon=":material/compare_arrows:")
+            except Exception:  # the page run on its own (tests), outside the app's navigation
+                c2.caption("Compare's answer: the Compare page (top menu).")
+    with st.sidebar:  # out of the page's own controls (and first-button lookups in tests)
+        st.caption("The scenario in effect is the same on every page and in the address bar: reload, bookmark or "
+                   "copy the address to keep it.")
+        st.button("Reset to default", key="tco_reset_default", icon=":material/restart_alt:",
+                  on_click=reset_to_default, args=(catalog,),
+                  help="Replace the scenario (every page and the address) by the default scenario.")
 
 
 def evaluate_yaml(scenario_yaml: str) -> tuple[Optional[Result], list[Problem]]:
@@ -264,7 +395,8 @@ def set_compare_inputs(scenario) -> None:
 def stale_inputs_notice(result: Result) -> None:
     """An info line and a table of the inputs behind ``result`` whose catalog figures are older than the
     staleness limit (or undated); nothing when all are current. Shown on every page with results."""
-    import pandas as pd
+    from tco.catalog.edit import DEFAULT_MAX_AGE_DAYS, is_stale
+
     stale = [a for a in result.assumptions if a.origin in ("catalog", "default", "measured", "adjusted")
              and a.as_of and is_stale(a.as_of, DEFAULT_MAX_AGE_DAYS)]
     if not stale:

@@ -5,19 +5,24 @@ evaluates it through the cached engine, and draws tco.charts figures. No formula
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from tco import charts
 from tco.analysis import traffic
 from tco.charts import traffic as charts_traffic
-from tco.core.exceptions import ProblemsError
+from tco.core.exceptions import Problem, ProblemsError
+from tco.core.filenames import file_name
+from tco.core.percent import from_percent, implausible, plain_number
 from tco.report import export
 from tco.scenario import load_scenario, load_scenario_text
 from tco.scenario import share as share_link
 from tco.scenario.builder import (
     API_COLUMNS,
     FIELD_BY_KEY,
+    PAY_OWN,
     PAYMENTS,
     PRECISIONS,
     PRICINGS,
@@ -28,34 +33,41 @@ from tco.scenario.builder import (
 )
 from tco.scenario.defaults import default_scenario
 from tco.scenario.store import list_scenarios
-from views import common
+from tco.scenario.view import (
+    follow_names,
+    growth_text,
+    requests_per_day_from_tokens,
+    self_host_auto_name,
+    tokens_per_day,
+)
+from views import common, downloads
+from views.cost_lines_section import render_cost_lines_section
 from views.quality_section import render_quality_section
+from views.routing_section import render_routing_section
 
 _SPOT_HINT = "does not suit a strict latency SLO"
 
-LAST_GOOD = "compare_last_good_yaml"
+LAST_GOOD = common.SCENARIO_YAML  # the session scenario: the last valid inputs of any page
 
 catalog = common.get_catalog()
 ss = st.session_state
-SHARE_ERROR, LOAD_MESSAGE = "compare_share_error", "compare_load_message"
-if common.COMPARE_VALUES not in ss:
-    first = default_scenario(catalog)
-    if share_link.PARAM in st.query_params:  # opened from a share link: show the scenario it carries
-        try:
-            first = share_link.decode_scenario(st.query_params[share_link.PARAM])
-        except ProblemsError as exc:
-            ss[SHARE_ERROR] = [str(p) for p in exc.problems]
-    common.set_compare_inputs(first)
+LOAD_MESSAGE = "compare_load_message"
+LOAD_MODE, TOKENS_PER_DAY = "load_mode", "tokens_per_day"
+GENERATED_NAMES = "compare_generated_names"
+REQUESTS, TOKENS = "requests/day", "tokens/day"
+if common.COMPARE_VALUES not in ss:  # the session's scenario (or the address's, or the default)
+    common.set_compare_inputs(common.session_scenario(catalog))
 stored = ss[common.COMPARE_VALUES]
 for key in FIELD_BY_KEY:
     if key not in ss:
         ss[key] = stored.get(key)
+extra_workload = (stored.get("extra") or {}).get("workload") or {}
 
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
 
 
 def number(key: str, step: float, fmt: str, help: str | None = None, integer: bool = False,
-           optional: bool = False) -> None:
+           optional: bool = False, disabled: bool = False) -> None:
     """A number input labelled from the builder's field table, with an error slot under it.
 
     No bounds here on purpose: the scenario model validates, and its message shows in the slot.
@@ -64,18 +76,38 @@ def number(key: str, step: float, fmt: str, help: str | None = None, integer: bo
     f = FIELD_BY_KEY[key]
     kwargs = {"value": None} if optional else {}
     if integer:
-        st.number_input(f.label, step=int(step), format="%d", key=key, help=help, **kwargs)
+        st.number_input(f.label, step=int(step), format="%d", key=key, help=help, disabled=disabled, **kwargs)
     else:
-        st.number_input(f.label, step=float(step), format=fmt, key=key, help=help, **kwargs)
+        st.number_input(f.label, step=float(step), format=fmt, key=key, help=help, disabled=disabled, **kwargs)
     slots[key] = st.empty()
+
+
+#: Percent inputs with a plausibility limit (tco.core.percent.PLAUSIBLE): key -> quantity.
+CHECKED = {"growth_pct": "growth_per_month", "discount_rate_pct": "discount_rate"}
+unconfirmed: dict[str, str] = {}  # key -> reason, for implausible values not confirmed yet
+
+
+def confirm_if_implausible(key: str) -> None:
+    """Under a percent input: an implausible value needs an explicit tick, with the reason."""
+    reason = implausible(CHECKED[key], from_percent(ss.get(key)) if isinstance(ss.get(key), (int, float)) else None)
+    if reason is None:
+        return
+    if not st.checkbox(f"Use {plain_number(ss[key])} % anyway", key=f"confirm_{key}", help=reason):
+        unconfirmed[key] = reason
+
+
+def _load_mode_changed() -> None:
+    """Entering the load as tokens/day starts from the current requests/day x tokens per request."""
+    if ss.get(LOAD_MODE) == TOKENS:
+        ss[TOKENS_PER_DAY] = tokens_per_day(ss.get("requests_per_day") or 0.0, ss.get("input_tokens") or 0.0,
+                                            ss.get("output_tokens") or 0.0)
 
 
 # ----------------------------------------------------------------------------------------------
 # The answer on top (filled later), then inputs (left) beside the two main charts (right).
 
 st.title("Self-host Llama or pay per token?", anchor=False)
-if ss.get(SHARE_ERROR):
-    common.show_problems(ss.pop(SHARE_ERROR), title="The shared link could not be opened; showing the default scenario:")
+panel_area = st.container()  # the scenario in effect, filled once evaluated
 st.caption("Monthly cost of hosted APIs and of self-hosted Llama on rented or owned GPUs over your horizon. "
            "Cash basis unless stated: money out of the bank each month (servers paid when bought).")
 answer_area = st.container()  # filled once the inputs below are read and evaluated
@@ -83,17 +115,47 @@ inputs_col, charts_col = st.columns([1.15, 2.5], gap="medium")
 
 with inputs_col.container(border=True):
     st.subheader("Workload", anchor=False)
-    number("requests_per_day", 50_000, "%.0f", "Average requests per day in the first month.")
+    mode = st.segmented_control("Load given as", [REQUESTS, TOKENS], default=REQUESTS, key=LOAD_MODE,
+                                on_change=_load_mode_changed,
+                                help="Tokens per day (input + output) is another way to give the load; the "
+                                     "scenario stores requests per day, derived from it and shown below.") or REQUESTS
+    derived_note = None
+    if mode == TOKENS:
+        if TOKENS_PER_DAY not in ss:
+            _load_mode_changed()
+        st.number_input("Tokens per day [input + output tokens/day]", min_value=0.0, step=1e6, format="%.0f",
+                        key=TOKENS_PER_DAY, help="First month's average; requests/day = tokens/day / (input + "
+                                                 "output tokens per request).")
+        try:
+            ss["requests_per_day"] = round(requests_per_day_from_tokens(
+                ss[TOKENS_PER_DAY] or 0.0, ss.get("input_tokens") or 0.0, ss.get("output_tokens") or 0.0), 6)
+            derived_note = "Derived from tokens per day and the tokens per request below."
+        except ValueError as exc:
+            derived_note = str(exc)
+    number("requests_per_day", 50_000, "%.0f", "Average requests per day in the first month.",
+           disabled=mode == TOKENS)
+    if derived_note:
+        st.caption(derived_note)
     c1, c2 = st.columns(2)
     with c1:
         number("input_tokens", 50, "%.0f", "Mean prompt length per request [tokens].")
     with c2:
         number("output_tokens", 50, "%.0f", "Mean completion length per request [tokens].")
     c1, c2 = st.columns(2)
+    shaped = "growth" in extra_workload
     with c1:
-        number("growth_pct", 0.5, "%.1f", "Compound growth of requests per month; 0 = flat.")
+        number("growth_pct", 0.5, "%.1f", "Compound growth of requests per month, in percent (8 = 8 %/month); "
+               "0 = flat.", disabled=shaped)
+        confirm_if_implausible("growth_pct")
     with c2:
-        number("peak_to_average", 0.1, "%.2f", "Peak-hour load / average load; self-host fleets are sized for the peak.")
+        number("peak_to_average", 0.1, "%.2f", "Peak-hour load / average load; self-host fleets are sized for the peak.",
+               disabled="daily_profile" in extra_workload)
+    if shaped or "daily_profile" in extra_workload or extra_workload.get("events"):
+        wl = common.session_scenario(catalog).workload
+        bits = [f"forecast {growth_text(wl)}" if shaped else None,
+                "a daily load profile (the peak is its largest hour)" if wl.daily_profile is not None else None,
+                f"{len(wl.events)} traffic event(s)" if wl.events else None]
+        st.caption("Set on the Traffic page: " + ", ".join(b for b in bits if b) + ". Change them there.")
     c1, c2 = st.columns(2)
     with c1:
         number("cached_input_pct", 5, "%.0f", "Share of input tokens billed at the API's cached-input price.")
@@ -120,8 +182,9 @@ with inputs_col.container(border=True):
                "both targets (throughput profiles in data/profiles.yaml).")
 
     with st.expander("Finance and staff"):
-        number("discount_rate_pct", 1, "%.1f", "Annual rate for NPV. Blank = catalog default. "
-               + common.assumption_caption(catalog, "discount_rate"), optional=True)
+        number("discount_rate_pct", 1, "%.1f", "Annual rate for NPV, in percent (7 = 7 %/year). Blank = catalog "
+               "default. " + common.assumption_caption(catalog, "discount_rate"), optional=True)
+        confirm_if_implausible("discount_rate_pct")
         number("fte_cost_per_year", 10_000, "%.0f", "Fully loaded cost of one ops engineer. Blank = catalog default. "
                + common.assumption_caption(catalog, "fte_cost_per_year"), optional=True)
         st.caption("Blank fields use data/assumptions.yaml (hover the ? for the source and date).")
@@ -147,13 +210,43 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def editor(base_key: str, editor_key: str, columns: tuple[str, ...], numeric: tuple[str, ...], config: dict):
-    """A data_editor whose rows persist across page switches (the editor's own state does not)."""
+def _short_gpu(gpu_id) -> str:
+    g = catalog.gpus.get(gpu_id) if gpu_id else None
+    return (g.name.split()[0] if g is not None and g.name else str(gpu_id or "?"))
+
+
+def self_host_name(row: dict):
+    """The name a self-host row's configuration gives (the default scenario's naming)."""
+    model = catalog.models.get(row.get("model")) if row.get("model") else None
+    if model is None or not row.get("gpu"):
+        return None
+    pay = "own" if row.get("payment") == PAY_OWN else "rent"
+    return self_host_auto_name(model.name, pay, row.get("gpus_per_replica"), _short_gpu(row.get("gpu")),
+                               row.get("precision"), row.get("pricing"))
+
+
+def api_name(row: dict):
+    a = catalog.apis.get(row.get("api")) if row.get("api") else None
+    return f"{a.model_name} API ({a.provider})" if a is not None else None
+
+
+def editor(base_key: str, editor_key: str, columns: tuple[str, ...], numeric: tuple[str, ...], config: dict,
+           auto_name=None):
+    """A data_editor whose rows persist across page switches (the editor's own state does not). Names follow
+    the configuration (``auto_name``) unless the user typed one (tco.scenario.view.follow_names)."""
     if editor_key not in ss:  # fresh editor: start from the last rows the user had
         ss[base_key + "_base"] = ss.get(base_key + "_current", ss[base_key + "_base"])
     df = st.data_editor(_frame(ss[base_key + "_base"], columns, numeric), key=editor_key, num_rows="dynamic",
                         column_config=config, hide_index=True, width="stretch")
     rows = _records(df)
+    if auto_name is not None:
+        if GENERATED_NAMES not in ss:  # the default scenario's labels count as generated, not typed
+            ss[GENERATED_NAMES] = frozenset(o.name for o in default_scenario(catalog).options)
+        rows, renamed = follow_names(ss.get(base_key + "_current") or [], rows, auto_name, ss[GENERATED_NAMES])
+        if renamed:  # show the new names: a fresh editor from these rows
+            ss[base_key + "_base"] = ss[base_key + "_current"] = rows
+            ss.pop(editor_key, None)
+            st.rerun()
     ss[base_key + "_current"] = rows
     return rows
 
@@ -168,8 +261,10 @@ with st.container(border=True):
             "api": st.column_config.SelectboxColumn("API offer [provider/model]", options=api_ids, width="large",
                                                     help="Prices per 1M tokens from data/api_offers.yaml."),
             "extra": None,
-        })
-        st.caption("The first API row is the **reference** every self-host option is compared with. "
+        }, auto_name=api_name)
+        st.caption("The **reference** every option is compared with is the scenario's `reference` option when the "
+                   "YAML names one, else the cheapest API option that meets the SLO and the quality floor; the answer "
+                   "below names it and why. "
                    "Prices: data/api_offers.yaml (LiteLLM price map and provider pages; source and as-of per "
                    "offer on the Catalogs page). Add or delete rows with the table's toolbar.")
     with tab_sh:
@@ -194,8 +289,9 @@ with st.container(border=True):
                 "Capacity override [req/s/replica]", min_value=0, format="%.2f", width="small",
                 help="Blank = derived from the throughput profiles at the SLO."),
             "extra": None,
-        })
-        st.caption("Capacity comes from measured throughput profiles (data/profiles.yaml) at the SLO; power, "
+        }, auto_name=self_host_name)
+        st.caption("Names follow the configuration (model, pay, GPUs, GPU, precision, pricing) unless you type one. "
+                   "Capacity comes from measured throughput profiles (data/profiles.yaml) at the SLO; power, "
                    "colocation, maintenance, depreciation and staff defaults from data/assumptions.yaml. "
                    "The offer or server must use the row's GPU.")
     options_slot = st.empty()
@@ -203,7 +299,11 @@ with st.container(border=True):
 # ----------------------------------------------------------------------------------------------
 # Validate and evaluate
 
+render_cost_lines_section(values, catalog, sh_rows)  # issue 18: costs beyond GPUs (views/cost_lines_section.py)
 scenario, problems, origins = validate_inputs(values, api_rows, sh_rows)
+for key, reason in unconfirmed.items():  # an implausible percent is not applied until confirmed
+    problems.append(Problem("inputs", FIELD_BY_KEY[key].path, None, reason + " Tick the box to use it anyway."))
+    scenario = None
 result = None
 if scenario is not None:
     scenario_yaml = scenario.to_yaml()
@@ -240,7 +340,10 @@ if problems:
         answer_area.info("Fix the inputs marked in red to see the comparison.", icon=":material/info:")
         st.stop()
 else:
-    ss[LAST_GOOD] = scenario_yaml
+    ss[LAST_GOOD] = scenario_yaml  # this page's inputs are the session scenario now
+    common.sync_address(scenario)
+with panel_area:
+    common.scenario_panel(catalog, result.scenario, result, link_compare=False)
 
 # ----------------------------------------------------------------------------------------------
 # The answer: words, metrics, break-even months; then the cumulative cost and unit cost charts
@@ -283,7 +386,9 @@ with answer_area:
                            f"{name}: month {result.option(name).break_even_index + 1} of {months}.", border=True)
 with charts_col:
     st.plotly_chart(common.figure("cumulative_cost_figure", result, basis, key=ss[LAST_GOOD]), theme=None, key="chart_cumulative")
+    downloads.chart(lambda r=result, b=basis: charts.cumulative_cost_figure(r, b), result.scenario.name, "cumulative-cost", "chart_cumulative")
     st.plotly_chart(common.figure("unit_cost_figure", result, "accrual", key=ss[LAST_GOOD]), theme=None, key="chart_unit_cost")
+    downloads.chart(lambda r=result: charts.unit_cost_figure(r, "accrual"), result.scenario.name, "unit-cost", "chart_unit_cost")
 
 # ----------------------------------------------------------------------------------------------
 # Details: monthly breakdown, unit cost, fleet
@@ -296,15 +401,21 @@ with c1:
         ss.pop("stack_option", None)
     chosen = st.selectbox("Option for the monthly breakdown", names, index=default, key="stack_option")
     st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis, key=ss[LAST_GOOD]), theme=None, key="chart_stack")
+    downloads.chart(lambda r=result, c=chosen, b=basis: charts.monthly_stack_figure(r, c, b), result.scenario.name, "monthly-breakdown", "chart_stack")
 with c2:
     st.plotly_chart(common.figure("fleet_figure", result, key=ss[LAST_GOOD]), theme=None, key="chart_fleet")
+    downloads.chart(lambda r=result: charts.fleet_figure(r), result.scenario.name, "fleet", "chart_fleet")
 
 # ----------------------------------------------------------------------------------------------
 # Table and downloads
 
 st.subheader("Totals per option", anchor=False)
+matrix = result.break_even_matrix  # tco.model.finance.break_even_matrix, computed by evaluate()
+ref = result.reference
 rows = []
 for r in export.summary_rows(result):
+    _o = result.option(r["option"])
+    status, reason = _o.slo_status, _o.slo_reason  # tco.model.slo, computed by evaluate()
     rows.append({
         "Option": r["option"],
         "Kind": "API" if r["kind"] == "api" else f"self-host ({r['payment']})",
@@ -312,15 +423,28 @@ for r in export.summary_rows(result):
         "Accrual [USD]": common.money(r["total_accrual_usd"]),
         "NPV [USD]": common.money(r["npv_usd"]),
         "Cost [USD/1M tokens]": f"${r['usd_per_million_tokens']:,.3f}",
-        "Break-even": "-" if r["kind"] == "api" else (r["break_even_month"] or "never"),
+        f"Break-even vs {ref or 'reference'}": "reference" if r["option"] == ref else
+        ((matrix[r["option"]].get(ref) or "never") if ref else "-"),
+        "SLO": {"met": "met", "missed": "missed", "unknown": "latency not checked"}[status],
+        "SLO detail": reason,
         "Capacity [req/s/replica]": "-" if r["capacity_rps_per_replica"] is None else f"{r['capacity_rps_per_replica']:,.2f}",
         "Capacity source": r["capacity_source"] or "-",
         "Peak GPUs": "-" if r["max_gpus"] is None else f"{r['max_gpus']:,.0f}",
     })
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-st.caption("Cash counts server purchases when paid; accrual spreads them as depreciation. NPV discounts cash "
-           "at the discount rate. Capacity source: measured (a profile point within the SLO), adjusted, "
+st.caption(f"Savings, break-even and payback are measured against the reference, **{ref or 'none'}**. "
+           "Cash counts server purchases when paid; accrual spreads them as depreciation. NPV discounts cash "
+           "at the discount rate. SLO: 'latency not checked' = no latency figure to check this API against "
+           "(never assumed to meet it). Capacity source: measured (a profile point within the SLO), adjusted, "
            "estimated (the performance estimator) or inline (your override).")
+
+with st.expander("Break-even matrix: when does each option (row) beat each other option (column)?"):
+    names_ = [o.name for o in result.options]
+    st.dataframe(pd.DataFrame([{"Option": a, **{b: ("-" if a == b else (matrix[a][b] or "never")) for b in names_}}
+                               for a in names_]), hide_index=True, width="stretch", key="break_even_matrix")
+    st.caption("Each cell: the first month from which the row option's cumulative cash stays at or below the column "
+               "option's until the end of the horizon; never = not within the horizon. Read a self-hosted row "
+               "against an API column for 'when does owning beat renting?'.")
 
 notes = [(o.name, n) for o in result.options for n in list(o.notes) + list(o.capacity.notes if o.capacity else ())]
 if notes:
@@ -350,8 +474,10 @@ if hybrids:
     month = h2.selectbox("Month", result.months, key="typical_day_month")
     st.plotly_chart(charts_traffic.typical_day_figure(traffic.typical_day(result, hy, result.months.index(month))),
                     theme=None, key="chart_typical_day")
+    downloads.chart(lambda r=result, h=hy, m=month: charts_traffic.typical_day_figure(traffic.typical_day(r, h, r.months.index(m))), result.scenario.name, "typical-day", "chart_typical_day")
 
 render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
+render_routing_section(result, catalog)
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # [B] largest scenario file accepted from the browser
 
@@ -366,7 +492,7 @@ def _load_upload() -> None:
         if len(data) > MAX_UPLOAD_BYTES:
             raise ProblemsError([common.Problem(f.name, None, None, f"file is {len(data):,} bytes; the limit is "
                                                                     f"{MAX_UPLOAD_BYTES:,}")])
-        common.set_compare_inputs(load_scenario_text(data, f.name))
+        common.commit_scenario(load_scenario_text(data, f.name), origin=f"the file {f.name}")
         ss[LOAD_MESSAGE] = ("ok", f"Loaded {f.name}.")
     except ProblemsError as exc:
         ss[LOAD_MESSAGE] = ("error", [str(p) for p in exc.problems])
@@ -376,7 +502,7 @@ def _load_example() -> None:
     path = ss.get("compare_example")
     if path:
         try:
-            common.set_compare_inputs(load_scenario(path))
+            common.commit_scenario(load_scenario(path), origin=f"the example {Path(path).stem}")
             ss[LOAD_MESSAGE] = ("ok", "Loaded the example.")
         except ProblemsError as exc:
             ss[LOAD_MESSAGE] = ("error", [str(p) for p in exc.problems])
@@ -386,12 +512,11 @@ st.subheader("Save, load and share", anchor=False)
 s1, s2, s3 = st.columns(3)
 with s1:
     if st.button("Share link", key="share_link", icon=":material/link:",
-                 help="Puts the whole scenario in the address bar (?s=...): the link reproduces these numbers."):
-        ss["compare_share_url"] = share_link.share_query(result.scenario)
-        st.query_params[share_link.PARAM] = share_link.encode_scenario(result.scenario)
+                 help="The address bar always holds the whole scenario (?s=...); this shows the link to copy."):
+        ss["compare_share_url"] = True
     if ss.get("compare_share_url"):
         base = str(getattr(st.context, "url", "") or "").split("?", 1)[0]
-        st.code(f"{base}?{ss['compare_share_url']}", language=None, wrap_lines=True)
+        st.code(f"{base}?{share_link.share_query(result.scenario)}", language=None, wrap_lines=True)
 with s2:
     st.file_uploader("Load a scenario (YAML)", type=["yaml", "yml"], key="compare_upload", on_change=_load_upload,
                      help="A scenario file as written by the YAML download or `python -m tco`; at most 1 MB.")
@@ -407,17 +532,18 @@ elif msg:
 
 st.subheader("Downloads", anchor=False)
 d1, d2, d3 = st.columns(3)
-slug = "".join(ch if ch.isalnum() else "-" for ch in result.scenario.name.lower()).strip("-") or "scenario"
-d1.download_button("Monthly costs (long CSV)", lambda r=result: export.to_long_csv(r), f"{slug}.csv", "text/csv",
-                   on_click="ignore", key="download_csv", icon=":material/download:",
-                   help="scenario,option,month,line_item,cash_usd,accrual_usd,quantity,unit: the same bytes as "
-                        "`python -m tco evaluate scenario.yaml --format csv`.")
-d2.download_button("Scenario (YAML)", lambda r=result: r.scenario.to_yaml().encode("utf-8"), f"{slug}.yaml",
+downloads.csv("Monthly costs (long CSV)", lambda r=result: export.to_long_csv(r), result.scenario.name, "monthly",
+              "download_csv", container=d1,
+              help="scenario,option,month,line_item,cash_usd,accrual_usd,quantity,unit: the same bytes as "
+                   "`python -m tco evaluate scenario.yaml --format csv --out FILE` (UTF-8 with BOM).")
+d2.download_button("Scenario (YAML)", lambda r=result: r.scenario.to_yaml().encode("utf-8"),
+                   file_name(result.scenario.name, "scenario"),
                    "application/x-yaml", on_click="ignore", key="download_yaml", icon=":material/download:",
                    help="Loads back with `python -m tco evaluate <file>`.")
-d3.download_button("Assumptions used (CSV)", lambda r=result: export.assumptions_csv(r), f"{slug}-assumptions.csv", "text/csv",
-                   on_click="ignore", key="download_assumptions", icon=":material/download:",
-                   help="Every input behind the numbers with its origin, source and as-of date.")
+downloads.csv("Assumptions used (CSV)", lambda r=result: export.assumptions_csv(r), result.scenario.name, "assumptions",
+              "download_assumptions", container=d3,
+              help="Every input behind the numbers with its origin, source and as-of date.")
+downloads.report(result, catalog, common.catalog_version(), key="compare_report")
 if result.skipped:
     st.caption("The CLI evaluates every option of the YAML and stops on the ones left out above; the CSV here "
                "covers the options that could be evaluated.")

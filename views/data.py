@@ -4,15 +4,15 @@ staleness and the sources behind a scenario's numbers.
 Logic lives in tco.catalog.edit, tco.importers.litellm and tco.importers; this page reads widgets and draws.
 Edits are kept per catalog in session state; every valid edit becomes this session's catalog at once
 (views.common.get_catalog prefers it, with a "using edited, unsaved data" banner) until saved or reset.
-Saving needs TCO_DATA_WRITABLE=1 (and a writable TCO_DATA_DIR, default the bundled data/); otherwise
-the page offers downloads only. See docs/data_workflow.md.
+Saving is on when the data directory (TCO_DATA_DIR, default the bundled data/) is writable; a
+deployment turns it off with TCO_DATA_WRITABLE=0 (the page then offers downloads only). A save
+changes only the lines of what changed (tco.catalog.edit.save_catalog). See docs/data_workflow.md.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Optional
@@ -20,51 +20,36 @@ from typing import Optional
 import pandas as pd
 import streamlit as st
 
-from tco.catalog import CATALOGS, DEFAULT_DATA_DIR, PRECISIONS
+from tco.catalog import CATALOGS, PRECISIONS
 from tco.catalog import edit as ce
 from tco.core.exceptions import ProblemsError, TcoError
 from tco.core.limits import check_upload_size
-from tco.importers import import_bytes, litellm
+from tco.importers import file_facts, import_bytes, litellm, warnings_of
 from tco.io.safeyaml import dump_yaml
 from views import common
+from views.catalog_session import (
+    DIRTY,
+    FLASH,
+    PENDING,
+    PICK,
+    WRITABLE_ENV,
+    base_key,
+    data_path,
+    editor_key,
+    profile_ids_elsewhere,
+    read_cached,
+    read_file,
+    refresh_session_catalog,
+    writable,
+)
 
-#: Environment variable that allows saving into the data directory ("1" = yes).
-WRITABLE_ENV = "TCO_DATA_WRITABLE"
 LABELS = {"models": "Models", "gpus": "GPUs", "offers": "Rental offers", "servers": "Servers",
-          "apis": "API prices", "profiles": "Throughput profiles", "assumptions": "Assumptions"}
-#: Session-state keys
-PICK, DIRTY, PENDING, FLASH = "data_catalog", "data_dirty", "data_pending", "data_flash"
+          "apis": "API prices", "profiles": "Throughput profiles", "assumptions": "Assumptions",
+          "cost_lines": "Cost lines"}
 COL_W = 150  # [px] column width (wide text columns: 2x); the browser test clicks cells by position
-WIDE = {"notes", "source", "points", "description", "name"}
+WIDE = {"notes", "source", "points", "description", "name", "missing"}
 
 ss = st.session_state
-
-
-def editor_key(name: str) -> str:
-    return f"data_editor_{name}"
-
-
-def base_key(name: str) -> str:
-    return f"data_base_{name}"
-
-
-def data_path() -> Path:
-    return Path(common.data_dir() or DEFAULT_DATA_DIR)
-
-
-def writable() -> bool:
-    return os.environ.get(WRITABLE_ENV) == "1" and os.access(data_path(), os.W_OK)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _read(directory: str, name: str, stamp: tuple) -> ce.CatalogFile:
-    return ce.read_catalog_file(directory, name)
-
-
-def read_file(name: str) -> ce.CatalogFile:
-    path = ce.catalog_path(data_path(), name)
-    st_ = path.stat() if path.exists() else None
-    return _read(str(data_path()), name, (st_.st_mtime_ns, st_.st_size) if st_ else None)
 
 
 def unit_label(name: str, fname: str) -> str:
@@ -112,29 +97,6 @@ def records(df: pd.DataFrame) -> list[dict]:
     return [{k: (None if ce._empty(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def profile_ids_elsewhere(saved) -> set[str]:
-    """Profiles loaded from data/profiles/*.yaml (not editable here, but their ids are taken)."""
-    in_file = {e.get("id") for e in read_file("profiles").entries}
-    return {k for k in saved.profiles if k not in in_file}
-
-
-def refresh_session_catalog(saved) -> None:
-    """Rebuild this session's edited catalog from every catalog with valid, unsaved changes."""
-    dirty: dict = ss.get(DIRTY, {})
-    if not dirty:
-        ss.pop(common.EDITED_CATALOG, None)
-        return
-    sig = hashlib.sha256(json.dumps([id(saved)] +
-                                    [[n, d["sig"]] for n, d in sorted(dirty.items())]).encode()).hexdigest()
-    if ss.get("data_session_sig") == sig and common.EDITED_CATALOG in ss:
-        return
-    cat = saved
-    for n, d in dirty.items():
-        cat = ce.catalog_with(cat, n, d["models"], keep_ids=d["keep"])
-    ss[common.EDITED_CATALOG] = (cat, cat.version())
-    ss["data_session_sig"] = sig
-
-
 def reset(name: str) -> None:
     for k in (editor_key(name), base_key(name)):
         ss.pop(k, None)
@@ -153,7 +115,7 @@ def save(name: str) -> None:
         ss[FLASH] = ("error", f"Not saved: {exc}")
         return
     common._load_catalog.clear()
-    _read.clear()
+    read_cached.clear()
     reset(name)
     ss[FLASH] = ("success", f"Saved {res.path.name}; previous version kept as "
                             f"{res.backup.relative_to(data_path()) if res.backup else '(none: new file)'}.")
@@ -175,7 +137,7 @@ st.caption(f"Edit the catalogs in `{data_path()}`. Every change is validated wit
            "`python -m tco validate`; the rest of the app uses valid edits at once. "
            + ("Saving writes the file atomically and keeps a timestamped backup in `.backups/`."
               if writable() else "This deployment is read-only: download the edited file instead "
-                                 f"(saving needs {WRITABLE_ENV}=1 and a writable data directory)."))
+                                 f"(saving is off: {WRITABLE_ENV}=0 or a read-only data directory)."))
 banner = st.empty()
 if FLASH in ss:
     kind, msg = ss.pop(FLASH)
@@ -232,7 +194,8 @@ else:
 c1, c2, c3, c4 = st.columns(4)
 c1.button("Save", key="data_save", type="primary", on_click=save, args=(name,),
           disabled=not (writable() and check.ok and not diff.empty),
-          help="Atomic write with a backup" if writable() else f"Read-only: set {WRITABLE_ENV}=1 to save")
+          help="Atomic write of the changed lines, with a backup" if writable()
+          else f"Read-only: {WRITABLE_ENV}=0 or the data directory is not writable")
 c2.button("Reset", key="data_reset", on_click=reset, args=(name,), disabled=diff.empty and base_key(name) not in ss)
 c3.download_button("Download YAML", lambda n=name, e=entries, h=file.header: ce.catalog_text(n, e, h).encode("utf-8"),
                    file_name=file.path.name, mime="application/x-yaml", on_click="ignore",
@@ -262,13 +225,17 @@ with st.expander("Import the LiteLLM price map (API prices)"):
     f1, f2, f3 = st.columns(3)
     providers = f1.text_input("Providers (comma-separated, empty = all)", key="data_litellm_providers")
     pattern = f2.text_input("Models (glob, or re:regex)", key="data_litellm_models")
-    as_of = f3.date_input("Prices as of", value=_dt.date.today(), key="data_litellm_as_of")
+    as_of = f3.date_input("Prices as of (empty: the file's date)", value=None, key="data_litellm_as_of",
+                          help="Empty: the file's own last_updated date, else the import date (marked so)")
     if up is not None:
         try:
             raw = up.getvalue()
             check_upload_size(up.name, raw, litellm.MAX_BYTES)
-            res = litellm.parse(raw, up.name, as_of=as_of.isoformat(),
+            res = litellm.parse(raw, up.name, as_of=as_of.isoformat() if as_of else None,
                                 providers=[p for p in providers.split(",") if p.strip()], models=pattern or None)
+            if not res.offers:
+                raise TcoError(f"{up.name}: no offer imported (skipped: "
+                               f"{', '.join(f'{k} {v}' for k, v in sorted(res.skipped.items())) or 'nothing'})")
             api_base = ss.get(base_key("apis"), read_file("apis").entries)
             merged = litellm.merge_entries(api_base, litellm.to_catalog_doc(res)["api_offers"])
             d = ce.diff_entries(api_base, merged)
@@ -281,14 +248,17 @@ with st.expander("Import the LiteLLM price map (API prices)"):
         except (ProblemsError, TcoError) as exc:
             common.show_problems(getattr(exc, "problems", [str(exc)]))
 
-with st.expander("Upload a throughput profile (vLLM, LLMPerf, GenAI-Perf)"):
-    tools = {"vllm": "vLLM benchmark_serving JSON", "llmperf": "LLMPerf *_summary.json",
-             "genai-perf": "GenAI-Perf *_genai_perf.json / .csv"}
+with st.expander("Upload a throughput profile (vLLM, LLMPerf, GenAI-Perf, AIPerf)"):
+    tools = {"vllm": "vLLM bench serve / sweep JSON", "llmperf": "LLMPerf *_summary.json",
+             "genai-perf": "GenAI-Perf *_genai_perf.json / .csv", "aiperf": "AIPerf profile_export_aiperf.json / .csv"}
+    st.caption("GPUs per replica, ISL and OSL come from the file where it states them (tp x pp in the test or "
+               "file name; token totals); the GPUs field is used only when the file does not say.")
     p1, p2, p3, p4, p5 = st.columns(5)
     tool = p1.selectbox("Tool", list(tools), format_func=tools.get, key="data_prof_tool")
     pmodel = p2.selectbox("Model", sorted(saved.models), key="data_prof_model")
     pgpu = p3.selectbox("GPU", sorted(saved.gpus), key="data_prof_gpu")
-    pgpus = p4.number_input("GPUs per replica", min_value=1, max_value=256, value=1, step=1, key="data_prof_gpus")
+    pgpus = p4.number_input("GPUs per replica", min_value=1, max_value=256, value=1, step=1, key="data_prof_gpus",
+                            help="Used only when the file does not state it (tp x pp)")
     pprec = p5.selectbox("Precision", list(PRECISIONS), index=list(PRECISIONS).index("bf16") if "bf16" in PRECISIONS else 0,
                          key="data_prof_precision")
     up = st.file_uploader("Benchmark file", type=["json", "csv"], key="data_prof_file")
@@ -296,18 +266,27 @@ with st.expander("Upload a throughput profile (vLLM, LLMPerf, GenAI-Perf)"):
         try:
             raw = up.getvalue()
             check_upload_size(up.name, raw)
-            prof = import_bytes(tool, raw, up.name, model=pmodel, gpu=pgpu, gpus=int(pgpus), precision=pprec)
+            facts = file_facts(tool, raw, up.name)
+            prof = import_bytes(tool, raw, up.name, model=pmodel, gpu=pgpu, gpus=facts["gpus"] or int(pgpus),
+                                precision=pprec, model_name=saved.models[pmodel].name)
             pv = ce.validate_entries("profiles", [prof])
             if not pv.ok:
                 st.error("; ".join(str(p) for p in pv.problems))
             else:
-                st.caption(f"Profile `{prof['id']}`: {len(prof['points'])} point(s), ISL {prof.get('isl')}, "
-                           f"OSL {prof.get('osl')}, as of {prof['as_of']}.")
-                st.download_button("Download profile YAML", lambda p=prof: dump_yaml(p).encode("utf-8"),
+                for w in warnings_of(prof):
+                    st.warning(w)
+                isl = f"{prof['isl']:g}" if prof.get("isl") else "not stated"
+                osl = f"{prof['osl']:g}" if prof.get("osl") else "not stated"
+                st.caption(f"Profile `{prof['id']}`: {len(prof['points'])} point(s), {prof['gpus']} GPU(s) per "
+                           f"replica, ISL {isl}, OSL {osl}, as of {prof['as_of']}"
+                           + (f"; the file lacks {', '.join(prof['missing'])}" if prof.get("missing") else "") + ".")
+                clean = {k: v for k, v in prof.items() if v is not None and v != []}
+                st.download_button("Download profile YAML", lambda p=clean: dump_yaml(p).encode("utf-8"),
                                    file_name=f"{prof['id']}.yaml", on_click="ignore", key="data_prof_dl")
                 prof_base = ss.get(base_key("profiles"), read_file("profiles").entries)
                 st.button("Add to the throughput profiles table", key="data_prof_add", on_click=set_base,
-                          args=("profiles", [*prof_base, prof], f"Added profile {prof['id']}: review, then save."))
+                          args=("profiles", [*[e for e in prof_base if e.get("id") != prof["id"]], clean],
+                                f"Added profile {prof['id']}: review, then save."))
         except (ProblemsError, TcoError) as exc:
             common.show_problems(getattr(exc, "problems", [str(exc)]))
 

@@ -2,7 +2,7 @@
 
 Reads the search-space controls, runs tco.analysis.optimizer.optimize with a progress bar, draws the ranked
 table, the cheapest per model size and the Pareto chart (tco.charts.optimizer). "Use this" adds the
-chosen candidate to the Compare page's options (st.session_state, via views.common). No formula here.
+chosen candidate to the session scenario's options (views.common.commit_scenario). No formula here.
 """
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import streamlit as st
 from tco.analysis import optimizer
 from tco.charts import optimizer as charts_optimizer
 from tco.core.exceptions import ProblemsError
-from tco.scenario.builder import build_scenario
-from tco.scenario.defaults import default_scenario
-from views import common
+from views import common, downloads
 
 RESULT = "optimizer_result"
 
@@ -22,22 +20,11 @@ catalog = common.get_catalog()
 ss = st.session_state
 
 
-def current_scenario():
-    """The Compare page's scenario (or the default one when the Compare page was never opened)."""
-    if common.COMPARE_VALUES in ss:
-        try:
-            return build_scenario(ss[common.COMPARE_VALUES], ss.get(common.API_ROWS + "_current", []),
-                                  ss.get(common.SELF_HOST_ROWS + "_current", []))
-        except ProblemsError as exc:
-            common.show_problems(exc.problems, title="The Compare page's inputs have problems; searching for the "
-                                                     "default scenario instead:")
-    return default_scenario(catalog)
-
-
 st.title("Optimizer: the cheapest way to meet the SLO", anchor=False)
-scenario = current_scenario()
+scenario = common.session_scenario(catalog)  # the session's scenario (every page reads and writes it)
+common.scenario_panel(catalog, scenario)
 w, slo = scenario.workload, scenario.slo
-st.caption(f"Workload from the Compare page: {w.requests_per_day:,.0f} requests/day, {w.input_tokens:,.0f} in / "
+st.caption(f"Workload of the scenario: {w.requests_per_day:,.0f} requests/day, {w.input_tokens:,.0f} in / "
            f"{w.output_tokens:,.0f} out tokens, {scenario.months} months; SLO TTFT p95 "
            f"{slo.ttft_p95_ms or '-'} ms, TPOT p95 {slo.tpot_p95_ms or '-'} ms.")
 
@@ -139,6 +126,7 @@ with c1:
                  hide_index=True, width="stretch", column_config=money_cfg)
 with c2:
     st.plotly_chart(charts_optimizer.pareto_figure(result), theme=None, key="chart_pareto")
+    downloads.chart(lambda r=result: charts_optimizer.pareto_figure(r), "optimizer", "pareto", "chart_pareto")
 
 if result.mix is not None:
     mx = result.mix
@@ -161,7 +149,8 @@ if feasible:
     if st.button("Use this", icon=":material/add:", key="opt_use"):
         cand = feasible[names.index(chosen)]
         try:
-            common.set_compare_inputs(optimizer.add_candidate_to_scenario(scenario, cand))
-            st.success(f"Added **{common._escape(chosen)}** to the Compare page's options.", icon=":material/check:")
+            common.commit_scenario(optimizer.add_candidate_to_scenario(scenario, cand))
+            st.success(f"Added **{common._escape(chosen)}** to the scenario's options (Compare shows it).",
+                       icon=":material/check:")
         except ProblemsError as exc:
             common.show_problems(exc.problems)

@@ -3,7 +3,7 @@
 ``render_quality_section(result, scenario, catalog)`` draws: a floor control (none, an Elo number, or
 "at least as good as" an API offer), a table of each option's quality tier next to its cost with the
 floor status, the cost-vs-Elo chart with the Pareto frontier, and the other benchmarks of the
-options' models grouped by source and setting. Everything is computed by tco.catalog.quality and
+options' models grouped by source and setting. Everything is computed by tco.model.quality and
 tco.charts.quality; this file only reads widgets and draws.
 
 The floor starts from ``scenario.quality_floor`` when set; changing it here does not edit the
@@ -18,7 +18,7 @@ import streamlit as st
 
 from tco import charts
 from tco.catalog import Catalog
-from tco.catalog.quality import (
+from tco.model.quality import (
     ELO_BENCHMARK,
     NO_FIGURE,
     FloorSpec,
@@ -33,6 +33,7 @@ from tco.catalog.quality import (
 )
 from tco.charts.quality import METRIC_LABELS, cost_quality_figure
 from tco.core.exceptions import CatalogError, ScenarioError
+from views import downloads
 
 FLOOR_NONE, FLOOR_ELO, FLOOR_REF = "No floor", "Elo at least", "At least as good as"
 _STATUS_TEXT = {"meets": "meets", "below": "below the floor", "unknown": f"unknown ({NO_FIGURE})", "no floor": ""}
@@ -122,10 +123,10 @@ def quality_rows_frame(rows, floor: Optional[FloorSpec], elo_label: str) -> pd.D
         e = r.elo_entry
         out.append({
             "option": r.name,
-            "kind": "API" if r.kind == "api" else "self-host",
+            "kind": {"api": "API", "route": "route"}.get(r.kind, "self-host"),
             elo_label: r.tier_text,
             "scored as": (e.label if e is not None else ""),
-            "linked via": (f"{r.via}: {r.subject}" if r.subject else "no catalog id"),
+            "linked via": (f"{r.via}: {r.subject}" if r.subject else (r.via or "no catalog id")),
             "USD / 1M tokens": r.cost.get("usd_per_million_tokens"),
             "total cash USD": r.cost.get("total_cash_usd"),
             "floor": _STATUS_TEXT[status],
@@ -169,6 +170,7 @@ def render_quality_section(result: Any, scenario: Any = None, catalog: Optional[
     fig = cost_quality_figure(rows, metric=metric, floor_elo=floor.elo if floor else None,
                               floor_label=floor.label if floor else "", elo_label=elo_label, colors=colors)
     st.plotly_chart(fig, theme=None, key=f"{key_prefix}_chart")
+    downloads.chart(lambda f=fig: f, getattr(getattr(result, "scenario", None), "name", "") or "quality", "cost-vs-quality", f"{key_prefix}_chart")
     st.caption("Dotted staircase: the Pareto frontier, the cheapest option at each quality level (for any "
                "floor, the cheapest option meeting it is the next frontier point at or to the right of the "
                "floor). Diamonds are self-hosted, circles APIs; hollow grey markers are below the floor. "

@@ -12,13 +12,13 @@ from tco.charts import scenarios as charts_scenarios
 from tco.core.exceptions import ProblemsError
 from tco.scenario import load_scenario
 from tco.scenario import store as scenario_store
-from tco.scenario.builder import build_scenario
-from views import common
+from views import common, downloads
 
 catalog = common.get_catalog()
 ss = st.session_state
 
 st.title("Scenarios", anchor=False)
+common.scenario_panel(catalog, common.session_scenario(catalog))  # the scenario in effect on every page
 st.caption(f"Bundled examples (data/scenarios/) and your folder ({scenario_store.user_dir()}; set "
            f"{scenario_store.ENV} to change it).")
 stored = scenario_store.list_scenarios()
@@ -68,29 +68,27 @@ if len(chosen) >= 2:
         only = st.radio("Curves", ["every option", "cheapest option only"], horizontal=True, key="scen_curves")
         st.plotly_chart(charts_scenarios.cumulative_curves_figure(
             results, "all" if only == "every option" else "cheapest"), theme=None, key="chart_scenarios")
+        downloads.chart(lambda r=results, w=("all" if only == "every option" else "cheapest"): charts_scenarios.cumulative_curves_figure(r, w), "scenarios", "cumulative-cost", "chart_scenarios")
 else:
     st.info("Pick at least two scenarios to compare.", icon=":material/info:")
 
 st.subheader("Open or save", anchor=False)
 c1, c2 = st.columns(2)
 with c1:
-    to_load = st.selectbox("Scenario to open on the Compare page", labels, key="scen_load_choice")
+    to_load = st.selectbox("Scenario to open (replaces the scenario in effect)", labels, key="scen_load_choice")
     if st.button("Open on the Compare page", key="scen_load", icon=":material/open_in_new:") and to_load:
         try:
-            common.set_compare_inputs(load_scenario(str(by_label[to_load].path)))
+            common.commit_scenario(load_scenario(str(by_label[to_load].path)), origin=f"the file {to_load}")
             st.success(f"Loaded {to_load}: switch to the Compare page to see it.", icon=":material/check:")
         except ProblemsError as exc:
             common.show_problems(exc.problems)
 with c2:
-    name = st.text_input("Save the Compare page's scenario as", key="scen_save_name",
+    name = st.text_input("Save the scenario in effect as", key="scen_save_name",
                          help="Letters, digits, - and _; other characters become -.")
     overwrite = st.checkbox("Overwrite if it exists", key="scen_overwrite")
     if st.button("Save to my folder", key="scen_save", icon=":material/save:"):
         try:
-            if common.COMPARE_VALUES not in ss:
-                raise ProblemsError([common.Problem("inputs", None, None, "open the Compare page first")])
-            scenario = build_scenario(ss[common.COMPARE_VALUES], ss.get(common.API_ROWS + "_current", []),
-                                      ss.get(common.SELF_HOST_ROWS + "_current", []))
+            scenario = common.session_scenario(common.get_catalog())
             path = scenario_store.save_scenario(scenario, name or scenario.name, overwrite=overwrite)
             st.success(f"Saved to {path}", icon=":material/check:")
         except scenario_store.ScenarioExists:

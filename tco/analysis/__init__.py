@@ -28,10 +28,11 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from tco.analysis import uncertainty
+from tco.analysis.capacity_range import capacity_scale_samples
 from tco.catalog import Catalog
 from tco.core.months import month_index
 from tco.engine import PRICE_TRENDS, Load, Rates, Result, compute_line_items, evaluate, stack_api, stack_self_host, summarise
-from tco.model import finance, workload
+from tco.model import finance, routing, workload
 from tco.model.records import API_PRICE_KEYS, SelfHostParams
 from tco.scenario import Scenario, parse_scenario
 
@@ -40,7 +41,7 @@ METRICS = ("npv", "total_cash", "total_accrual")
 DRAW_KEYS = ("requests_per_day", "growth_per_month", "tokens_scale", "api_price_scale", "capacity_scale",
              "gpu_price_scale", "server_price_scale", "usd_per_kwh_scale", "target_utilization_scale",
              "fte_cost_per_year", "api_price_change_per_year", "rent_price_change_per_year",
-             "electricity_price_change_per_year", "discount_rate")
+             "electricity_price_change_per_year", "discount_rate", "capacity_by_option")
 
 
 def _check_basis(basis: str) -> None:
@@ -145,7 +146,7 @@ class Batch:
 
 
 def _draw_count(draws: dict) -> int:
-    sizes = {int(np.size(v)) for v in draws.values()}
+    sizes = {int(np.shape(v)[0]) for v in draws.values()}  # capacity_by_option is (N, options)
     if len(sizes) > 1:
         raise ValueError(f"all draw arrays must have the same length, got {sorted(sizes)}")
     return sizes.pop() if sizes else 1
@@ -204,12 +205,35 @@ def evaluate_batch(result: Result, draws: Optional[dict[str, Any]] = None) -> Ba
         return Batch(parts[0].options, np.concatenate([b.cash_usd for b in parts]),
                      np.concatenate([b.accrual_usd for b in parts]), np.concatenate([b.npv_usd for b in parts]))
     core, load, rates = batch_core(result, draws, N, quantities=False, detail=False)
-    npv = summarise(core, load, rates.discount_rate).npv_usd
-    cash, accrual = core.cash, core.accrual
     M = len(result.months)
     shape = (N, len(result.options), M)
-    return Batch([o.name for o in result.options], np.broadcast_to(cash, shape), np.broadcast_to(accrual, shape),
-                 np.broadcast_to(npv, shape[:2]))
+    if not any(o.kind == "route" for o in result.options):
+        npv = summarise(core, load, rates.discount_rate).npv_usd
+        return Batch([o.name for o in result.options], np.broadcast_to(core.cash, shape),
+                     np.broadcast_to(core.accrual, shape), np.broadcast_to(npv, shape[:2]))
+    # routes (issue 19): the core has the other options (compact rows); each route is its parts re-evaluated
+    # on their share of the drawn traffic, plus the router on the drawn tokens
+    pos = [n for n, o in enumerate(result.options) if o.kind != "route"]
+    cash, accrual = np.zeros(shape), np.zeros(shape)
+    cash[:, pos, :], accrual[:, pos, :] = np.broadcast_to(core.cash, (N, len(pos), M)), \
+        np.broadcast_to(core.accrual, (N, len(pos), M))
+    for n, o in enumerate(result.options):
+        if o.kind != "route":
+            continue
+        for pr in o.parts:
+            d = dict(draws)
+            if "requests_per_day" in d:
+                d["requests_per_day"] = d["requests_per_day"] * pr.share
+            b = evaluate_batch(pr.scenario_result, d)
+            cash[:, n, :] += b.cash_usd[:, 0, :]
+            accrual[:, n, :] += b.accrual_usd[:, 0, :]
+        price = o.params.router_usd_per_million_tokens
+        if price is not None:
+            bill = np.broadcast_to(routing.router_cost(load.input_tokens, load.output_tokens, price), (N, 1, M))[:, 0, :]
+            cash[:, n, :] += bill
+            accrual[:, n, :] += bill
+    npv = finance.npv(cash, rates.discount_rate)
+    return Batch([o.name for o in result.options], cash, accrual, np.broadcast_to(npv, shape[:2]))
 
 
 def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities: bool = False, detail: bool = True):
@@ -254,10 +278,12 @@ def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities:
                                               fi.get("electricity_price_change_per_year", 0.0)),
         fte_cost_per_year=get("fte_cost_per_year", fi.get("fte_cost_per_year", 0.0), (1,)),
         discount_rate=get("discount_rate", fi.get("discount_rate", 0.0), (1,)))
-    api_rows = [n for n, o in enumerate(result.options) if o.kind == "api"]
-    sh_rows = [n for n, o in enumerate(result.options) if o.kind == "self_host"]
-    api = [result.options[n].params for n in api_rows]
-    sh: list[SelfHostParams] = [result.options[n].params for n in sh_rows]
+    # positions among the options the core computes (route options are left out: their parts are evaluated apart)
+    core_opts = [o for o in result.options if o.kind != "route"]
+    api_rows = [n for n, o in enumerate(core_opts) if o.kind == "api"]
+    sh_rows = [n for n, o in enumerate(core_opts) if o.kind == "self_host"]
+    api = [core_opts[n].params for n in api_rows]
+    sh: list[SelfHostParams] = [core_opts[n].params for n in sh_rows]
     api_stack = stack_api(api) if api else None
     if api_stack is not None and "api_price_scale" in draws:
         api_stack = {k: v * get("api_price_scale", 1.0) for k, v in api_stack.items()}
@@ -268,6 +294,10 @@ def batch_core(result: Result, draws: dict[str, np.ndarray], N: int, quantities:
                         ("server_price_scale", "server_price_usd"), ("usd_per_kwh_scale", "usd_per_kwh")):
             if key in draws:
                 sh_stack[pk] = sh_stack[pk] * get(key, 1.0)
+        if "capacity_by_option" in draws:  # per-option capacity multipliers (N, options): estimated ranges
+            v = draws["capacity_by_option"][:, sh_rows]
+            sh_stack["capacity_rps"] = sh_stack["capacity_rps"] * (v[0].reshape(-1, 1) if N == 1
+                                                                   else v.reshape((N, len(sh_rows), 1)))
         if "target_utilization_scale" in draws:
             sh_stack["target_utilization"] = np.minimum(1.0, sh_stack["target_utilization"]
                                                         * get("target_utilization_scale", 1.0))
@@ -740,6 +770,11 @@ def monte_carlo(result: Result, uncertainties: Sequence[Uncertain], draws: int =
         raise ValueError(f"draws must be >= 1, got {draws}")
     rng = np.random.default_rng(seed)
     samples = {u.key: sample(u, draws, rng) for u in uncertainties}
+    caps = [o.capacity for o in result.options]
+    if any(c is not None and c.rps_low is not None for c in caps):
+        # estimated capacities are drawn from their range (lognormal, P10/P90 at the ends; docs/estimator.md)
+        samples["capacity_by_option"] = capacity_scale_samples(caps, draws, rng)
+        samples.setdefault("requests_per_day", np.full(draws, float(result.scenario.workload.requests_per_day)))
     totals = np.empty((draws, len(result.options)))
     npv = np.empty_like(totals)
     for start in range(0, draws, chunk):

@@ -35,6 +35,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from tco.analysis.candidates import candidate_option
 from tco.analysis.optimizer_rules import (
     DEFAULT_QUALITY_FLOOR,
     DEFAULT_QUALITY_FLOOR_REASON,
@@ -42,8 +43,8 @@ from tco.analysis.optimizer_rules import (
     replica_fits_unit,
     suspect_reason,
 )
+from tco.analysis.route_search import propose_routes
 from tco.catalog import Catalog
-from tco.catalog import quality as q
 from tco.core.exceptions import Problem, ScenarioError, TcoError
 from tco.engine import (
     CoreOutput,
@@ -62,6 +63,7 @@ from tco.engine import (
 )
 from tco.engine.decision import api_option_slo
 from tco.model import costs, perf
+from tco.model import quality as q
 from tco.model.capacity import CapacityResult, candidate_profiles, capacity_at_slo
 from tco.model.records import ApiParams, SelfHostParams, Unservable
 from tco.scenario import Option, QualityFloor, Scenario, parse_scenario
@@ -183,6 +185,8 @@ class OptimizerResult:
     quality_note: str = ""
     mix: Optional[MixResult] = None
     mix_note: str = ""
+    routes: tuple = ()  # tco.analysis.route_search.RouteProposal, cheapest first (optimize(routes=True))
+    routes_note: str = ""
     #: candidates left out before ranking, and the floor's reason when the default floor is used
     excluded_suspect: int = 0  # resting on a SUSPECT / low-confidence catalog entry (without allow_suspect)
     excluded_spanning: int = 0  # replica that would span separate instances or servers (never offered)
@@ -260,24 +264,6 @@ def candidate_name(model: str, gpu: str, n: int, precision: str, payment: str, o
                    server: Optional[str]) -> str:
     how = f"own {server}" if payment == "own" else (f"rent {offer} {payment.replace('_', '-')}" if offer else "no offer")
     return f"{model} {n}x {gpu} {precision}, {how}"
-
-
-def candidate_option(c: Candidate) -> dict:
-    """A scenario option (dict, as in the YAML) for a candidate: what "use this" adds to the scenario.
-
-    Capacity is left to the engine (derived from profiles or the estimator at the scenario's SLO).
-    """
-    if c.kind == "api":
-        if c.option is not None:
-            return dict(c.option)
-        return {"name": c.name, "api": c.api}
-    sh: dict[str, Any] = {"model": c.model, "gpu": c.gpu, "precision": c.precision,
-                          "gpus_per_replica": int(c.gpus_per_replica)}
-    if c.payment == "own":
-        sh["own"] = {"server": c.server}
-    else:
-        sh["rent"] = {"offer": c.offer, "pricing": c.payment}
-    return {"name": c.name, "self_host": sh}
 
 
 def add_candidate_to_scenario(scenario: Scenario, c: Candidate) -> Scenario:
@@ -447,13 +433,14 @@ def _api_candidates(ctx: SearchContext, models: Sequence[str]) -> list[tuple[Can
 
 
 def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSpace(),
-             progress: Optional[Callable[[float, str], None]] = None, mix_models: Optional[Sequence[str]] = None
-             ) -> OptimizerResult:
+             progress: Optional[Callable[[float, str], None]] = None, mix_models: Optional[Sequence[str]] = None,
+             routes: bool = False) -> OptimizerResult:
     """Search every candidate of ``space`` for ``scenario``; see the module docstring.
 
     ``progress(fraction, message)`` is called at each stage (the app draws a progress bar with it).
     ``mix_models``: models for the mixed-fleet program when ``workload.mix`` is given (default: the
-    model of the cheapest feasible self-host candidate).
+    model of the cheapest feasible self-host candidate). ``routes``: also propose two-part cascades
+    (a cheap candidate below the quality floor + an escalation candidate meeting it; tco.analysis.route_search).
     """
     t0 = time.perf_counter()
 
@@ -566,7 +553,8 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
                                           npv_usd=float(tot.npv_usd[j]), usd_per_million_tokens=float(tot.usd_per_million_tokens[j]),
                                           cash_m=core.cash[j], notes=p.notes))
 
-    # 4. quality floor (tco.catalog.quality); the default floor when the scenario sets none
+    before_floor = list(candidates)
+    # 4. quality floor (tco.model.quality); the default floor when the scenario sets none
     floor_reason = ""
     s_floor = s
     if getattr(s, "quality_floor", None) is None and space.default_quality_floor:
@@ -590,10 +578,16 @@ def optimize(scenario: Scenario, catalog: Catalog, space: SearchSpace = SearchSp
             mix = min(results, key=lambda x: x.total_usd)
         else:
             mix_note = "no feasible self-host configuration for the mixed fleet"
+    proposals, routes_note = ((), "")
+    if routes:
+
+        step(0.9, "two-part routes")
+        proposals, routes_note = propose_routes(s, catalog, before_floor)
     step(1.0, "done")
     return OptimizerResult(candidates=candidates, seconds=time.perf_counter() - t0, tpot_slo_ms=slo.tpot_p95_ms,
                            ttft_slo_ms=slo.ttft_p95_ms, excluded_by_quality=excluded, quality_note=qnote, mix=mix,
-                           mix_note=mix_note, excluded_suspect=excluded_suspect, excluded_spanning=excluded_spanning,
+                           mix_note=mix_note, routes=tuple(proposals), routes_note=routes_note,
+                           excluded_suspect=excluded_suspect, excluded_spanning=excluded_spanning,
                            allow_suspect=space.allow_suspect, quality_floor_reason=floor_reason)
 
 
@@ -677,7 +671,7 @@ def _reason(text: Optional[str]) -> str:
 
 def _apply_quality_floor(scenario: Scenario, catalog: Catalog, candidates: list[Candidate]
                          ) -> tuple[list[Candidate], int, str]:
-    """Drop candidates below the scenario's ``quality_floor`` (:mod:`tco.catalog.quality`).
+    """Drop candidates below the scenario's ``quality_floor`` (:mod:`tco.model.quality`).
 
     Candidates with no comparable quality figure are kept (never treated as zero) and counted in the note.
     """
@@ -749,6 +743,9 @@ def to_json(result: OptimizerResult, top: Optional[int] = None) -> dict:
         doc["mix"] = {"model": mx.model, "total_usd": mx.total_usd, "best_single": mx.best_single,
                       "best_single_total_usd": mx.best_single_total_usd, "saving_usd": mx.saving_usd,
                       "allocation": [a.__dict__ for a in mx.allocation], "note": mx.note}
+    if result.routes or result.routes_note:
+        doc["routes"] = [{k: clean(v) for k, v in p.row().items()} for p in result.routes[:top or None]]
+        doc["routes_note"] = result.routes_note
     return doc
 
 
@@ -779,6 +776,12 @@ def to_table(result: OptimizerResult, top: Optional[int] = 20) -> str:
         lines += ["", f"Mixed fleet ({mx.model}): {mx.total_usd:,.0f} USD vs best single configuration "
                   f"{mx.best_single} {mx.best_single_total_usd:,.0f} USD (saving {mx.saving_usd:,.0f} USD)"]
         lines += [f"  bucket {a.bucket}: {a.replicas} x {a.candidate}" for a in mx.allocation]
+    if result.routes or result.routes_note:
+        lines += ["", f"Routes: {result.routes_note}"]
+        for i, p in enumerate(result.routes[:top or None], 1):
+            saving = f"saves {p.saving_usd:,.0f}" if p.saving_usd is not None and p.saving_usd > 0 else "no saving"
+            lines.append(f"{i:>3} {p.first[:40]} + {p.escalate_share:.0%} -> {p.escalate[:40]}: "
+                         f"{p.total_cash_usd:,.0f} USD, Elo ~{p.elo:.0f} ({saving} vs the cheapest single meeting the floor)")
     return "\n".join(lines)
 
 

@@ -195,6 +195,40 @@ class ServerEntry(Entry):
     low_confidence: bool = Field(False, description="True when the price or power is a weak figure (third-party quote, GPU-only price, ...).")
 
 
+class FineTuningOffer(BaseModel):
+    """An API offer's fine-tuning prices: training per 1M training tokens, and the fine-tuned model's
+    inference prices [USD / 1M tokens] (docs/methodology.md#14-fine-tuning-tcofine_tuningpy)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    training_usd_per_million_tokens: float = Field(
+        ge=0, description="Training price [USD / 1M training tokens] (LoRA when a full price is given too).")
+    training_usd_per_million_tokens_full: Optional[float] = Field(
+        None, ge=0, description="Full fine-tuning price [USD / 1M training tokens] when priced apart from LoRA.")
+    input: float = Field(ge=0, description="Fine-tuned model input price [USD / 1M tokens].")
+    output: float = Field(ge=0, description="Fine-tuned model output price [USD / 1M tokens].")
+    cached_input: Optional[float] = Field(None, ge=0, description="Fine-tuned model cached-input price [USD / 1M tokens].")
+    source: str = Field(min_length=1, description="Where the fine-tuning prices come from.")
+    as_of: str = Field(min_length=1, description="Date of the fine-tuning prices.")
+    kind: Kind = Field("sourced", description="sourced | measured | estimated | judgement.")
+    notes: Optional[str] = Field(None, description="Caveats.")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nan(cls, v: Any) -> Any:
+        if isinstance(v, (_dt.date, _dt.datetime)):
+            return v.isoformat()[:10]
+        if isinstance(v, bool):
+            raise ValueError(f"must be a number or text, got {v!r}")
+        return _finite(v)
+
+    def training_price(self, method: str) -> float:
+        """Training price for a method (lora | full) [USD / 1M training tokens]."""
+        if method == "full" and self.training_usd_per_million_tokens_full is not None:
+            return self.training_usd_per_million_tokens_full
+        return self.training_usd_per_million_tokens
+
+
 class ApiLatency(BaseModel):
     """Published median speed of a hosted API (tco/model/slo.py compares it with the scenario's SLO)."""
 
@@ -240,6 +274,8 @@ class ApiOfferEntry(Entry):
     batch_input: Optional[float] = Field(None, ge=0, description="Batch API input price [USD / 1M tokens].")
     batch_output: Optional[float] = Field(None, ge=0, description="Batch API output price [USD / 1M tokens].")
     context_tokens: Optional[int] = Field(None, gt=0, description="Maximum input context [tokens].")
+    fine_tuning: Optional[FineTuningOffer] = Field(
+        None, description="Fine-tuning offer: training price and the fine-tuned model's prices (absent: cannot be fine-tuned).")
     latency: Optional[ApiLatency] = Field(None, description="Published median TTFT and output speed, with source and as-of.")
 
 
@@ -287,11 +323,24 @@ class ProfileEntry(Entry):
     gpu: str = Field(description="GPU id (gpus catalog).")
     gpus: int = Field(gt=0, description="GPUs per replica.")
     precision: Precision = Field(description="Weight precision.")
-    engine: str = Field("unknown", description="Serving engine and version.")
+    engine: str = Field("unknown", description="Serving engine and version (unknown when the source does not say).")
+    endpoint: Optional[str] = Field(None, description="Client protocol / endpoint the benchmark used (e.g. openai, openai-chat, chat); not the engine.")
+    missing: list[str] = Field(default_factory=list, description="Metrics the profile format has but the source lacks (e.g. ttft_ms, isl, load).")
     isl: Optional[float] = Field(None, gt=0, description="Mean input tokens per request of the benchmark [tokens].")
     osl: Optional[float] = Field(None, gt=0, description="Mean output tokens per request of the benchmark [tokens].")
     scenario: str = Field("online_serving", description="online_serving (latency measured) | offline_throughput (no latency bound).")
     points: list[ProfilePoint] = Field(min_length=1, description="Load sweep points.")
+    engine_version: Optional[str] = Field(None, description="Engine version or container image as published.")
+    tp: Optional[int] = Field(None, gt=0, description="Tensor-parallel degree (decode workers when disaggregated).")
+    ep: Optional[int] = Field(None, gt=0, description="Expert-parallel degree (MoE).")
+    dp_attention: Optional[bool] = Field(None, description="Data-parallel attention (one attention replica per GPU).")
+    disaggregated: bool = Field(False, description="Prefill and decode on separate GPUs; `gpus` counts both.")
+    speculative: Optional[str] = Field(None, description="Speculative decoding method (e.g. mtp); such profiles are not comparable at equal TPOT.")
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_unknown(cls, v: Any) -> Any:
+        return "unknown" if v is None else v
 
 
 class AssumptionEntry(Entry):
@@ -304,6 +353,56 @@ class AssumptionEntry(Entry):
     high: Optional[float] = Field(None, description="High end of the plausible range.")
 
 
+COST_LINE_KINDS = ("one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                   "per_million_tokens", "per_request")  # the same list as tco.scenario.COST_LINE_KINDS
+
+
+class CostLineEntry(Entry):
+    """A sourced cost beyond GPUs the app offers as a one-click scenario cost line (docs/data.md).
+
+    Exactly one of ``amount_usd`` (in the units of ``line_kind``), ``share_of_server_capex`` (a
+    per_server_month line: share x server price / depreciation months) or ``usd_per_gb`` (a
+    per_million_tokens line: USD/GB x workload.egress_gb_per_million_tokens).
+    """
+
+    name: str = Field(min_length=1, max_length=100, description="Line-item name the scenario line gets.")
+    category: Literal["software licence", "networking", "egress", "storage", "observability", "compliance",
+                      "set-up"] = Field(description="What kind of cost it is.")
+    line_kind: Literal["one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                       "per_million_tokens", "per_request"] = Field(description="The scenario cost line's kind.")
+    amount_usd: Optional[float] = Field(None, ge=0, description="[USD] per the unit of line_kind.")
+    share_of_server_capex: Optional[float] = Field(None, gt=0, le=1, description="Share of the server price [0-1] (per_server_month).")
+    usd_per_gb: Optional[float] = Field(None, ge=0, description="[USD/GB] data sent out (per_million_tokens).")
+    unit: str = Field(min_length=1, description="Unit of the published figure, as the source states it.")
+    applies_to: Literal["all", "api", "self_host", "rent", "own"] = Field("all", description="Default option group.")
+    amortize_months: Optional[int] = Field(None, ge=1, le=600, description="one_off: accrual spread over this many months.")
+    low: Optional[float] = Field(None, ge=0, description="Low end of the published range, in the units of the value used.")
+    high: Optional[float] = Field(None, ge=0, description="High end of the published range, in the units of the value used.")
+    confidence: str = Field("medium", description="high | medium | low, as the source warrants.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "CostLineEntry":
+        given = [f for f in ("amount_usd", "share_of_server_capex", "usd_per_gb") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError(f"needs exactly one of amount_usd, share_of_server_capex, usd_per_gb; got {given or 'none'}")
+        if self.share_of_server_capex is not None and self.line_kind != "per_server_month":
+            raise ValueError("share_of_server_capex needs line_kind per_server_month")
+        if self.usd_per_gb is not None and self.line_kind != "per_million_tokens":
+            raise ValueError("usd_per_gb needs line_kind per_million_tokens")
+        if self.amortize_months is not None and self.line_kind != "one_off":
+            raise ValueError("amortize_months applies to line_kind one_off only")
+        if self.line_kind in ("per_gpu_month", "per_gpu_year", "per_server_month") and self.applies_to == "api":
+            raise ValueError(f"a {self.line_kind} line needs GPUs or servers; applies_to api has none")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        return self
+
+    @property
+    def value(self) -> float:
+        """The figure used: amount_usd, share_of_server_capex or usd_per_gb."""
+        return next(v for v in (self.amount_usd, self.share_of_server_capex, self.usd_per_gb) if v is not None)
+
+
 #: catalog name -> (file name, entry schema)
 CATALOGS: dict[str, tuple[str, type[Entry]]] = {
     "models": ("models.yaml", ModelEntry),
@@ -313,7 +412,10 @@ CATALOGS: dict[str, tuple[str, type[Entry]]] = {
     "apis": ("api_offers.yaml", ApiOfferEntry),
     "profiles": ("profiles.yaml", ProfileEntry),
     "assumptions": ("assumptions.yaml", AssumptionEntry),
+    "cost_lines": ("cost_lines.yaml", CostLineEntry),
 }
+#: Catalogs a data directory may leave out (an absent file is an empty catalog).
+OPTIONAL_CATALOGS = ("profiles", "cost_lines")
 #: The YAML top-level key of each catalog file.
 TOP_KEYS = {
     "models": "models",
@@ -323,6 +425,7 @@ TOP_KEYS = {
     "apis": "api_offers",
     "profiles": "profiles",
     "assumptions": "assumptions",
+    "cost_lines": "cost_lines",
 }
 
 #: Assumption ids the engine reads as defaults (a test checks they all exist in data/).
@@ -353,6 +456,7 @@ class Catalog:
     apis: dict[str, ApiOfferEntry]
     profiles: dict[str, ProfileEntry]
     assumptions: dict[str, AssumptionEntry]
+    cost_lines: dict[str, CostLineEntry] = field(default_factory=dict)
     data_dir: str = ""
     files: dict[str, str] = field(default_factory=dict)  # catalog name -> file path shown in messages
     extra: dict[str, Any] = field(default_factory=dict)  # room for later catalogs (quality, ...)
@@ -511,7 +615,7 @@ def load_catalog(data_dir: str | Path | None = None) -> Catalog:
         if path.exists():
             entries += [(shown, e) for e in _parse_entries(path, shown, TOP_KEYS[name], schema, problems,
                                                            rejected=rejected[name])]
-        elif name != "profiles":
+        elif name not in OPTIONAL_CATALOGS:
             problems.append(Problem(shown, None, None, "catalog file is missing"))
             rejected[name].add("*")
         if name == "profiles" and (data_dir / "profiles").is_dir():
@@ -579,7 +683,8 @@ def kv_bytes_per_token(layers: int, kv_heads: int, head_dim: int, kv_dtype: str 
 
 __all__ = [
     "Catalog", "load_catalog", "CATALOGS", "TOP_KEYS", "REQUIRED_ASSUMPTIONS", "Entry", "ModelEntry",
-    "GpuEntry", "RentalOfferEntry", "ServerEntry", "ApiOfferEntry", "ProfileEntry", "ProfilePoint",
+    "GpuEntry", "RentalOfferEntry", "ServerEntry", "ApiOfferEntry", "FineTuningOffer", "ProfileEntry", "ProfilePoint",
     "Stats", "AssumptionEntry", "weight_memory_gb", "kv_bytes_per_token", "parse_as_of",
-    "format_validation_error", "PRECISIONS", "DEFAULT_DATA_DIR",
+    "format_validation_error", "PRECISIONS", "DEFAULT_DATA_DIR", "CostLineEntry", "OPTIONAL_CATALOGS",
+    "COST_LINE_KINDS",
 ]

@@ -29,7 +29,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from pydantic import BaseModel, ValidationError
 
@@ -517,35 +517,57 @@ def list_backups(data_dir: str | Path, name: str) -> list[Path]:
 def save_catalog(data_dir: str | Path, name: str, entries: list[dict], *, header: Optional[str] = None,
                  keep: int = DEFAULT_KEEP_BACKUPS, now: Optional[_dt.datetime] = None,
                  validate: bool = True) -> SaveResult:
-    """Write a catalog file: backup of the current file first, then an atomic replace.
+    """Write a catalog file of a data directory (see :func:`save_catalog_file`)."""
+    return save_catalog_file(catalog_path(data_dir, name), name, entries, header=header, keep=keep, now=now,
+                             validate=validate, backups=backup_dir(data_dir))
 
-    ``header`` None keeps the current file's comment block. With ``validate`` the entries must pass the
-    schema (CatalogError otherwise; nothing is written). At most ``keep`` backups stay per file.
+
+def save_catalog_file(path: str | Path, name: str, entries: list[dict] | Callable[[list[dict]], list[dict]], *,
+                      header: Optional[str] = None,
+                      keep: int = DEFAULT_KEEP_BACKUPS, now: Optional[_dt.datetime] = None, validate: bool = True,
+                      backups: Optional[Path] = None) -> SaveResult:
+    """The one read-modify-write of a catalog file: read it, patch only what changed
+    (:func:`patch_catalog_text`: comments, key order, folded strings, blank lines and the file mode stay),
+    back up the current file, then replace it atomically (temp file + rename).
+
+    ``entries`` may be a function of the file's current entries (read here, e.g. a LiteLLM merge), so
+    that the whole read-modify-write happens in this one function. ``header`` is used only for a new
+    file. With ``validate`` the entries must pass the schema
+    (CatalogError otherwise; nothing is written). At most ``keep`` backups stay per file, in
+    ``backups`` (default ``<the file's folder>/.backups``). A lock around this function makes a
+    concurrent save safe (one function on purpose).
     """
     if keep < 1:
         raise ValueError("keep must be >= 1")
-    path = catalog_path(data_dir, name)
+    path = Path(path)
+    backups = Path(backups) if backups is not None else path.parent / BACKUP_DIR
+    old = path.read_bytes() if path.exists() else None
+    if callable(entries):
+        entries = entries(parse_catalog_text(name, old, path.name)[1] if old is not None else [])
     if validate:
         v = validate_entries(name, entries)
         if not v.ok:
-            raise CatalogError([Problem(CATALOGS[name][0], p.entry, p.field, p.message) for p in v.problems])
-    old = path.read_bytes() if path.exists() else None
-    if header is None:
-        header = _header(old.decode("utf-8-sig")) if old is not None else ""
-    text = catalog_text(name, entries, header)
+            raise CatalogError([Problem(path.name, p.entry, p.field, p.message) for p in v.problems])
+    if old is not None:
+        text = patch_catalog_text(name, old.decode("utf-8-sig"), entries, shown=path.name)
+        if text.encode("utf-8") == old:
+            return SaveResult(path=path, backup=None)
+    else:
+        text = catalog_text(name, entries, header or "")
     backup = None
     if old is not None:
         stamp = (now or _dt.datetime.now()).strftime("%Y%m%dT%H%M%S%f")
-        d = backup_dir(data_dir)
-        backup = d / f"{path.stem}.{stamp}.yaml"
+        backup = backups / f"{path.stem}.{stamp}{path.suffix or '.yaml'}"
         n = 1
         while backup.exists():
-            backup = d / f"{path.stem}.{stamp}-{n}.yaml"
+            backup = backups / f"{path.stem}.{stamp}-{n}{path.suffix or '.yaml'}"
             n += 1
         atomic_write_bytes(backup, old)
     atomic_write_text(path, text)
     removed = []
-    existing = list_backups(data_dir, name)
+    existing = sorted(p for p in backups.glob(f"{path.stem}.*{path.suffix or '.yaml'}")
+                      if re.fullmatch(rf"{re.escape(path.stem)}\.\d{{8}}T\d{{6}}\d{{6}}(-\d+)?{re.escape(path.suffix or '.yaml')}",
+                                      p.name)) if backups.is_dir() else []
     for p in existing[: max(0, len(existing) - keep)]:
         try:
             p.unlink()
@@ -556,7 +578,147 @@ def save_catalog(data_dir: str | Path, name: str, entries: list[dict], *, header
 
 
 # ----------------------------------------------------------------------------------------------
-# CSV
+# minimal, faithful writes
+
+
+def _norm_entry(e: Any) -> Any:
+    """Plain value for comparison: None-valued keys dropped (absent = null), ints and floats equal."""
+    if isinstance(e, dict):
+        return {str(k): _norm_entry(v) for k, v in e.items() if v is not None}
+    if isinstance(e, list):
+        return [_norm_entry(x) for x in e]
+    return _plain(e)
+
+
+def _render_key(key: str, value: Any, col: int) -> list[str]:
+    """``key: value`` lines (the project's YAML style) indented to column ``col``."""
+    text = dump_yaml({key: value})
+    return [" " * col + line + "\n" for line in text.splitlines()]
+
+
+def _render_entry(name: str, entry: dict, dash_col: int) -> list[str]:
+    text = dump_yaml([_ordered(name, entry)])
+    return [" " * dash_col + line + "\n" for line in text.splitlines()]
+
+
+def _is_filler(line: str) -> bool:
+    s = line.strip()
+    return not s or s.startswith("#")
+
+
+def patch_catalog_text(name: str, old_text: str, entries: list[dict], shown: str = "") -> str:
+    """The catalog file ``old_text`` changed only where ``entries`` differ from it.
+
+    Unchanged entries keep their text byte for byte; in a changed entry only the lines of the
+    changed keys are rewritten (an inline comment on a one-line value is kept); removed entries
+    and keys are cut out; new keys go after the key before them in schema order; new entries are
+    appended in the file's list style. A one-price edit is a one-line diff. Entry order follows the
+    file (new entries last). Files the patcher cannot map are rewritten whole (same content).
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    top = TOP_KEYS[name]
+    lines = old_text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    try:
+        doc = YAML(typ="rt").load(old_text)
+    except YAMLError:
+        doc = None
+    seq = doc.get(top) if hasattr(doc, "get") else None
+    if not seq or not hasattr(seq, "lc") or not all(hasattr(it, "lc") for it in seq):
+        return catalog_text(name, entries, _header(old_text))
+    keys = list(doc.keys())
+    after = keys[keys.index(top) + 1] if keys.index(top) + 1 < len(keys) else None
+    list_end = doc.lc.key(after)[0] if after is not None else len(lines)
+    starts = [seq.lc.item(i)[0] for i in range(len(seq))]
+    spans = [(starts[i], starts[i + 1] if i + 1 < len(seq) else list_end) for i in range(len(seq))]
+    new_by_id = {e.get("id"): e for e in entries}
+    old_ids = [it.get("id") for it in seq]
+    out: list[str] = lines[: starts[0]]
+    for item, (a, b), oid in zip(seq, spans, old_ids):
+        new = new_by_id.get(oid)
+        if new is None:  # removed: keep the trailing blank/comment lines that separate entries
+            tail = b
+            while tail > a and _is_filler(lines[tail - 1]) and lines[tail - 1].strip() == "":
+                tail -= 1
+            out += lines[tail:b] if out and out[-1].strip() else []
+            continue
+        old_plain = _norm_entry(dict(item))
+        new_plain = _norm_entry(new)
+        if old_plain == new_plain:
+            out += lines[a:b]
+            continue
+        out += _patch_entry(name, item, lines, a, b, old_plain, new_plain)
+    added = [e for e in entries if e.get("id") not in set(old_ids)]
+    if added:
+        dash_col = len(lines[starts[0]]) - len(lines[starts[0]].lstrip(" "))
+        blank_sep = starts[0] > 0 and len(seq) > 1 and lines[starts[1] - 1].strip() == ""
+        block: list[str] = []
+        for e in added:
+            if blank_sep:
+                block.append("\n")
+            block += _render_entry(name, {k: v for k, v in e.items() if v is not None}, dash_col)
+        # insert after the last entry's content, before trailing blank lines/comments of the list
+        end = len(out)
+        while end > 0 and _is_filler(out[end - 1]):
+            end -= 1
+        out = out[:end] + block + out[end:]
+    out += lines[list_end:]
+    return "".join(out)
+
+
+def _patch_entry(name: str, item: Any, lines: list[str], a: int, b: int, old: dict, new: dict) -> list[str]:
+    keys = [str(k) for k in item.keys()]
+    raw = {str(k): k for k in item.keys()}
+    kstart = {k: item.lc.key(raw[k])[0] for k in keys}
+    kcol = {k: item.lc.key(raw[k])[1] for k in keys}
+    content_end = b  # the item's trailing blank lines / comments stay where they are
+    while content_end > a and _is_filler(lines[content_end - 1]):
+        content_end -= 1
+    kspan = {k: (kstart[k], kstart[keys[i + 1]] if i + 1 < len(keys) else content_end) for i, k in enumerate(keys)}
+    col = kcol[keys[0]]
+    order = columns(name)
+    rank = {c: i for i, c in enumerate(order)}
+    # new keys go after the last kept key that comes before them in schema order (else after the first key)
+    after: dict[str, list[str]] = {}
+    kept = [k for k in keys if k in new]
+    for p in (k for k in new if k not in old):
+        prev = [k for k in kept if rank.get(k, len(order)) <= rank.get(p, len(order))]
+        after.setdefault(prev[-1] if prev else kept[0], []).append(p)
+    out: list[str] = list(lines[a: kstart[keys[0]]])
+    for k in keys:
+        s, e = kspan[k]
+        seg = lines[s:e]
+        if k not in new:  # removed key (never the first: that is the id)
+            continue
+        if k in old and old[k] == new[k]:
+            out += seg
+        else:
+            body_end = len(seg)
+            while body_end > 1 and _is_filler(seg[body_end - 1]):
+                body_end -= 1
+            rendered = _render_key(k, new[k], kcol[k])
+            if k == keys[0]:
+                rendered[0] = seg[0][: kcol[k]] + rendered[0][kcol[k]:]  # keep the "- " of the item
+            comment = _inline_comment(item, raw[k])
+            if comment and body_end == 1 and len(rendered) == 1:
+                rendered[0] = rendered[0].rstrip("\n") + "  " + comment + "\n"
+            out += rendered + seg[body_end:]
+        for p in after.get(k, ()):
+            out += _render_key(p, new[p], col)
+    out += lines[content_end:b]
+    return out
+
+
+def _inline_comment(item: Any, key: Any) -> Optional[str]:
+    tok = getattr(item, "ca", None)
+    tok = tok.items.get(key) if tok is not None else None
+    if not tok or len(tok) < 3 or tok[2] is None:
+        return None
+    text = tok[2].value.split("\n")[0].strip()
+    return text if text.startswith("#") else None
 
 
 def to_csv(name: str, entries: list[dict]) -> str:

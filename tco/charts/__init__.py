@@ -21,6 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from tco.core import line_items
 from tco.core.format import fmt_usd
 from tco.engine import OptionResult, Result
 from tco.model.finance import usd_per_million_tokens
@@ -39,20 +40,19 @@ PALETTE = (
     "#9C755F", "#BAB0AC",
 )
 
-#: Fixed colour per line item (stacked monthly chart).
-LINE_ITEM_COLORS = {
-    "api": "#4E79A7",
-    "rent": "#F28E2B",
-    "capex": "#E15759",
-    "depreciation": "#FF9DA7",
-    "power": "#EDC948",
-    "colo": "#76B7B2",
-    "maintenance": "#B07AA1",
-    "staff": "#59A14F",
-    "reserved_unused": "#9C755F",
-    "api_overflow": "#86BCB6",
-    "residual": "#BAB0AC",
-}
+#: Fixed colour per line item (stacked monthly chart), from the line-item registry.
+LINE_ITEM_COLORS = {name: d.color for name, d in line_items.REGISTRY.items() if d.color}
+
+
+def line_item_color(name: str) -> str:
+    """The registry's colour of a line item; for an item without one (e.g. a dynamic, scenario-named item) a
+    palette colour picked from its name (the same name always gets the same colour)."""
+    try:
+        color = line_items.get(name).color
+    except KeyError:
+        color = ""
+    return color or PALETTE[sum(name.encode("utf-8")) % len(PALETTE)]
+
 
 _BASIS_LABEL = {"cash": "cash", "accrual": "accrual"}
 
@@ -252,7 +252,7 @@ def monthly_stack_figure(result: Result, option: Optional[str] = None, basis: Ba
             continue
         data.append({
             "type": "bar", "x": months, "y": y, "name": li.name,
-            "marker": {"color": LINE_ITEM_COLORS.get(li.name, "#888")},
+            "marker": {"color": line_item_color(li.name)},
             "hovertemplate": "%{y:$,.0f}<extra>" + li.name + "</extra>",
         })
     # relative: a negative residual stacks below 0
@@ -353,5 +353,5 @@ def headline(result: Result) -> dict:
             "saving_share": share, "break_even": be, "reference_reason": result.reference_reason, "sentence": words}
 
 
-__all__ = ["TEMPLATE", "make_figure", "axis", "base_layout", "add_axis_line", "empty_figure", "PALETTE", "LINE_ITEM_COLORS", "option_colors", "result_colors", "cumulative_cost_figure",
+__all__ = ["TEMPLATE", "make_figure", "axis", "base_layout", "add_axis_line", "empty_figure", "PALETTE", "LINE_ITEM_COLORS", "line_item_color", "option_colors", "result_colors", "cumulative_cost_figure",
            "monthly_stack_figure", "unit_cost_values", "unit_cost_figure", "fleet_figure", "headline"]

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from tco.analysis import AnnualView, BreakEvenSweep, MonteCarlo, Tornado, metric_label, option_series
 from tco.charts import add_axis_line, axis, make_figure
+from tco.core.percent import display_value
 from tco.engine import Result
 
 _PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -82,7 +83,7 @@ def tornado_chart(t: Tornado, currency: str = "USD", rate: float = 1.0, top: Opt
     """Horizontal bars from the base value to the low-input and high-input values, largest swing on top."""
     bars = t.bars[:top] if top else t.bars
     bars = list(reversed(bars))  # plotly draws the first category at the bottom
-    labels = [f"{b.label} ({b.low_input:.4g} / {b.high_input:.4g} {b.unit})" for b in bars]
+    labels = [f"{b.label} ({display_value(b.low_input, b.unit)} / {display_value(b.high_input, b.unit)})" for b in bars]
     base = t.base * rate
     data = [{"type": "bar", "y": labels, "x": xs, "base": base, "orientation": "h", "name": name, "marker": {"color": color}}
             for name, xs, color in (("input at low", [(b.low_value * rate) - base for b in bars], "#1f77b4"),

@@ -1,6 +1,6 @@
 """Cost against quality: one plotly figure from options already linked to their quality tier.
 
-Pure: a list of :class:`tco.catalog.quality.OptionQuality` (each carrying its cost) in, a Figure out; no
+Pure: a list of :class:`tco.model.quality.OptionQuality` (each carrying its cost) in, a Figure out; no
 Streamlit. The Compare page and tests draw through :func:`cost_quality_figure`.
 
 Conventions
@@ -19,7 +19,7 @@ from typing import Literal, Optional, Sequence
 
 import plotly.graph_objects as go
 
-from tco.catalog.quality import NO_FIGURE, OptionQuality, floor_status, pareto_frontier
+from tco.model.quality import NO_FIGURE, OptionQuality, floor_status, pareto_frontier
 from tco.charts import axis, make_figure, option_colors
 
 Metric = Literal["usd_per_million_tokens", "total_cash_usd", "total_accrual_usd"]
@@ -43,7 +43,7 @@ def _fmt_cost(v: float, metric: str) -> str:
 
 def cost_quality_points(rows: Sequence[OptionQuality], metric: Metric = "usd_per_million_tokens"
                         ) -> list[tuple[str, Optional[float], Optional[float]]]:
-    """(name, elo or None, cost or None) per option, the input of :func:`tco.catalog.quality.pareto_frontier`."""
+    """(name, elo or None, cost or None) per option, the input of :func:`tco.model.quality.pareto_frontier`."""
     return [(r.name, r.elo, r.cost.get(metric)) for r in rows]
 
 
@@ -86,7 +86,7 @@ def cost_quality_figure(rows: Sequence[OptionQuality], metric: Metric = "usd_per
         marker = {"size": 13 if r.name in on_frontier else 10,
                   "color": "rgba(0,0,0,0)" if below else color,
                   "line": {"color": BELOW_COLOR if below else color, "width": 2},
-                  "symbol": "diamond" if r.kind == "self_host" else "circle"}
+                  "symbol": {"self_host": "diamond", "route": "square"}.get(r.kind, "circle")}
         ci = r.tier_text
         tags = []
         if r.name in on_frontier:

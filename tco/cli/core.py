@@ -4,13 +4,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tco.analysis.capacity_range import cost_range
 from tco.catalog import CATALOGS, load_catalog
-from tco.catalog.quality import load_quality, validate_quality
-from tco.cli.common import EXIT_FAIL, EXIT_OK, write_output
+from tco.model.quality import load_quality, validate_quality
+from tco.cli.common import EXIT_FAIL, EXIT_INVALID, EXIT_OK, write_output
 from tco.core.exceptions import CatalogError
+from tco.core.filenames import DEFAULT_CSV_ENCODING, encode_csv
 from tco.engine import evaluate
 from tco.report import export
-from tco.report.focus import to_focus_csv
+from tco.report.focus import default_option, to_focus_csv
 from tco.scenario import load_scenario
 
 
@@ -27,10 +29,17 @@ def register(sub, import_sub) -> None:
     p.add_argument("--out", default=None, help="write to this file instead of standard output")
     p.add_argument("--skip-infeasible", action="store_true", dest="skip_infeasible",
                    help="list options that cannot meet the SLO (APIs included) as skipped instead of failing")
+    p.add_argument("--option", default=None, metavar="NAME",
+                   help="--format focus: the option to export (default: the cheapest; options are alternatives)")
+    p.add_argument("--all-options", action="store_true",
+                   help="--format focus: every option in one file, x_Option first (filter on it before summing)")
+    p.add_argument("--encoding", default=None, choices=["utf-8", "utf-8-sig"],
+                   help="CSV and FOCUS text encoding (default: utf-8-sig, UTF-8 with a byte-order mark for "
+                        "spreadsheets, when writing --out; utf-8 on standard output)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("list", help="list what a catalog holds, with source and as-of")
-    p.add_argument("what", choices=["models", "gpus", "offers", "servers", "apis", "profiles", "assumptions"])
+    p.add_argument("what", choices=list(_LIST_COLUMNS))
     p.add_argument("--data", default=None)
     p.add_argument("--format", default="table", choices=["table", "json"])
     p.set_defaults(func=cmd_list)
@@ -69,13 +78,30 @@ def evaluate_file(path: str, data: str | None = None, skip_infeasible: bool = Fa
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
 
+
     result = evaluate_file(args.scenario, args.data, getattr(args, "skip_infeasible", False))
+    encoding = args.encoding or (DEFAULT_CSV_ENCODING if args.out else "utf-8")
     if args.format == "csv":
-        write_output(export.to_long_csv(result), args.out)
+        write_output(encode_csv(export.to_long_csv(result), encoding), args.out)
     elif args.format == "json":
-        write_output(export.to_json(result), args.out)
+
+        write_output(export.to_json(result, cost_range(result.scenario, load_catalog(args.data), result)), args.out)
     elif args.format == "focus":
-        write_output(to_focus_csv(result), args.out)
+
+        if args.all_options and args.option:
+            print("error: give --option NAME or --all-options, not both", file=sys.stderr)
+            return EXIT_INVALID
+        names = [o.name for o in result.options]
+        if args.option is not None and args.option not in names:
+            print(f"error: --option: unknown option '{args.option}'; options: {', '.join(names)}", file=sys.stderr)
+            return EXIT_INVALID
+        option = None if args.all_options else (args.option or default_option(result))
+        if option is None:
+            print("note: FOCUS export of ALL options (alternatives): filter on x_Option before summing costs",
+                  file=sys.stderr)
+        else:
+            print(f"note: FOCUS export of option '{option}'" + ("" if args.option else " (the cheapest)"), file=sys.stderr)
+        write_output(encode_csv(to_focus_csv(result, option), encoding), args.out)
     else:
         write_output(export.to_table(result), args.out)
     return EXIT_OK
@@ -90,6 +116,7 @@ _LIST_COLUMNS = {
     "apis": ["id", "provider", "serves_model", "input", "output", "cached_input"],
     "profiles": ["id", "model", "gpu", "gpus", "precision", "scenario"],
     "assumptions": ["id", "value", "unit", "kind"],
+    "cost_lines": ["id", "category", "line_kind", "value", "unit", "applies_to", "kind"],
 }
 
 

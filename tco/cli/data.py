@@ -8,10 +8,12 @@
 * ``--models``: a glob (``'*llama*'``) or ``re:<regex>``; ``--providers``: LiteLLM provider names,
   comma-separated or repeated.
 * ``--out FILE`` writes atomically and refuses to replace an existing file unless ``--force``.
-* ``--out CATALOG --merge``: merges the offers into an existing API catalog (same id: prices, context,
-  source, as_of and notes updated; new ids added; nothing removed), prints the diff and writes only
-  with ``--yes`` (then with a timestamped backup in ``<dir>/.backups/``). Without ``--yes`` it is a
-  dry run and exits 0.
+* ``--out CATALOG --merge``: merges the offers into an existing API catalog (same id and same prices:
+  the entry stays as it is, with its as_of and source; same id, new prices: prices, context, source,
+  as_of and notes updated; new ids added; nothing removed), prints the diff and writes only with
+  ``--yes`` (then with a timestamped backup in ``<dir>/.backups/``); only the changed lines of the
+  file change (comments, order and the file mode stay). Without ``--yes`` it is a dry run, exit 0.
+* No offer imported (filters matched nothing, or not a price map's entries): exit 1.
 """
 from __future__ import annotations
 
@@ -20,12 +22,10 @@ import os
 import sys
 from pathlib import Path
 
-from tco.catalog import CATALOGS
 from tco.catalog import edit as ce
-from tco.cli.common import EXIT_INVALID, write_output
+from tco.cli.common import EXIT_FAIL, EXIT_INVALID, write_output
 from tco.core.exceptions import CatalogError, Problem
 from tco.importers import litellm, read_bytes
-from tco.io.atomic import atomic_write_bytes, atomic_write_text
 from tco.io.safeyaml import dump_yaml
 
 
@@ -35,7 +35,7 @@ def register(sub, import_sub) -> None:
     p.add_argument("--providers", action="append", default=[],
                    help="keep these LiteLLM providers only (comma-separated or repeated), e.g. openai,groq")
     p.add_argument("--models", help="keep keys matching this glob (e.g. '*llama*') or re:<regex>")
-    p.add_argument("--as-of", dest="as_of", help="date of the prices (default: the file's modification date)")
+    p.add_argument("--as-of", dest="as_of", help="date of the prices (default: the file's last_updated, else its modification date)")
     p.add_argument("--format", choices=("yaml", "json"), default=None,
                    help="json (default when printing) or yaml (an api_offers: catalog document)")
     p.add_argument("--out", help="write here (atomically)")
@@ -46,6 +46,7 @@ def register(sub, import_sub) -> None:
 
 
 def cmd_litellm(args) -> int:
+
     path = Path(args.file)
     if not path.exists():
         print(f"error: {path}: file not found", file=sys.stderr)
@@ -56,6 +57,10 @@ def cmd_litellm(args) -> int:
                         models=args.models)
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(res.skipped.items())) or "none"
     summary = f"{len(res.offers)} offer(s) imported from {path.name}; skipped: {skipped}"
+    if not res.offers:
+        print(f"error: {path.name}: no offer imported (skipped: {skipped}); check --providers / --models",
+              file=sys.stderr)
+        return EXIT_FAIL
     if args.merge:
         if not args.out:
             print("error: --merge needs --out CATALOG (the API catalog to merge into)", file=sys.stderr)
@@ -99,21 +104,12 @@ def _merge(args, res, summary: str) -> int:
         print(f"dry run: {out} not changed; add --yes to write it", file=sys.stderr)
         return 0
     # Write next to the catalog: the target's folder is the data directory of this file.
-    saved = _save_apis(out, merged, header)
+    saved = _save_apis(out, lambda current: litellm.merge_entries(current, imported), header)
     print(f"wrote {out} ({diff.summary()}); backup: {saved.backup or 'none (new file)'}", file=sys.stderr)
     return 0
 
 
-def _save_apis(out: Path, entries: list, header: str):
-    """Save an API catalog at any path (backup in <its folder>/.backups/)."""
-    if out.name == CATALOGS["apis"][0]:
-        return ce.save_catalog(out.parent, "apis", entries, header=header)
-    # A differently named file: same backup + atomic write, by the file's own name.
-    import datetime as _dt
-    backup = None
-    if out.exists():
-        stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        backup = out.parent / ce.BACKUP_DIR / f"{out.stem}.{stamp}{out.suffix}"
-        atomic_write_bytes(backup, out.read_bytes())
-    atomic_write_text(out, ce.catalog_text("apis", entries, header))
-    return ce.SaveResult(path=out, backup=backup)
+def _save_apis(out: Path, entries, header: str):
+    """Save an API catalog at any path: only the changed lines, a backup in <its folder>/.backups/."""
+
+    return ce.save_catalog_file(out, "apis", entries, header=header)

@@ -1,4 +1,4 @@
-"""Finance commands: report (XLSX workbook), sensitivity (tornado), montecarlo.
+"""Finance commands: report (live XLSX workbook, one-page PDF), sensitivity (tornado), montecarlo.
 
 Exit codes as in tco.cli: 0 ok; 2 invalid scenario or arguments (located message); 3 a file could not
 be read or written. JSON shapes are documented in docs/finance.md.
@@ -11,17 +11,25 @@ import sys
 
 from tco import analysis
 from tco.catalog import load_catalog
-from tco.cli.common import EXIT_INVALID, EXIT_OK, write_output
+from tco.cli.common import EXIT_FAIL, EXIT_INVALID, EXIT_OK, write_output
+from tco.core.filenames import file_name
 from tco.core.format import fmt_usd
 from tco.engine import evaluate
+from tco.report.pdf import ReportError, to_pdf
 from tco.report.xlsx import to_xlsx
 from tco.scenario import load_scenario
 
 
 def register(sub, import_sub) -> None:
-    p = sub.add_parser("report", help="write the XLSX workbook (summary, monthly, line items, assumptions...)")
+    p = sub.add_parser("report", help="write the live XLSX workbook (formulas over an Inputs sheet) and/or the "
+                                      "one-page PDF decision report")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--xlsx", required=True, help="output workbook path (.xlsx)")
+    p.add_argument("--xlsx", nargs="?", const="", default=None, metavar="FILE",
+                   help="write the workbook (.xlsx); without FILE: <scenario-slug>_workbook.xlsx")
+    p.add_argument("--pdf", nargs="?", const="", default=None, metavar="FILE",
+                   help="write the one-page decision report (.pdf); without FILE: <scenario-slug>_report.pdf")
+    p.add_argument("--values-only", action="store_true",
+                   help="workbook of values (no formulas) instead of the live workbook")
     p.add_argument("--data", default=None, help="data directory (default: the bundled data/)")
     p.add_argument("--sensitivity", action="store_true", help="add the Sensitivity sheet (tornado)")
     p.add_argument("--montecarlo", type=int, default=0, metavar="N", help="add the Monte Carlo sheet with N draws")
@@ -65,15 +73,30 @@ def _invalid(msg: str) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+
     if args.montecarlo < 0:
         return _invalid(f"--montecarlo: must be >= 0, got {args.montecarlo}")
+    if args.xlsx is None and args.pdf is None:
+        return _invalid("report: give --xlsx [FILE] and/or --pdf [FILE]")
     result, catalog = _load(args)
-    tor = analysis.tornado(result, catalog) if args.sensitivity and len(result.options) > 1 else None
-    mc = None
-    if args.montecarlo:
-        mc = analysis.monte_carlo(result, analysis.default_uncertainties(result, catalog), args.montecarlo, args.seed)
-    write_output(to_xlsx(result, tor, mc), args.xlsx)
-    print(f"wrote {args.xlsx}", file=sys.stderr)
+    if args.xlsx is not None:
+        tor = analysis.tornado(result, catalog) if args.sensitivity and len(result.options) > 1 else None
+        mc = None
+        if args.montecarlo:
+            mc = analysis.monte_carlo(result, analysis.default_uncertainties(result, catalog), args.montecarlo, args.seed)
+        out = args.xlsx or file_name(result.scenario.name, "workbook")
+        write_output(to_xlsx(result, tor, mc, values_only=args.values_only), out)
+        print(f"wrote {out}", file=sys.stderr)
+    if args.pdf is not None:
+
+        out = args.pdf or file_name(result.scenario.name, "report")
+        try:
+            pdf = to_pdf(result, catalog)
+        except ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        write_output(pdf, out)
+        print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
 

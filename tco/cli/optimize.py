@@ -2,7 +2,7 @@
 
     python -m tco optimize S.yaml [--top N] [--models ID|FAMILY ...] [--size "llama 8B-70B"]
         [--gpus ID ...] [--gpus-per-replica N ...] [--precisions P ...] [--payments P ...]
-        [--no-apis] [--allow-suspect] [--no-quality-floor] [--format table|json] [--out FILE] [--data DIR]
+        [--no-apis] [--routes] [--allow-suspect] [--no-quality-floor] [--format table|json] [--out FILE] [--data DIR]
 
 JSON: ``{"candidates": [{"model", "gpu", "gpus_per_replica", "precision", "payment",
 "capacity_source", "feasible", "reason", "total_cash_usd", "npv_usd", "usd_per_million_tokens",
@@ -32,6 +32,8 @@ def register(sub, import_sub) -> None:
                    choices=("bf16", "fp8", "fp4", "int8", "int4", "fp16"))
     p.add_argument("--payments", nargs="+", default=list(opt.PAYMENTS), choices=opt.PAYMENTS)
     p.add_argument("--no-apis", action="store_true", help="leave API offers out")
+    p.add_argument("--routes", action="store_true",
+                   help="also propose two-part cascades (cheap model + escalation) that meet the quality floor")
     p.add_argument("--allow-suspect", action="store_true", dest="allow_suspect",
                    help="keep candidates whose price rests on a catalog entry marked SUSPECT or low-confidence (flagged)")
     p.add_argument("--no-quality-floor", action="store_true", dest="no_quality_floor",
@@ -65,7 +67,7 @@ def space_from_args(args) -> opt.SearchSpace:
 def cmd_optimize(args) -> int:
     scenario = load_scenario(args.scenario)
     catalog = load_catalog(args.data)
-    result = opt.optimize(scenario, catalog, space_from_args(args))
+    result = opt.optimize(scenario, catalog, space_from_args(args), routes=args.routes)
     top = args.top or None
     if args.format == "json":
         text = json.dumps(opt.to_json(result, top), indent=2)

@@ -8,7 +8,7 @@ Flow (docs/architecture.md):
 2. **Load** of the scenario (:func:`scenario_load`: requests, tokens, peak and hourly req/s per month)
    and its scenario-wide **rates** (:class:`Rates`: price trends, staff cost).
 3. **Compute core** (:func:`compute_line_items`): stacks the records into ``(options, 1)`` arrays and
-   computes every line item of the registry (:mod:`tco.model.line_items`) for all options at once with the pure
+   computes every line item of the registry (:mod:`tco.core.line_items`) for all options at once with the pure
    formulas of :mod:`tco.model.costs`, on ``(..., options, months)`` arrays: a leading axis of N draws is
    allowed (Monte Carlo, break-even sweep), and the options may be thousands of optimizer candidates.
    :func:`evaluate`, :func:`tco.analysis.evaluate_batch` and :func:`tco.analysis.optimizer.optimize` all call it.
@@ -21,21 +21,22 @@ Result columns (documented once, here and in docs/methodology.md):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 from tco.catalog import Catalog
+from tco.core import line_items
 from tco.core.constants import HOURS_PER_MONTH, TOKENS_PER_MILLION
 from tco.core.exceptions import EvaluationError, Problem, ScenarioError
 from tco.engine import decision
-from tco.model import costs, finance, line_items, workload
+from tco.model import beyond_gpus, costs, finance, fine_tuning, routing, workload
 from tco.model.capacity import CapacityResult, capacity_at_slo
-from tco.model.records import API_PRICE_KEYS, ApiParams, ApiPrices, Fleet, OptionParams, SelfHostParams, Unservable
-from tco.scenario import Option, Scenario
+from tco.model.records import API_PRICE_KEYS, ApiParams, ApiPrices, Fleet, OptionParams, RouteParams, SelfHostParams, Unservable
+from tco.scenario import Option, Scenario, month_index
 
-#: line item -> (counts in cash, counts in accrual), in registry order (tco.model.line_items is the source)
+#: line item -> (counts in cash, counts in accrual), in registry order (tco.core.line_items is the source)
 LINE_ITEMS = line_items.cash_and_accrual()
 
 
@@ -60,6 +61,7 @@ class LineItem:
     accrual_usd: np.ndarray  # [USD per month]
     quantity: np.ndarray  # [unit per month]
     unit: str
+    focus: Optional[line_items.FocusMapping] = None  # its FOCUS mapping (from the registry; picklable)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,12 @@ class OptionResult:
     ref_id: str = ""  # api offer id, or model id for self-host
     fleet: Optional[Fleet] = None  # self-host options: the fleet per month (tco.model.records.Fleet)
     extra_monthly: dict[str, np.ndarray] = field(default_factory=dict)  # JSON extras: gpu_hours, overflow_requests
+    fine_tuning_runs: tuple = ()  # tco.model.fine_tuning.FineTuningRun, one per run (a route: its parts' runs)
+    parts: tuple = ()  # route options: RoutePartResult, one per member evaluated (share > 0)
+    quality_weights: tuple = ()  # route options: (member name, weight in the route's quality)
+    economic_usd_per_gpu_hour: Optional[float] = None  # [USD/GPU-h] owned options (docs/methodology.md, section 11)
+    commitment_after_horizon_usd: Optional[float] = None  # [USD] reserved-term payments owed after the horizon
+
     # filled by tco.engine.decision.finish (docs/methodology.md "SLO", "Billed vs used", "Unit costs")
     slo_status: str = "unknown"  # met | missed | unknown
     slo_reason: str = ""
@@ -97,6 +105,16 @@ class OptionResult:
     usd_per_million_output_tokens: Optional[float] = None  # [USD / 1M output tokens]
     usd_per_million_cached_input_tokens: Optional[float] = None  # [USD / 1M cached input tokens] APIs with cached reads
     usd_per_million_tokens_at_capacity: Optional[float] = None  # [USD / 1M tokens] billed fleet fully used
+
+@dataclass(frozen=True)
+class RoutePartResult:
+    """One member of a route evaluated on its share of the traffic (tco.model.routing.part_scenario)."""
+
+    name: str
+    share: float  # share of requests [0-1]
+    role: str  # "part" (split) | "first" | "escalate" (cascade)
+    result: "OptionResult"
+    scenario_result: Optional["Result"] = None  # the member's own evaluation (tco.analysis.evaluate_batch re-uses it)
 
 
 @dataclass(frozen=True)
@@ -190,7 +208,16 @@ class Resolver:
 def resolve_api_option(r: Resolver, i: int, o: Option) -> Optional[ApiParams]:
     """The resolved prices of API option ``o`` (index ``i``); None when a problem was recorded.
     Raises EvaluationError when the input or output price is unknown."""
-    return resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
+    p = resolve_api_prices(r, f"options[{i}]", o.name, o.api, o.prices)
+    lines = scenario_cost_lines(r.s, o.name, "api", "api")
+    return replace(p, cost_lines=lines) if (p is not None and lines) else p
+
+
+def scenario_cost_lines(scenario: Scenario, name: str, kind: str, payment: str) -> tuple:
+    """The scenario's cost lines (``costs:``) that apply to option ``name``, with their months as indices of the
+    horizon (:class:`tco.model.beyond_gpus.ResolvedCostLine`; docs/methodology.md, section 10)."""
+    return tuple(beyond_gpus.resolve_cost_line(c, scenario.start, scenario.months) for c in scenario.costs
+                 if costs.cost_line_applies(c.applies_to, name, kind, payment))
 
 
 def resolve_api_prices(r: Resolver, path: str, name: str, api_id: Optional[str], inline, key_prefix: str = ""
@@ -275,7 +302,7 @@ def resolve_self_host_option(r: Resolver, i: int, o: Option) -> Union[SelfHostPa
     else:
         try:
             cap = capacity_at_slo(r.c, sh.model, sh.gpu, sh.gpus_per_replica, sh.precision, slo.ttft_p95_ms,
-                                  slo.tpot_p95_ms, w.input_tokens, w.output_tokens)
+                                  slo.tpot_p95_ms, w.input_tokens, w.output_tokens, engine=sh.engine)
         except NotImplementedError:
             cap = CapacityResult(rps=None, source="measured", reason="no capacity model available; give capacity_rps_per_replica")
         if cap.feasible:
@@ -331,7 +358,33 @@ def resolve_self_host_option(r: Resolver, i: int, o: Option) -> Union[SelfHostPa
         p["depreciation_years"] = r.default(name, "depreciation_years", own.depreciation_years, "years")
     if not _resolve_traffic(r, path, o, p, notes):
         return None
+    _resolve_beyond_gpus(r, o, p)
     return SelfHostParams(notes=tuple(notes), **p)
+
+
+def _resolve_beyond_gpus(r: Resolver, o: Option, p: dict) -> None:
+    """Issue-18 inputs of a self-host option: cost lines, capital charge, availability, start-up, reserved term."""
+    sh, name = o.self_host, o.name
+    lines = scenario_cost_lines(r.s, name, "self_host", p["payment"])
+    if lines:
+        p["cost_lines"] = lines
+    if p["payment"] == "own" and r.s.finance.include_capital_charge:
+        p["include_capital_charge"] = True
+    if sh.availability is not None:
+        p["mtbf_hours"], p["repair_hours"] = float(sh.availability.mtbf_hours), float(sh.availability.repair_hours)
+        r.used.append(AssumptionUsed(name, "availability", round(float(costs.availability_factor(
+            p["mtbf_hours"], p["repair_hours"])), 6), "fraction of time a replica serves", "scenario"))
+    rent = sh.rent
+    if rent is not None and rent.startup_minutes:
+        p["startup_minutes"] = float(rent.startup_minutes)
+        r.used.append(AssumptionUsed(name, "startup_minutes", rent.startup_minutes, "min", "scenario"))
+    if rent is not None and rent.reserved_term is not None and p.get("reserved_gpus"):
+        t = rent.reserved_term
+        p["reserved_term_months"] = int(t.term_months)
+        p["reserved_upfront_share"] = float(t.upfront_share)
+        p["reserved_term_start"] = month_index(r.s.start, t.start) if t.start is not None else 0
+        r.used.append(AssumptionUsed(name, "reserved_term_months", t.term_months, "months", "scenario"))
+        r.used.append(AssumptionUsed(name, "reserved_upfront_share", t.upfront_share, "fraction", "scenario"))
 
 
 _SPOT_NOTE = "spot capacity can be interrupted at short notice: it does not suit a strict latency SLO"
@@ -473,7 +526,8 @@ class Rates:
 
 
 def resolve_rates(r: Resolver, needs_staff: bool = True) -> Rates:
-    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it)."""
+    """The scenario's rates, resolved and recorded by ``r`` (staff cost only when a self-host option needs it).
+    Raises EvaluationError when the discount rate or staff cost is neither given nor in the assumptions catalog."""
     s = r.s
     discount = r.default("", "discount_rate", s.finance.discount_rate)
     trends = {key: r.trend_rate(key, getattr(s.finance, key)) for key in PRICE_TRENDS}
@@ -490,8 +544,34 @@ def _col(values) -> np.ndarray:
 
 
 def stack_api(params: Sequence[ApiParams]) -> dict[str, np.ndarray]:
-    """Price columns ``(n, 1)`` [USD / 1M tokens] of API records, keyed by :data:`tco.model.records.API_PRICE_KEYS`."""
-    return {k: _col([getattr(p.prices, k) for p in params]) for k in API_PRICE_KEYS}
+    """Price columns ``(n, 1)`` [USD / 1M tokens] of API records, keyed by :data:`tco.model.records.API_PRICE_KEYS`.
+
+    A fine-tuned API (its record's ``fine_tuning.price_switch``) bills the fine-tuned model's prices from its
+    first run on (tco.model.fine_tuning.switched_prices): the columns are then ``(n, months)``."""
+    out = {k: _col([getattr(p.prices, k) for p in params]) for k in API_PRICE_KEYS}
+    switched = [(j, p.fine_tuning) for j, p in enumerate(params)
+                if p.fine_tuning is not None and p.fine_tuning.price_switch is not None]
+    if switched:
+        months = len(switched[0][1].cost_usd)
+        for k in API_PRICE_KEYS:
+            col = np.repeat(out[k], months, axis=1)
+            for j, plan in switched:
+                sw = plan.price_switch
+                col[j] = fine_tuning.switched_prices(getattr(params[j].prices, k), sw["prices"][k], sw["from_index"],
+                                                     months)
+            out[k] = col
+    return out
+
+
+def stack_fine_tuning(params: Sequence[Any], months: int) -> dict[str, np.ndarray]:
+    """The ``fine_tuning`` line item of stacked records: cost [USD] and quantity per month, ``(n, months)``
+    (zeros for options that are not fine-tuned; tco.model.fine_tuning.plan_runs made the plans)."""
+    cost, qty = np.zeros((len(params), months)), np.zeros((len(params), months))
+    for j, p in enumerate(params):
+        plan = getattr(p, "fine_tuning", None)
+        if plan is not None:
+            cost[j], qty[j] = plan.cost_usd, plan.quantity
+    return {"fine_tuning": cost, "fine_tuning_qty": qty}
 
 
 #: stacked self-host parameters taken as they are from the record (None -> 1.0, a neutral value masked out)
@@ -499,7 +579,10 @@ SELF_HOST_KEYS = ("capacity_rps", "target_utilization", "spare_replicas", "gpus_
                   "usd_per_gpu_hour", "usd_per_instance_hour", "gpus_per_instance", "gpus_per_server",
                   "server_price_usd", "server_power_kw", "power_load_factor", "pue", "usd_per_kwh",
                   "colo_usd_per_kw_month", "maintenance_share_per_year", "min_replicas", "reserved_gpus",
-                  "usd_per_gpu_hour_reserved", "lead_time_months", "base_replicas", "hybrid_percentile")
+                  "usd_per_gpu_hour_reserved", "lead_time_months", "base_replicas", "hybrid_percentile",
+                  # issue 18 (neutral values: mtbf 1 h with repair 0 h = always available; no term; no start-up)
+                  "mtbf_hours", "repair_hours", "startup_minutes", "reserved_term_months", "reserved_upfront_share",
+                  "reserved_term_start")
 
 
 def stack_self_host(params: Sequence[SelfHostParams]) -> dict[str, np.ndarray]:
@@ -520,6 +603,9 @@ def stack_self_host(params: Sequence[SelfHostParams]) -> dict[str, np.ndarray]:
     out["residual_share"] = _col([p.residual_share or 0.0 for p in params])
     out["is_hybrid"] = _col([p.is_hybrid for p in params])
     out["life_months"] = _col([p.life_months for p in params])
+    out["include_capital_charge"] = _col([p.include_capital_charge for p in params])
+    # the reserved price fixed for a term: apply_self_host_trends leaves this copy untrended
+    out["usd_per_gpu_hour_reserved_fixed"] = out["usd_per_gpu_hour_reserved"]
     for k in API_PRICE_KEYS:
         out[f"overflow_{k}"] = _col([getattr(p.overflow.prices, k) if p.overflow is not None else 0.0 for p in params])
     return out
@@ -542,7 +628,9 @@ def api_kernel(input_m, output_m, prices: dict[str, np.ndarray], cached_share, b
 
 def _rows(p: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
     """The stacked parameters of a subset of options (axis -2)."""
-    return {k: np.asarray(v)[..., rows, :] for k, v in p.items()}
+    # C order: numpy lays out a fancy index on a middle axis index-first, and every array computed from such a
+    # view would inherit the transposed layout (slow when mixed with C-ordered arrays)
+    return {k: np.ascontiguousarray(np.asarray(v)[..., rows, :]) for k, v in p.items()}
 
 
 def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, by_gpu: bool,
@@ -566,7 +654,7 @@ def _rent_bill(gpus_slots, slot_hours, p: dict[str, np.ndarray], reserved_gpus, 
     unused_res_h = costs.hourly_sum(costs.reserved_unused_gpus(gpus_slots, res), slot_hours)  # [GPU-h]
     out = {"rent": od_cost + used_res_h * p_res, "reserved_unused": unused_res_h * p_res}
     if quantities:
-        has_res = np.asarray(reserved_gpus, dtype=float) > 0
+        has_res = np.asarray(p["reserved_gpus"], dtype=float) > 0  # a commitment in some month (term: outside too)
         if by_gpu:
             od_qty = billed_od_gpu_h = costs.hourly_sum(od, slot_hours)
         else:
@@ -592,6 +680,11 @@ class RowGroup:
     refresh: bool = False
     residual: bool = False
     lead_time: bool = False
+    # issue 18 (docs/methodology.md, sections 11-13)
+    reserved_term: bool = False  # reserved GPUs committed for a fixed-price term
+    availability: bool = False  # replicas added for MTBF / repair time
+    startup: bool = False  # autoscale start-up lead billed
+    capital_charge: bool = False  # own: the capital_charge line item
 
 
 def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
@@ -600,26 +693,36 @@ def row_groups(p: dict[str, np.ndarray]) -> list[tuple[RowGroup, np.ndarray]]:
         return np.asarray(p[key])[..., 0].reshape(-1) > 0
 
     rent = flag("is_rent")
+
+    def optional(key: str) -> np.ndarray:  # issue-18 flags (stacks built without them: never set)
+        return flag(key) if key in p else np.zeros(rent.shape[0], dtype=bool)
+
     names = ("rent_by_gpu", "autoscale", "reserved_gpus", "is_hybrid", "refresh", "has_residual", "lead_time_months")
-    flags = np.stack([rent] + [flag(k) for k in names], axis=-1)  # (n, 8)
+    extra = ("reserved_term_months", "repair_hours", "startup_minutes", "include_capital_charge")  # issue 18
+    flags = np.stack([rent] + [flag(k) for k in names] + [optional(k) for k in extra], axis=-1)  # (n, 12)
     # features that do not apply to the way to pay are ignored (rent: no refresh/residual/lead time; own: no
     # per-GPU price, autoscaling or reservation)
     flags[:, 1:4] &= rent[:, None]
     flags[:, 5:8] &= ~rent[:, None]
+    flags[:, 8] &= flags[:, 3]  # a reserved term needs reserved GPUs (rented)
+    flags[:, 10] &= flags[:, 2]  # start-up lead: autoscaled rows only
+    flags[:, 11] &= ~rent  # capital charge: owned rows only
     codes = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
     _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     out = []
     for u in np.argsort(first):  # groups in first-row order
         f = flags[first[u]]
-        g = RowGroup("rent", bool(f[1]), bool(f[2]), bool(f[3]), bool(f[4])) if f[0] else \
-            RowGroup("own", hybrid=bool(f[4]), refresh=bool(f[5]), residual=bool(f[6]), lead_time=bool(f[7]))
+        g = RowGroup("rent", bool(f[1]), bool(f[2]), bool(f[3]), bool(f[4]), reserved_term=bool(f[8]),
+                     availability=bool(f[9]), startup=bool(f[10])) if f[0] else \
+            RowGroup("own", hybrid=bool(f[4]), refresh=bool(f[5]), residual=bool(f[6]), lead_time=bool(f[7]),
+                     availability=bool(f[9]), capital_charge=bool(f[11]))
         out.append((g, np.flatnonzero(inverse.reshape(-1) == u)))
     return out
 
 
 def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
                            hourly_rps_mh: Optional[np.ndarray], group: RowGroup,
-                           quantities: bool = True) -> dict[str, np.ndarray]:
+                           quantities: bool = True, discount_rate=0.0) -> dict[str, np.ndarray]:
     """Fleet and line items of one :class:`RowGroup` of stacked self-host parameters (``(..., g, 1)`` arrays; rent
     and power prices may already carry their monthly trend, ``(..., g, months)``); outputs ``(..., g, months)``.
 
@@ -627,11 +730,24 @@ def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_ye
     has a daily profile); autoscaled and hybrid rows need it. ``capacity_rps`` is the usable capacity (spot:
     already x (1 - interruption_overhead)). Leading draw axes broadcast through. Outputs: replicas, gpus,
     servers (own), gpu_hours (rent), fleet_rps and overflow_requests (hybrid), replicas_mh (autoscaled,
-    ``(..., g, months, 24)``) and the amount and quantity keys of the group's line items (tco.model.line_items);
+    ``(..., g, months, 24)``) and the amount and quantity keys of the group's line items (tco.core.line_items);
     quantities (and gpu_hours) only when ``quantities``.
     """
     out: dict[str, np.ndarray] = {}
+    if group.reserved_term:
+        p = _reserved_term_inputs(p, months, out)
+    reserved = p["reserved_gpus_m"] if group.reserved_term else p["reserved_gpus"]
     cap, util, spare = p["capacity_rps"], p["target_utilization"], p["spare_replicas"]
+
+    def available(serving, axis_h: bool = False):
+        # availability (issue 18): ceil(serving / (1 - repair / (mtbf + repair))), before the spare replicas
+        if not group.availability:
+            return serving
+        mtbf, repair = p["mtbf_hours"], p["repair_hours"]
+        if axis_h:
+            mtbf, repair = mtbf[..., None], repair[..., None]
+        return costs.replicas_for_availability(serving, mtbf, repair)
+
     if group.hybrid or group.autoscale:
         if hourly_rps_mh is None:
             raise EvaluationError("autoscaled and hybrid options need the workload's daily_profile")
@@ -642,24 +758,35 @@ def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_ye
         sized = costs.replicas_needed(q_rps, cap, util, 0.0)
         serving = np.where(p["base_replicas"] > 0, p["base_replicas"], sized)
         fleet = costs.fleet_rps(serving, cap, util)  # [req/s]
-        replicas = serving + spare
+        replicas = available(serving) + spare
         out["fleet_rps"] = fleet
         out["overflow_requests"] = costs.overflow_requests(costs.overflow_rps(hourly_rps_mh, fleet))
+    elif group.availability:
+        replicas = available(costs.replicas_needed(peak_rps_m, cap, util, 0.0)) + spare
     else:
         replicas = costs.replicas_needed(peak_rps_m, cap, util, spare)
     gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
     if group.payment == "rent":
         if group.autoscale:
             # replicas for each hour of the typical day, (g, M, 24); the month's peak-hour fleet is reported
-            replicas_mh = costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], spare[..., None],
-                                                p["min_replicas"][..., None])
+            if group.availability:
+                replicas_mh = available(costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], 0.0,
+                                                              p["min_replicas"][..., None]), axis_h=True) + spare[..., None]
+            else:
+                replicas_mh = costs.replicas_needed(hourly_rps_mh, cap[..., None], util[..., None], spare[..., None],
+                                                    p["min_replicas"][..., None])
             gpus_mh = costs.gpus_from_replicas(replicas_mh, p["gpus_per_replica"][..., None])
-            out.update(_rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, p, p["reserved_gpus"], group.by_gpu, quantities))
+            out.update(_rent_bill(gpus_mh, HOURS_PER_MONTH / 24.0, p, reserved, group.by_gpu, quantities))
+            if group.startup:
+                # start-up lead (issue 18): each replica added is billed startup_minutes before its hour
+                s_gh = costs.startup_gpu_hours(replicas_mh, p["gpus_per_replica"], p["startup_minutes"])
+                price = p["usd_per_gpu_hour"] if group.by_gpu else p["usd_per_instance_hour"] / p["gpus_per_instance"]
+                out["startup"], out["startup_qty"] = s_gh * price, s_gh
             out["replicas_mh"] = replicas_mh
             replicas = replicas_mh.max(axis=-1)
             gpus = costs.gpus_from_replicas(replicas, p["gpus_per_replica"])
         elif group.reserved:
-            out.update(_rent_bill(gpus[..., None], HOURS_PER_MONTH, p, p["reserved_gpus"], group.by_gpu, quantities))
+            out.update(_rent_bill(gpus[..., None], HOURS_PER_MONTH, p, reserved, group.by_gpu, quantities))
         elif group.by_gpu:  # the core always-on fleet, H hours a month
             out["rent"] = costs.rent_cost_per_gpu(gpus, p["usd_per_gpu_hour"])
             if quantities:
@@ -670,7 +797,7 @@ def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_ye
                 out["rent_qty"] = costs.instances_needed(gpus, p["gpus_per_instance"]) * HOURS_PER_MONTH
                 out["gpu_hours"] = gpus * HOURS_PER_MONTH
     else:
-        _own_items(out, gpus, p, group, quantities)
+        _own_items(out, gpus, p, group, quantities, discount_rate)
     out["replicas"], out["gpus"] = replicas, gpus
     out["staff"] = costs.staff_cost(p["staff_fte"][..., 0], fte_cost_per_year, months)
     if quantities:
@@ -679,7 +806,7 @@ def self_host_group_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_ye
 
 
 def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.ndarray], group: RowGroup,
-               quantities: bool) -> None:
+               quantities: bool, discount_rate=0.0) -> None:
     """Owned servers: in service (the fleet never shrinks), bought lead_time months ahead, refreshed at the end of
     their depreciation life, sold at retirement or the end of the horizon (residual)."""
     owned = costs.owned_fleet(costs.servers_needed(gpus, p["gpus_per_server"]))
@@ -696,6 +823,12 @@ def _own_items(out: dict[str, np.ndarray], gpus: np.ndarray, p: dict[str, np.nda
     out["power"] = costs.power_cost(owned, p["server_power_kw"], p["power_load_factor"], p["pue"], p["usd_per_kwh"])
     out["colo"] = costs.colo_cost(owned, p["server_power_kw"], p["colo_usd_per_kw_month"])
     out["maintenance"] = costs.maintenance_cost(owned, price, p["maintenance_share_per_year"])
+    if group.capital_charge:
+        # cost of capital (issue 18): book value at the start of the month x monthly rate (accrual only)
+        bv = costs.book_value_start(bought, price, life)
+        rate = costs.monthly_rate(discount_rate)
+        out["capital_charge"] = costs.capital_charge(bv, rate[..., None] if np.ndim(rate) else discount_rate)
+        out["capital_charge_qty"] = bv
     if group.residual:
         retired = bought - first_bought  # with refresh, each replacement retires its predecessor the same month
         res_cash = costs.residual_cash(retired, owned[..., -1], price, p["residual_share"])
@@ -748,6 +881,33 @@ def _place(chunks: list[tuple[np.ndarray, Any]], n: int, months: int, lead: Opti
     for rows, v in chunks:
         out[..., rows, :] = v
     return out
+
+
+def _param(p: dict[str, np.ndarray], key: str, neutral: float) -> np.ndarray:
+    """Stacked parameter ``key``, or its neutral value shaped like ``capacity_rps`` (stacks without the key)."""
+    return np.asarray(p[key], dtype=float) if key in p else np.full(np.shape(p["capacity_rps"]), neutral)
+
+
+def _reserved_term_inputs(p: dict[str, np.ndarray], months: int, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Reserved terms (issue 18; docs/methodology.md, section 12): a copy of ``p`` with ``reserved_gpus_m``
+    (R inside the term, 0 outside; R every month without a term) and the reserved price inside the term
+    fixed at (1 - upfront_share) x p_r (no trend); the ``reserved_upfront`` item's arrays into ``out``."""
+    q = dict(p)
+    m = np.arange(months)
+    R = np.asarray(p["reserved_gpus"], dtype=float)
+    T = _param(p, "reserved_term_months", 0.0)
+    start = _param(p, "reserved_term_start", 0.0)
+    u = _param(p, "reserved_upfront_share", 0.0)
+    fixed = _param(p, "usd_per_gpu_hour_reserved_fixed", 0.0)
+    has_term = (T > 0) & (R > 0)
+    in_term = (has_term & (m >= start) & (m < start + T)).astype(float)
+    q["reserved_gpus_m"] = np.where(has_term, R * in_term, R)
+    q["usd_per_gpu_hour_reserved"] = np.where(in_term > 0, fixed * (1.0 - u), p["usd_per_gpu_hour_reserved"])
+    commitment = costs.reserved_commitment_usd(1.0, 1.0, 1.0) * R * fixed * T  # R x p_r x H x T [USD]
+    out["reserved_upfront"] = np.where(has_term & (m == start), u * commitment, 0.0)
+    out["reserved_upfront_accrual"] = u * commitment / np.maximum(T, 1.0) * in_term
+    out["reserved_upfront_qty"] = u * R * HOURS_PER_MONTH * in_term  # [GPU-h] the share of the term's GPU-hours prepaid
+    return q
 
 
 def self_host_kernel(peak_rps_m, p: dict[str, np.ndarray], fte_cost_per_year, months: int,
@@ -851,16 +1011,26 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         k = api_kernel(load.input_tokens, load.output_tokens, prices, load.cached_input_share, load.batch_share,
                        load.cache_write_share)
         k["api"] = k["api"] * price_trend_factor(M, rates.api_price_change_per_year)  # every price follows the trend
+        if any(p.fine_tuning is not None for p in api):
+            k.update(stack_fine_tuning(api, M))
         blocks.append((api_rows, k, api, np.arange(n_api)))
+    if n_api and any(p.cost_lines for p in api):
+        cost_line_outputs(blocks[0][1], api, load, M)
     if n_sh:
         stacked = self_host_stack if self_host_stack is not None else stack_self_host(self_host)
         for g, idx in row_groups(stacked):
             sub = _group_trends(_rows(stacked, idx), g, M, rates)
+            recs = [self_host[i] for i in idx]
+            lines = any(p.cost_lines for p in recs)  # cost lines count GPUs and servers from the quantities
             k = self_host_group_kernel(load.peak_rps, sub, rates.fte_cost_per_year, M, load.hourly_rps, g,
-                                       quantities)
+                                       quantities or lines, rates.discount_rate)
             if g.hybrid:
                 _overflow_items(k, sub, load, rates, M)
-            blocks.append((sh_rows[idx], k, [self_host[i] for i in idx], idx))
+            if any(p.fine_tuning is not None for p in recs):
+                k.update(stack_fine_tuning(recs, M))
+            if lines:
+                cost_line_outputs(k, recs, load, M, sub, g)
+            blocks.append((sh_rows[idx], k, recs, idx))
     cash_chunks, acc_chunks = [], []
     item_chunks: dict[str, list] = {}
     for rows, k, recs, _ in blocks:
@@ -893,7 +1063,8 @@ def compute_line_items(load: Load, rates: Rates, months: int, api: Sequence[ApiP
         shape = (len(rows), M)
 
         def cat(pos: int) -> np.ndarray:
-            parts = [np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
+            parts = [c[pos] if np.shape(c[pos])[-2:] == (len(c[0]), M) else
+                     np.broadcast_to(c[pos], np.broadcast_shapes(np.shape(c[pos]), (len(c[0]), M))) for c in ch]
             if len(parts) == 1:
                 return parts[0]
             lead_i = np.broadcast_shapes(*[np.shape(x)[:-2] for x in parts])
@@ -947,6 +1118,51 @@ def _totals(chunks: list[tuple[np.ndarray, list]], n: int, months: int, lead: tu
     return out
 
 
+def cost_line_outputs(k: dict[str, np.ndarray], recs: Sequence[OptionParams], load: Load, months: int,
+                      p: Optional[dict[str, np.ndarray]] = None, group: Optional[RowGroup] = None) -> None:
+    """The scenario's cost lines (issue 18; docs/methodology.md, section 10) of one block of rows into its kernel
+    outputs ``k``: ``cost_line:<name>`` [USD per month] (cash), ``...:accrual`` and ``...:qty``, shape
+    ``(..., rows, months)``, exact zeros on rows a line does not apply to. GPUs billed and servers/instances come
+    from the block's self-host outputs (``p``, ``group``: its stacked parameters; None for API rows)."""
+    g, M = len(recs), months
+
+    def draws(a) -> tuple:  # leading draw axes of a load array ((..., 1, M) with draws, (M,) without)
+        return np.shape(a)[:-2] if np.ndim(a) >= 3 else ()
+
+    gpus_billed = servers = np.zeros((g, M))
+    if p is not None and group is not None:
+        if group.payment == "rent":
+            rent_gh = np.asarray(k["rent_qty"], dtype=float) * (1.0 if (group.by_gpu or group.reserved)
+                                                                 else p["gpus_per_instance"])
+            rent_gh = rent_gh + k.get("reserved_unused_qty", 0.0)
+            gpus_billed = beyond_gpus.rent_gpus_billed(rent_gh)
+            servers = k["replicas"] if group.by_gpu else rent_gh / HOURS_PER_MONTH / p["gpus_per_instance"]
+        else:
+            gpus_billed = k["servers"] * p["gpus_per_server"]
+            servers = k["servers"]
+    lead = np.broadcast_shapes(draws(load.requests), draws(load.input_tokens), draws(load.output_tokens),
+                               np.shape(gpus_billed)[:-2], np.shape(servers)[:-2])
+    gpus_billed = np.broadcast_to(gpus_billed, lead + (g, M))
+    servers = np.broadcast_to(servers, lead + (g, M))
+
+    def per_row(a) -> np.ndarray:  # a load array as lead + (M,)
+        a = np.asarray(a, dtype=float)
+        return np.broadcast_to(a if np.ndim(a) < 3 else a[..., 0, :], lead + (M,))
+
+    req, inp, outp = per_row(load.requests), per_row(load.input_tokens), per_row(load.output_tokens)
+    out: dict[str, np.ndarray] = {}
+    for j, rec in enumerate(recs):
+        for item in beyond_gpus.cost_line_items(rec.cost_lines, "", M, "", rec.kind, rec.payment,
+                                                requests_m=req, input_tokens_m=inp, output_tokens_m=outp,
+                                                gpus_billed_m=gpus_billed[..., j, :], servers_m=servers[..., j, :],
+                                                check_applies=False):
+            key = line_items.cost_line_key(item.name)
+            for suffix, arr in (("", item.cash_usd), (":accrual", item.accrual_usd), (":qty", item.quantity)):
+                if key + suffix not in out:
+                    out[key + suffix] = np.zeros(lead + (g, M))
+                out[key + suffix][..., j, :] = arr
+    k.update(out)
+
 def _sum(parts: list) -> Any:
     """parts[0] + parts[1] + ... (left to right: the same floating-point sum everywhere; 0.0 when empty)."""
     if not parts:
@@ -987,6 +1203,23 @@ def summarise(core: CoreOutput, load: Load, discount_rate) -> Totals:
 # ----------------------------------------------------------------------------------------------
 
 
+def _beyond_gpus_totals(p: OptionParams, items: dict[str, LineItem], fleet: Optional[Fleet], discount_rate,
+                        months: int) -> tuple[Optional[float], Optional[float]]:
+    """(economic USD/GPU-hour of an owned option, reserved-term commitment after the horizon [USD]); None where
+    it does not apply (docs/methodology.md, sections 14-15)."""
+    economic = after = None
+    if p.kind == "self_host" and p.payment == "own" and fleet is not None and "capex" in items:
+        charge = beyond_gpus.capital_charge_item(items["capex"].quantity, p.server_price_usd, p.life_months,
+                                                 float(discount_rate))
+        economic = beyond_gpus.owned_economic_usd_per_gpu_hour({k: li.accrual_usd for k, li in items.items()},
+                                                               charge.accrual_usd, fleet.servers, p.gpus_per_server)
+    if p.kind == "self_host" and p.payment == "rent" and p.has_reserved_term:
+        after = beyond_gpus.reserved_term_plan(p.reserved_gpus, p.usd_per_gpu_hour_reserved, p.reserved_term_months,
+                                               p.reserved_upfront_share, p.reserved_term_start,
+                                               months).commitment_after_horizon_usd
+    return economic, after
+
+
 def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario") -> Result:
     """Evaluate every option of ``scenario`` over its horizon.
 
@@ -1006,6 +1239,11 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
     resolved: list[tuple[int, Option, OptionParams]] = []
     skipped: list[tuple[str, str]] = []
     for i, o in enumerate(s.options):
+        if o.kind == "route":
+            rp = resolve_route_option(r, i, o, skipped, skip_infeasible)
+            if rp is not None:
+                resolved.append((i, o, rp))
+            continue
         p = resolve_api_option(r, i, o) if o.kind == "api" else resolve_self_host_option(r, i, o)
         if p is None:
             continue
@@ -1016,31 +1254,54 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                 continue
             r.problems.append(Problem(r.file, f"options[{i}] ({o.name})", None, reason))
             continue
+        if o.fine_tuned:
+            p = resolve_fine_tuning(r, i, o, p)
+            if p is None:
+                continue
         resolved.append((i, o, p))
     if r.problems:
         raise ScenarioError(r.problems)
 
-    params = [p for _, _, p in resolved]
-    core = compute_options(params, load, rates, M)
-    tot = summarise(core, load, rates.discount_rate)
-    cash, accrual = core.cash, core.accrual
+    # the compute core takes the API and self-host options; a route's items are its parts' (route_line_items)
+    core_pos = [n for n, (_, o, _) in enumerate(resolved) if o.kind != "route"]
+    compact = {n: j for j, n in enumerate(core_pos)}
+    core = compute_options([resolved[n][2] for n in core_pos], load, rates, M)
+    cash, accrual = np.zeros((len(resolved), M)), np.zeros((len(resolved), M))
+    cash[core_pos], accrual[core_pos] = core.cash, core.accrual
+    route_items: dict[int, dict[str, LineItem]] = {}
+    for n, (_, o, p) in enumerate(resolved):
+        if o.kind == "route":
+            # totals: the parts' totals in member order, then the router (the order tco.analysis.evaluate_batch adds them)
+            route_items[n] = route_line_items(p, load)
+            router = route_items[n].get("router")
+            cash[n] = _sum([np.zeros(M)] + [pr.result.cash_usd for pr in p.parts] + ([router.cash_usd] if router else []))
+            accrual[n] = _sum([np.zeros(M)] + [pr.result.accrual_usd for pr in p.parts]
+                              + ([router.accrual_usd] if router else []))
+    tot = Totals(cash.sum(axis=-1), accrual.sum(axis=-1), finance.npv(cash, rates.discount_rate),
+                 finance.usd_per_million_tokens(accrual.sum(axis=-1), load.total_tokens))
     ref_pos = next((n for n, (_, o, _) in enumerate(resolved) if o.kind == "api"), None)
     be = finance.break_even_index(cash, cash[ref_pos]) if ref_pos is not None else np.full(len(resolved), -1)
     fleets = {int(pos): j for j, pos in enumerate(core.self_host_rows)}
     k = core.kernel
     auto_rows = list(k.get("auto_rows", ()))
 
+    at: dict[int, list[tuple[ItemArrays, int]]] = {}  # option position -> (item, row in the item), registry order
+    for ia in core.items.values():
+        for j, pos in enumerate(ia.rows.tolist()):
+            at.setdefault(pos, []).append((ia, j))
     options: list[OptionResult] = []
     for n, (i, o, p) in enumerate(resolved):
+        if o.kind == "route":
+            options.append(_route_result(o, p, route_items[n], load, cash[n], accrual[n], tot, n, be, ref_pos, labels))
+            continue
         items: dict[str, LineItem] = {}
-        for name, ia in core.items.items():
-            if not ia.item.applies(p):
-                continue
-            c, a, q = core.item_row(name, n)
-            items[name] = LineItem(name, c, a, q, ia.item.unit_of(p))
+        for ia, j in at.get(compact[n], ()):  # rows of the core are the non-route options, in order
+            d = ia.item
+            if d.applies(p):
+                items[d.name] = LineItem(d.name, ia.cash[j], ia.accrual[j], ia.quantity[j], d.unit_of(p), d.focus)
         fleet, extra = None, {}
-        if n in fleets:
-            j = fleets[n]
+        if compact[n] in fleets:
+            j = fleets[compact[n]]
             fleet = Fleet(
                 replicas=k["replicas"][j], gpus=k["gpus"][j], servers=k["servers"][j] if p.payment == "own" else None,
                 gpu_hours=k["gpu_hours"][j] if p.payment == "rent" else None,
@@ -1051,6 +1312,7 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                 extra["gpu_hours"] = fleet.gpu_hours
             if fleet.overflow_requests is not None:
                 extra["overflow_requests"] = fleet.overflow_requests
+        economic, after = _beyond_gpus_totals(p, items, fleet, rates.discount_rate, M)
         is_ref = n == ref_pos
         be_idx = -1 if (o.kind == "api" or is_ref) else int(be[n])
         options.append(OptionResult(
@@ -1063,6 +1325,8 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
             replicas=fleet.replicas if fleet else None, gpus=fleet.gpus if fleet else None,
             servers=fleet.servers if fleet else None, capacity=getattr(p, "capacity", None), notes=p.notes,
             ref_id=p.ref_id, fleet=fleet, extra_monthly=extra,
+            fine_tuning_runs=p.fine_tuning.runs if p.fine_tuning is not None else (),
+            economic_usd_per_gpu_hour=economic, commitment_after_horizon_usd=after,
         ))
     r.used.insert(0, AssumptionUsed("", "hours_per_month", HOURS_PER_MONTH, "h", "default",
                                     "Azure pricing guidance: 730 hours/month (8,760 / 12)", "", "convention"))
@@ -1074,3 +1338,104 @@ def evaluate(scenario: Scenario, catalog: Catalog, skip_infeasible: bool = False
                                       currency=s.finance.currency, usd_to_currency=s.finance.usd_to_currency,
                                       fiscal_year_start_month=s.finance.fiscal_year_start_month)),
                            catalog, skip_infeasible, file)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fine-tuning and routes (issue 19; docs/methodology.md sections 14-15)
+
+
+def resolve_fine_tuning(r: Resolver, i: int, o: Option, p: OptionParams) -> Optional[OptionParams]:
+    """The record of a ``fine_tuned`` option with its runs planned (tco.model.fine_tuning.plan_runs) and the inputs
+    recorded in ``r``; None (problem recorded) when the option cannot be fine-tuned."""
+    try:
+        plan = fine_tuning.plan_runs(r.s.fine_tuning, r.s, o, r.c, p, f"options[{i}]")
+    except fine_tuning.FineTuningError as exc:
+        located = exc.path.startswith("options")
+        r.problems.append(Problem(r.file, exc.path if located else f"options[{i}] ({o.name})",
+                                  None if located else exc.path, exc.message))
+        return None
+    for a in plan.assumptions:
+        r.used.append(AssumptionUsed(o.name, **a))
+    return replace(p, fine_tuning=plan, notes=tuple(p.notes) + tuple(plan.notes))
+
+
+def resolve_route_option(r: Resolver, i: int, o: Option, skipped: list, skip_infeasible: bool) -> Optional[RouteParams]:
+    """Evaluate each member of route option ``o`` on its share of the traffic (tco.model.routing.part_scenario, a
+    member with share 0 is left out). None when a member cannot be served (the route is skipped with the
+    member's reason, or a problem is recorded) or has a problem of its own (recorded, located in the route)."""
+    s, route = r.s, o.route
+    where = f"options[{i}] ({o.name})"
+    roles = ["part"] * len(route.parts) if route.mode == "split" else ["first", "escalate"]
+    parts: list[RoutePartResult] = []
+    for (part, share), role in zip(s.route_members(o), roles):
+        if share <= 0:
+            continue
+        try:
+            sub = evaluate(routing.part_scenario(s, part, share), r.c, skip_infeasible=True, file=r.file)
+        except ScenarioError as exc:
+            for pr in exc.problems:
+                r.problems.append(Problem(r.file, f"{where}: route part '{part.name}'", None,
+                                          ": ".join(str(x) for x in (pr.entry, pr.field, pr.message) if x)))
+            return None
+        if sub.skipped:
+            reason = f"route part '{part.name}' ({share:g} of requests): {sub.skipped[0][1]}"
+            if skip_infeasible:
+                skipped.append((o.name, reason))
+            else:
+                r.problems.append(Problem(r.file, where, None, reason))
+            return None
+        for a in sub.assumptions:
+            if a.option:
+                r.used.append(replace(a, option=f"{o.name} / {a.option}"))
+        parts.append(RoutePartResult(part.name, float(share), role, sub.options[0], sub))
+    if route.router_usd_per_million_tokens is not None:
+        r.used.append(AssumptionUsed(o.name, "router_usd_per_million_tokens", route.router_usd_per_million_tokens,
+                                     "USD/1M tokens", "scenario"))
+    notes = tuple(f"{pr.name}: {x}" for pr in parts
+                  for x in list(pr.result.notes) + list(pr.result.capacity.notes if pr.result.capacity else ()))
+    names = [m.name for m, _ in s.route_members(o)]
+    return RouteParams(mode=route.mode, parts=tuple(parts),
+                       quality_weights=tuple(zip(names, routing.quality_weights(route))),
+                       router_usd_per_million_tokens=route.router_usd_per_million_tokens, notes=notes)
+
+
+def route_line_items(p: RouteParams, load: Load) -> dict[str, LineItem]:
+    """A route's line items in registry order: its parts' items summed by name (quantities too; the unit
+    says "mixed" when the parts' units differ), plus ``router`` = tco.model.routing.router_cost on the load's tokens."""
+    out: dict[str, LineItem] = {}
+    for d in line_items.items_for([pr.result.params for pr in p.parts]):
+        if d.name == "router":
+            continue
+        have = [pr.result.line_items[d.name] for pr in p.parts if d.name in pr.result.line_items]
+        if not have:
+            continue
+        units = sorted({li.unit for li in have})
+        out[d.name] = LineItem(d.name, _sum([li.cash_usd for li in have]), _sum([li.accrual_usd for li in have]),
+                               _sum([li.quantity for li in have]),
+                               units[0] if len(units) == 1 else f"mixed ({'; '.join(units)})")
+    router = line_items.get("router")
+    if router.applies(p):
+        bill = routing.router_cost(load.input_tokens, load.output_tokens, p.router_usd_per_million_tokens)
+        out["router"] = LineItem("router", bill, bill.copy(), (load.input_tokens + load.output_tokens) / TOKENS_PER_MILLION,
+                                 router.unit)
+    return out
+
+
+def _route_result(o: Option, p: RouteParams, items: dict[str, LineItem], load: Load, cash: np.ndarray,
+                  accrual: np.ndarray, tot: "Totals", n: int, be: np.ndarray, ref_pos: Optional[int],
+                  labels: list[str]) -> OptionResult:
+    def fleet_sum(key: str) -> Optional[np.ndarray]:
+        arrs = [getattr(pr.result, key) for pr in p.parts if getattr(pr.result, key) is not None]
+        return _sum(arrs) if arrs else None
+
+    be_idx = -1 if ref_pos is None else int(be[n])
+    runs = tuple(replace(run, option=pr.name) for pr in p.parts for run in pr.result.fine_tuning_runs)
+    return OptionResult(
+        name=o.name, kind="route", payment="route", line_items=items, requests=load.requests,
+        input_tokens=load.input_tokens, output_tokens=load.output_tokens, peak_rps=load.peak_rps, cash_usd=cash,
+        accrual_usd=accrual, total_cash_usd=float(tot.cash_usd[n]), total_accrual_usd=float(tot.accrual_usd[n]),
+        npv_usd=float(tot.npv_usd[n]), usd_per_million_tokens=float(tot.usd_per_million_tokens[n]),
+        break_even_month=finance.index_to_month(be_idx, labels), break_even_index=be_idx, params=p,
+        replicas=fleet_sum("replicas"), gpus=fleet_sum("gpus"), servers=fleet_sum("servers"), notes=p.notes,
+        ref_id="route", fine_tuning_runs=runs, parts=p.parts, quality_weights=p.quality_weights)
+

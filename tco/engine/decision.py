@@ -13,7 +13,7 @@ from typing import Any, Optional
 import numpy as np
 
 from tco.catalog import Catalog
-from tco.catalog import quality as q
+from tco.model import quality as q
 from tco.core.constants import HOURS_PER_MONTH
 from tco.core.exceptions import Problem, ScenarioError
 from tco.model import costs, finance

@@ -1,115 +1,86 @@
 """Importers for benchmark-tool output: each file becomes one or more profile points.
 
-Every importer module has ``parse(data: bytes, name: str) -> Parsed`` (points in the profile's
-units: latencies in ms, throughput per replica) and never executes anything from the file: JSON or
-CSV only, bounded in size (``MAX_BYTES``). A file that is not what the importer expects raises
-:class:`~tco.core.exceptions.ImportFormatError` naming the file and what was expected.
+Every importer module has ``parse_doc(doc, name) -> list[Parsed]`` (one ``Parsed`` per
+configuration the file holds; points in the profile's units: latencies in ms, throughput per
+replica) and never executes anything from the file: JSON or CSV only. A file that is not what the
+importer expects raises :class:`~tco.core.exceptions.ImportFormatError` naming the file and what was
+expected.
 
-:func:`build_profile` turns parsed files into a profile dict in the ``data/profiles/*.yaml`` layout
-(loads as a :class:`~tco.catalog.ProfileEntry`, ``kind: measured``).
+Never silently wrong (docs/data_workflow.md, "Importing benchmark files"):
+
+* a run with no completed request or zero throughput is refused (one-line reason);
+* every metric the profile format has but the file lacks is listed in the profile's ``missing`` and
+  in its ``notes``;
+* a file holding several models or configurations is refused with the list of what it holds, unless
+  one is chosen (``select``);
+* provenance comes from the file: run date -> ``as_of``; the engine only where the file states it;
+  the client protocol (vLLM's ``backend``: ``openai``, ``openai-chat``, ...) -> ``endpoint``;
+  ``source`` names the file, never a local path; a model named in the file that does not look like
+  the catalog model gives a warning (not an error).
+
+Big files: JSON is read with a streaming parser (``ijson``) that keeps at most
+:data:`LIST_CAP` items of any list nested in an object, so per-request arrays (``ttfts``,
+``itls``, ``generated_texts``, ...) never reach memory; files up to :data:`MAX_FILE_BYTES` are read
+from disk. In-memory uploads stay bounded by the caller (``tco.core.limits``).
+
+:func:`build_profile` turns parsed configurations into a profile dict in the ``data/profiles/*.yaml``
+layout (loads as a :class:`~tco.catalog.ProfileEntry`, ``kind: measured``).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import math
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from tco.core.exceptions import ImportFormatError, Problem
-from tco.io.safeyaml import dump_yaml
-
-MAX_BYTES = 50 * 1024 * 1024  # [B] largest benchmark file read
-STAT_KEYS = ("mean", "median", "p90", "p95", "p99")
-
-
-@dataclass
-class Parsed:
-    """What one benchmark file says."""
-
-    points: list[dict]
-    isl: Optional[float] = None  # [tokens] mean input tokens per request
-    osl: Optional[float] = None  # [tokens] mean output tokens per request
-    weight: float = 1.0  # requests behind isl/osl (for averaging over files)
-    as_of: Optional[str] = None
-    engine: Optional[str] = None
-    notes: list[str] = field(default_factory=list)
-
-
-def fail(name: str, message: str, where: Optional[str] = None) -> ImportFormatError:
-    return ImportFormatError([Problem(name, None, where, message)])
-
-
-def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read a file, refusing anything over ``max_bytes``."""
-    p = Path(path)
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise fail(str(path), f"file is {size:,} bytes; the limit is {max_bytes:,}")
-    return p.read_bytes()
+from tco.core.exceptions import ImportFormatError, Problem  # noqa: F401 (re-exported)
+from tco.importers import aiperf, genai_perf, llmperf, vllm  # noqa: E402 (after the shared names)
+from tco.importers.common import (
+    LIST_CAP,
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    POINT_METRICS,
+    STAT_KEYS,
+    TOOLS,
+    Parsed,
+    check_measured,
+    clean_point,
+    display_name,
+    fail,
+    gpus_in_text,
+    load_json,
+    missing_metrics,
+    model_matches,
+    num,
+    parse_date,
+    read_bytes,
+    slug,
+    stats,
+)
+from tco.io.safeyaml import dump_yaml  # noqa: F401 (profile_text)
 
 
-def load_json(data: bytes, name: str, expected: str) -> Any:
-    if len(data) > MAX_BYTES:
-        raise fail(name, f"file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise fail(name, f"not UTF-8 text: expected {expected}") from None
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise fail(name, f"not valid JSON ({exc.__class__.__name__}: {str(exc)[:80]}): expected {expected}") from None
-
-
-def num(v: Any) -> Optional[float]:
-    """A finite float from a number or numeric string ("1,234.5" ok); None otherwise (NaN, "inf", null)."""
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, str):
-        v = v.strip().replace(",", "")
-        if not v:
-            return None
-        try:
-            v = float(v)
-        except ValueError:
-            return None
-    if isinstance(v, (int, float)) and math.isfinite(float(v)):
-        return float(v)
-    return None
-
-
-def stats(**kw: Optional[float]) -> dict:
-    """A latency-statistics dict with only the known keys, in STAT_KEYS order [ms]."""
-    return {k: round(kw[k], 6) for k in STAT_KEYS if kw.get(k) is not None}
-
-
-def clean_point(p: dict) -> dict:
-    """Drop unknown values and empty statistics (keys only for what the file gives)."""
-    out = {}
-    for k in ("request_rate", "concurrency", "request_throughput_rps", "output_tokens_per_s"):
-        if p.get(k) is not None:
-            out[k] = round(float(p[k]), 6)
-    for k in ("ttft_ms", "tpot_ms", "itl_ms"):
-        if p.get(k):
-            out[k] = p[k]
-    return out
-
-
-_SLUG = re.compile(r"[^a-z0-9._+-]+")
-
-
-def slug(text: str) -> str:
-    s = _SLUG.sub("-", str(text).lower()).strip("-.")
-    return s or "x"
-
-
-def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, model: str, gpu: str, gpus: int,
-                  precision: str, engine: Optional[str] = None, source: Optional[str] = None,
-                  as_of: Optional[str] = None) -> dict:
-    """A profile dict from parsed files (points in load order; ISL/OSL request-weighted means)."""
+def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, model: str, gpu: str,
+                  gpus: Optional[int], precision: str, engine: Optional[str] = None, source: Optional[str] = None,
+                  as_of: Optional[str] = None, model_name: Optional[str] = None) -> dict:
+    """A profile dict from the parsed configuration(s) of one import (points sorted by load; ISL/OSL
+    request-weighted means; ``missing`` and ``notes`` for what the files lack)."""
+    names = list(dict.fromkeys(display_name(f) for f in files))
+    notes: list[str] = []
+    stated = sorted({x.gpus for x in parsed if x.gpus})
+    if gpus is None:
+        if not stated:
+            raise fail(", ".join(names), "the file does not state the GPUs per replica (tp x pp): give them (--gpus)")
+        if len(stated) > 1:
+            raise fail(", ".join(names), f"the files state different GPU counts ({', '.join(map(str, stated))})")
+        gpus = stated[0]
+        src = next(x.gpus_from for x in parsed if x.gpus)
+        notes.append(f"GPUs per replica {gpus} from {src}")
+    elif stated and stated != [int(gpus)]:
+        raise fail(", ".join(names), f"GPUs per replica given as {gpus} but the file states "
+                                     f"{', '.join(map(str, stated))}")
     points = [clean_point(p) for x in parsed for p in x.points]
     points.sort(key=lambda p: (p.get("request_rate", math.inf), p.get("concurrency", math.inf),
                                p.get("request_throughput_rps", 0.0)))
@@ -117,54 +88,193 @@ def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, 
     w_osl = [(x.osl, x.weight) for x in parsed if x.osl is not None]
     isl = sum(v * w for v, w in w_isl) / sum(w for _, w in w_isl) if w_isl else None
     osl = sum(v * w for v, w in w_osl) / sum(w for _, w in w_osl) if w_osl else None
-    engine = engine or next((x.engine for x in parsed if x.engine), None) or "unknown"
+    engines = list(dict.fromkeys(x.engine for x in parsed if x.engine))
+    engine = engine or (engines[0] if len(engines) == 1 else None)
+    endpoints = list(dict.fromkeys(x.endpoint for x in parsed if x.endpoint))
     dates = sorted(x.as_of for x in parsed if x.as_of)
-    as_of = as_of or (dates[-1] if dates else f"{_dt.date.today().isoformat()} (import date; the file has no date)")
-    names = [Path(f).name for f in files]
+    if as_of is None:
+        if dates:
+            as_of = dates[-1]
+        else:
+            as_of = f"{_dt.date.today().isoformat()} (import date; the file has no run date)"
+            notes.append("the file has no run date: as_of is the import date")
+    detected = list(dict.fromkeys(x.tool for x in parsed if x.tool))
+    if len(detected) == 1:
+        tool = TOOL_NAMES.get(detected[0], tool)
     source = source or f"{tool} result file(s): {', '.join(names)}"
-    pid = slug(f"{model}-{gpu}-{gpus}x-{precision}-{slug(engine)}")
+    groups = list(dict.fromkeys(x.group for x in parsed if x.group))
+    if groups:
+        source += f" ({', '.join(groups)})"
+    pid = slug(f"{model}-{gpu}-{gpus}x-{precision}-{slug(engine or 'unknown')}")
     if isl and osl:
         pid += f"-{isl:.0f}-{osl:.0f}"
-    notes = sorted({n for x in parsed for n in x.notes})
+    missing, miss_notes = missing_metrics(points, isl, osl)
+    if not engine:
+        notes.append("the file does not state the serving engine")
+    file_models = list(dict.fromkeys(x.model for x in parsed if x.model))
+    for fm in file_models:
+        if not model_matches(fm, model, model_name):
+            notes.append(f"WARNING: the file's model '{fm}' does not look like {model}")
+    notes += [n for x in parsed for n in x.notes] + miss_notes
     prof = {"id": pid[:200], "model": model, "gpu": gpu, "gpus": int(gpus), "precision": precision.lower(),
-            "engine": engine, "source": source, "as_of": as_of, "kind": "measured", "scenario": "online_serving"}
+            "engine": engine or "unknown", "source": source, "as_of": as_of, "kind": "measured",
+            "scenario": "online_serving"}
+    if endpoints:
+        prof["endpoint"] = ", ".join(endpoints)
     if isl:
         prof["isl"] = round(isl, 3)
     if osl:
         prof["osl"] = round(osl, 3)
+    prof["missing"] = missing
+    notes = list(dict.fromkeys(notes))
     if notes:
         prof["notes"] = "; ".join(notes)
     prof["points"] = points
     return prof
 
 
-def parser_for(tool: str) -> Callable[[bytes, str], Parsed]:
-    from tco.importers import genai_perf, llmperf, vllm
-
-    return {"vllm": vllm.parse, "llmperf": llmperf.parse, "genai-perf": genai_perf.parse,
-            "genai_perf": genai_perf.parse}[tool]
+def warnings_of(profile: dict) -> list[str]:
+    """The WARNING notes of a profile (model mismatch), for the CLI and the app to show."""
+    return [n[len("WARNING: "):] for n in (profile.get("notes") or "").split("; ") if n.startswith("WARNING: ")]
 
 
-def import_files(tool: str, files: Sequence[str], **meta) -> dict:
-    """Read and parse benchmark files of one tool into a profile dict (see :func:`build_profile`)."""
+# ---------------------------------------------------------------------------------------------- entry points
+
+def parser_for(tool: str) -> Callable[[Any, str], list[Parsed]]:
+
+    table = {"vllm": vllm.parse_doc, "llmperf": llmperf.parse_doc, "genai-perf": genai_perf.parse_doc,
+             "genai_perf": genai_perf.parse_doc, "aiperf": aiperf.parse_doc}
+    if tool not in table:
+        raise fail("options", f"unknown tool '{tool}': one of {', '.join(TOOLS)}")
+    return table[tool]
+
+
+def _is_csv(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"Metric")
+
+
+def parse_source(tool: str, data: bytes | Path, name: str) -> list[Parsed]:
+    """Parse one file (bytes or a path) with ``tool``'s importer: a list of configurations."""
+
     parse = parser_for(tool)
-    parsed = [parse(read_bytes(f), str(f)) for f in files]
-    return build_profile(parsed, [str(f) for f in files], tool=TOOL_NAMES.get(tool, tool), **meta)
+    if isinstance(data, Path):
+        with data.open("rb") as fh:
+            head = fh.read(64)
+    else:
+        head = data[:64]
+    if _is_csv(head) and tool in ("genai-perf", "genai_perf", "aiperf"):
+        raw = read_bytes(data) if isinstance(data, Path) else data
+        return (aiperf.parse_csv if tool == "aiperf" else genai_perf.parse_csv)(raw, name)
+    expected = {"vllm": vllm.EXPECTED, "llmperf": llmperf.EXPECTED, "aiperf": aiperf.EXPECTED}.get(
+        tool, genai_perf.EXPECTED_JSON)
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")) and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        if tool in ("genai-perf", "genai_perf"):
+            raise fail(display_name(name), f"neither JSON nor CSV: expected {expected} or {genai_perf.EXPECTED_CSV}")
+    doc = load_json(data, name, expected)
+    return parse(doc, name)
 
 
-def import_bytes(tool: str, data: bytes, name: str, **meta) -> dict:
-    """Like :func:`import_files` for one in-memory file (uploads)."""
-    return build_profile([parser_for(tool)(data, name)], [name], tool=TOOL_NAMES.get(tool, tool), **meta)
+def expand_paths(files: Sequence[str | Path]) -> list[Path]:
+    """Files as given; a directory stands for its ``*.json`` / ``*.csv`` files (recursively, sorted).
+    ``vllm bench sweep`` folders: a ``summary.json`` stands for the ``run=*.json`` files beside it."""
+    out: list[Path] = []
+    for f in files:
+        p = Path(f)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.suffix.lower() in (".json", ".csv") and q.is_file()
+                           and not q.name.startswith("."))
+            summaries = {q.parent for q in found if q.name == "summary.json"}
+            found = [q for q in found if not (q.parent in summaries and q.name.startswith("run="))]
+            if not found:
+                raise fail(display_name(str(p)), "folder holds no .json or .csv file")
+            out += found
+        else:
+            out.append(p)
+    return out
 
 
-TOOL_NAMES = {"vllm": "vLLM benchmark_serving", "llmperf": "LLMPerf", "genai-perf": "GenAI-Perf",
-              "genai_perf": "GenAI-Perf"}
+def select_group(parsed: list[Parsed], name: str, select: Optional[str]) -> list[Parsed]:
+    """One configuration of a file that holds several: the selected one, else refuse with the list."""
+    groups = list(dict.fromkeys(x.group for x in parsed if x.group))
+    if len(groups) <= 1:
+        return parsed
+    if select is None:
+        raise fail(display_name(name), f"holds {len(groups)} configurations ({', '.join(groups)}): import one at "
+                                       "a time (--select NAME)")
+    chosen = [x for x in parsed if x.group == select]
+    if not chosen:
+        raise fail(display_name(name), f"no configuration '{select}'; it holds {', '.join(groups)}")
+    return chosen
 
-__all__ = ["Parsed", "build_profile", "import_files", "import_bytes", "read_bytes", "MAX_BYTES", "parser_for"]
+
+def parse_all(tool: str, sources: Sequence[tuple[bytes | Path, str]], select: Optional[str] = None) -> list[Parsed]:
+    """Every configuration of every file; files whose runs differ in model or a serve parameter (sweep
+    folders ``SERVE--max_num_seqs=4...`` next to ``...=8``) are several configurations (refused unless one
+    is selected)."""
+    parsed: list[Parsed] = []
+    for data, name in sources:
+        parsed += with_name_facts(select_group(parse_source(tool, data, name), name, select), name)
+    if len(sources) > 1 and not any(x.group for x in parsed):
+        keys = sorted({k for x in parsed for k in x.params} | {"model"})
+        varying = [k for k in keys if len({repr(x.model if k == "model" else x.params.get(k)) for x in parsed}) > 1]
+        if varying:
+            for x in parsed:
+                x.group = ", ".join(f"{k}={x.model if k == 'model' else x.params.get(k)}" for k in varying)
+            parsed = select_group(parsed, ", ".join(display_name(n) for _, n in sources), select)
+    return parsed
+
+
+def with_name_facts(parsed: list[Parsed], name: str) -> list[Parsed]:
+    """GPUs per replica from the file name (vLLM's ``..._tp8_pp1_...`` naming) where the content does not say."""
+    n = gpus_in_text(display_name(name))
+    if n:
+        for x in parsed:
+            if not x.gpus:
+                x.gpus, x.gpus_from = n, f"the file name '{display_name(name)}'"
+    return parsed
+
+
+def import_files(tool: str, files: Sequence[str | Path], *, select: Optional[str] = None, **meta) -> dict:
+    """Read and parse benchmark files (or folders) of one tool into one profile dict (:func:`build_profile`)."""
+    paths = expand_paths(files)
+    parsed = parse_all(tool, [(p, str(p)) for p in paths], select)
+    return build_profile(parsed, [str(p) for p in paths], tool=TOOL_NAMES.get(tool, tool), **meta)
+
+
+def import_bytes(tool: str, data: bytes, name: str, *, select: Optional[str] = None, **meta) -> dict:
+    """Like :func:`import_files` for one in-memory file (uploads; the caller bounds the size)."""
+    parsed = parse_all(tool, [(data, name)], select)
+    return build_profile(parsed, [name], tool=TOOL_NAMES.get(tool, tool), **meta)
+
+
+def file_facts(tool: str, data: bytes, name: str, select: Optional[str] = None) -> dict:
+    """What a file states about its configuration (for forms): gpus, isl, osl, model, groups."""
+    parsed = with_name_facts(parse_source(tool, data, name), name)
+    groups = list(dict.fromkeys(x.group for x in parsed if x.group))
+    if select in groups:
+        parsed = [x for x in parsed if x.group == select]
+    stated = sorted({x.gpus for x in parsed if x.gpus})
+    isl = [x.isl for x in parsed if x.isl]
+    osl = [x.osl for x in parsed if x.osl]
+    return {"gpus": stated[0] if len(stated) == 1 else None, "isl": isl[0] if isl else None,
+            "osl": osl[0] if osl else None, "model": next((x.model for x in parsed if x.model), None),
+            "groups": groups}
+
+
+TOOL_NAMES = {"vllm": "vLLM bench serve", "llmperf": "LLMPerf", "genai-perf": "GenAI-Perf",
+              "genai_perf": "GenAI-Perf", "aiperf": "AIPerf"}
 
 
 def profile_text(profile: dict, fmt: str) -> str:
-    """The profile as YAML (a data/profiles/*.yaml file) or JSON text."""
+    """The profile as YAML (a data/profiles/*.yaml file) or JSON text (``engine`` null when unknown)."""
     if fmt == "json":
-        return json.dumps(profile, indent=2) + "\n"
-    return dump_yaml(profile)
+        out = dict(profile)
+        if out.get("engine") in (None, "unknown"):
+            out["engine"] = None
+        out.setdefault("endpoint", None)
+        out.setdefault("missing", [])
+        return json.dumps(out, indent=2) + "\n"
+
+    return dump_yaml({k: v for k, v in profile.items() if v is not None and v != []})
+
+__all__ = ["profile_text", "Parsed", "build_profile", "import_files", "import_bytes", "read_bytes", "load_json", "parse_date", "model_matches", "gpus_in_text", "warnings_of", "file_facts", "expand_paths", "MAX_BYTES", "MAX_FILE_BYTES", "LIST_CAP", "TOOLS", "parser_for", "POINT_METRICS", "ImportFormatError", "Problem", "aiperf", "genai_perf", "llmperf", "vllm", "MAX_DEPTH", "STAT_KEYS", "check_measured", "clean_point", "display_name", "fail", "missing_metrics", "num", "slug", "stats", "parse_source", "select_group", "parse_all", "with_name_facts", "TOOL_NAMES"]

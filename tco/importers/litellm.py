@@ -1,7 +1,7 @@
 """The LiteLLM price map (``model_prices_and_context_window.json``) -> API offers.
 
 Pure: bytes in, offers out; nothing is executed from the file (JSON only, at most ``MAX_BYTES``).
-Schema: ``../shared/reference/formats.md`` ("LiteLLM price map").
+Schema: ``the reference table formats.md`` ("LiteLLM price map").
 
 Conventions
 -----------
@@ -17,6 +17,15 @@ Conventions
       output_cost_per_token_batches        -> batch_output
       max_input_tokens                     -> max_input_tokens (context_tokens in the catalog)
 
+* ``input_cost_per_token_cache_hit`` (DeepSeek's name for a cache read) -> ``cached_input`` when
+  ``cache_read_input_token_cost`` is absent (when both are given and differ, the cache-read field
+  wins and the notes say so).
+* ``tiered_pricing`` (a list of ``{"range": [from, to], input_cost_per_token, output_cost_per_token,
+  cache_read_input_token_cost}`` by prompt size): the tier starting at 0 gives the base prices when
+  the entry has none; every other tier is kept like a long-context tier (``above_tokens`` = its
+  range start). Reasoning-token prices in tiers are not imported (the notes say so).
+* A top-level ``last_updated`` text (mirrors of the map add it) is the file's date: it is the
+  default ``as_of`` (before the modification date) and is not counted as an entry.
 * Long-context tiers (``*_above_<N>k_tokens``, N x 1000 tokens; LiteLLM bills the *whole* prompt at
   the tier rate once it is over the threshold) are kept, not applied: JSON output has
   ``long_context: [{"above_tokens", "input", "output", "cached_input", "cache_write"}]``; the YAML
@@ -76,6 +85,7 @@ SKIP_REASONS = {
     "provider_filter": "litellm_provider not in --providers",
     "model_filter": "key does not match --models",
     "duplicate_id": "another key gave the same offer id",
+    "metadata": "a top-level text such as last_updated (the file's date, not an entry)",
 }
 
 _ID_BAD = re.compile(r"[^a-z0-9._+-]+")
@@ -190,7 +200,8 @@ def parse(data: bytes | str, name: str, *, as_of: Optional[str] = None, mtime: O
         raise ImportFormatError([Problem(name, None, None, "expected a JSON object keyed by model name "
                                                            "(the LiteLLM price map)")])
     source = name.replace("\\", "/").rsplit("/", 1)[-1]
-    date = _date_of(as_of, mtime)
+    file_date = _file_date(doc.get("last_updated"))
+    date = _date_of(as_of or file_date, mtime)
     wanted = {p.strip().lower() for p in providers or () if p.strip()}
     match = model_matcher(models)
     modes = tuple(modes)
@@ -200,6 +211,9 @@ def parse(data: bytes | str, name: str, *, as_of: Optional[str] = None, mtime: O
     for key, entry in doc.items():
         if key == "sample_spec":
             skipped["sample_spec"] += 1
+            continue
+        if key == "last_updated" and not isinstance(entry, dict):
+            skipped["metadata"] += 1
             continue
         if not isinstance(entry, dict):
             skipped["not_an_object"] += 1
@@ -219,6 +233,7 @@ def parse(data: bytes | str, name: str, *, as_of: Optional[str] = None, mtime: O
         if not match(key, model):
             skipped["model_filter"] += 1
             continue
+        entry, tier_notes = _with_tiers_and_cache_hit(entry)
         if entry.get("input_cost_per_token") is None or entry.get("output_cost_per_token") is None:
             per_s = entry.get("input_cost_per_second") is not None or entry.get("output_cost_per_second") is not None
             skipped["priced_per_second" if per_s else "no_prices"] += 1
@@ -244,6 +259,7 @@ def parse(data: bytes | str, name: str, *, as_of: Optional[str] = None, mtime: O
             continue
         seen.add(oid)
         tiers, _ = _tiers(entry)
+        tiers = sorted(tiers + entry.get("_tiers", []), key=lambda t: t["above_tokens"])
         max_in = entry.get("max_input_tokens")
         max_out = entry.get("max_output_tokens")
         offer = {"id": oid, "provider": provider, "model": model, **prices,
@@ -253,8 +269,57 @@ def parse(data: bytes | str, name: str, *, as_of: Optional[str] = None, mtime: O
                  "litellm_key": key, "litellm_provider": entry.get("litellm_provider"), "mode": mode,
                  "max_output_tokens": int(max_out) if _is_count(max_out) else None,
                  "long_context": tiers}
+        if tier_notes:
+            offer["import_notes"] = tier_notes
         offers.append(offer)
     return LiteLLMImport(offers=offers, skipped=dict(skipped))
+
+
+def _file_date(v: Any) -> Optional[str]:
+    """YYYY-MM-DD from a top-level ``last_updated`` text (ISO), else None."""
+    if isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}", v.strip()):
+        try:
+            return _dt.date.fromisoformat(v.strip()[:10]).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _with_tiers_and_cache_hit(entry: dict) -> tuple[dict, list[str]]:
+    """The entry with base prices from ``tiered_pricing`` (tier from 0) when it has none, the other tiers
+    in ``_tiers`` (long-context layout), and ``input_cost_per_token_cache_hit`` as the cache-read price."""
+    notes: list[str] = []
+    hit = entry.get("input_cost_per_token_cache_hit")
+    if hit is not None:
+        read = entry.get("cache_read_input_token_cost")
+        if read is None:
+            entry = {**entry, "cache_read_input_token_cost": hit}
+        elif per_million(read) != per_million(hit):
+            notes.append("input_cost_per_token_cache_hit differs from cache_read_input_token_cost; the latter is used")
+    tiers = entry.get("tiered_pricing")
+    if not isinstance(tiers, list) or not tiers:
+        return entry, notes
+    out = dict(entry)
+    extra: list[dict] = []
+    for t in tiers:
+        rng = t.get("range") if isinstance(t, dict) else None
+        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, (int, float)) for x in rng)):
+            continue  # not a token tier (e.g. per-query search pricing)
+        prices = {dst: per_million(t[src]) for src, dst in PRICE_FIELDS.items() if t.get(src) is not None}
+        if any(v is None or v < 0 for v in prices.values()):
+            continue
+        if any(k.startswith("output_cost_per_reasoning") for k in t):
+            notes.append("tiered reasoning-token prices not imported")
+        if rng[0] == 0:
+            for src in PRICE_FIELDS:
+                if out.get(src) is None and t.get(src) is not None:
+                    out[src] = t[src]
+            if rng[1]:
+                notes.append(f"tiered pricing: base prices up to {int(rng[1]):,} prompt tokens")
+        else:
+            extra.append({"above_tokens": int(rng[0]), **prices})
+    out["_tiers"] = extra
+    return out, list(dict.fromkeys(notes))
 
 
 def _is_count(v: Any) -> bool:
@@ -290,6 +355,8 @@ def entry_notes(offer: dict) -> str:
         parts.append(f", max output {offer['max_output_tokens']} tokens")
     parts.append(")")
     text = "".join(parts) + "."
+    for n in offer.get("import_notes") or ():
+        text += f" {n[0].upper()}{n[1:]}."
     for t in offer.get("long_context") or ():
         fields = ", ".join(f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in t.items() if k != "above_tokens")
         text += (f" Long-context tier above {t['above_tokens']:,} input tokens (whole prompt billed at it): "
@@ -308,18 +375,37 @@ MERGE_FIELDS = ("input", "output", "cached_input", "cache_write", "batch_input",
                 "source", "as_of", "notes")
 
 
+#: Fields whose values decide whether an entry changed (provenance follows the values).
+VALUE_FIELDS = ("input", "output", "cached_input", "cache_write", "batch_input", "batch_output", "context_tokens")
+
+
+def _same_values(a: dict, b: dict) -> bool:
+    def v(e, k):
+        x = e.get(k)
+        return None if x is None else float(x)
+
+    return all(v(a, k) == v(b, k) for k in VALUE_FIELDS)
+
+
 def merge_entries(existing: list[dict], imported: list[dict]) -> list[dict]:
-    """Existing catalog entries updated with imported ones: same id -> prices, context, source, as_of and
-    notes replaced (a price LiteLLM does not give is removed); new ids appended; nothing removed."""
+    """Existing catalog entries updated with imported ones.
+
+    Same id and the same prices and context: the entry is kept as it is (its curated ``as_of``,
+    ``source`` and notes stay). Same id, different values: prices, context, source and as_of
+    replaced (a price LiteLLM does not give is removed; the entry's own notes stay, LiteLLM's notes
+    are used only when it has none). New ids appended; nothing removed.
+    """
     by_id = {e["id"]: e for e in imported}
     out = []
     for e in existing:
         new = by_id.pop(e.get("id"), None) if isinstance(e, dict) else None
-        if new is None:
+        if new is None or _same_values(e, new):
             out.append(e)
             continue
         merged = {k: v for k, v in e.items() if k not in MERGE_FIELDS}
         merged.update({k: new[k] for k in MERGE_FIELDS if k in new})
+        if e.get("notes"):  # curated notes stay (a one-price change is a one-price diff, plus source/as_of)
+            merged["notes"] = e["notes"]
         if e.get("serves_model") and "serves_model" not in merged:
             merged["serves_model"] = e["serves_model"]
         out.append(merged)

@@ -4,11 +4,15 @@ The engine calls only :func:`capacity_at_slo`. Method (docs/capacity.md):
 
 1. Profiles: of the catalog's profiles with the same model, GPU, GPUs per replica and precision,
    keep ``online_serving`` ones (offline max-throughput runs have no latency bound and are never
-   used as SLO capacity) and take the one nearest the workload in ISL/OSL
-   (distance = |ln(ISL_w / ISL_p)| + |ln(OSL_w / OSL_p)|).
-2. Statistic: the SLO is a p95. Per metric we use p95 if the profile gives it, else p99 (a
-   conservative stand-in), else p90 (optimistic, said so), else the mean or median ("means only").
-   TPOT falls back to ITL when a profile has no TPOT.
+   used as SLO capacity), of the requested engine if the option names one (:func:`engine_matches`;
+   speculative-decoding profiles only when named), and take those nearest the workload in ISL/OSL
+   (distance = |ln(ISL_w / ISL_p)| + |ln(OSL_w / OSL_p)|). Several at that distance (engines,
+   parallel layouts): the one with the highest capacity at the SLO ("best measured"); with no engine
+   asked, a profile whose engine is ``unknown`` is used only when no profile of a named engine is as near.
+2. Statistic: the SLO is a p95. Per metric we use p95 if the profile gives it, else a p95 derived
+   from the median and p99 when both are published (lognormal tail, :func:`p95_from_median_p99`),
+   else p99 (a conservative stand-in), else p90 (optimistic, said so), else the mean or median
+   ("means only"). TPOT falls back to ITL when a profile has no TPOT.
 3. Capacity: walk the sweep in load order; the capacity is the throughput where the first latency
    crosses its limit, interpolated linearly between the last point that meets the SLO and the first
    that does not. Every point meets it: the highest measured throughput (no extrapolation). The
@@ -24,6 +28,7 @@ Units: request rates [req/s], latencies [ms], token counts [tokens].
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Optional, Sequence
 
@@ -38,6 +43,7 @@ ADJUST_TOLERANCE = 0.10
 #: Statistics tried for a p95 SLO, in order, with the note each one adds.
 STAT_ORDER = (
     ("p95", None),
+    ("p95_from_median_p99", "p95 derived from median and p99 (lognormal tail: p50 x (p99/p50)^(1.645/2.326))"),
     ("p99", "p99 used as a conservative stand-in for p95"),
     ("p90", "p90 used as an optimistic stand-in for p95"),
     ("mean", "means only: the profile publishes no percentiles; the p95 is likely higher"),
@@ -60,6 +66,19 @@ class CapacityResult:
     output_tokens_per_s: Optional[float] = None  # [tokens/s] per replica at rps (workload OSL)
     ttft_ms: Optional[float] = None  # [ms] TTFT statistic at the operating point (see notes for which)
     tpot_ms: Optional[float] = None  # [ms] TPOT statistic at the operating point
+    rps_low: Optional[float] = None  # [req/s] low end of the estimate's range (estimated only; measured: None)
+    rps_high: Optional[float] = None  # [req/s] high end of the estimate's range
+    engine: Optional[str] = None  # serving engine of the profile used (None when estimated)
+
+    @property
+    def low(self) -> Optional[float]:
+        """Low end of the capacity [req/s]: ``rps_low`` for estimates, ``rps`` for measured points."""
+        return self.rps_low if self.rps_low is not None else self.rps
+
+    @property
+    def high(self) -> Optional[float]:
+        """High end of the capacity [req/s]: ``rps_high`` for estimates, ``rps`` for measured points."""
+        return self.rps_high if self.rps_high is not None else self.rps
 
     @property
     def feasible(self) -> bool:
@@ -79,19 +98,49 @@ class Sweep:
     notes: tuple[str, ...] = ()
 
 
+#: Standard normal quantiles used by :func:`p95_from_median_p99` [-].
+Z95, Z99 = 1.6448536269514722, 2.3263478740408408
+
+
+def p95_from_median_p99(median_ms, p99_ms):
+    """p95 of a latency from its median and p99 [ms], assuming a lognormal tail.
+
+    ln x is normal with mean ln(p50) and sigma = ln(p99/p50) / z99, so
+        p95 = p50 x (p99 / p50)^(z95 / z99),  z95 = 1.645, z99 = 2.326  (exponent 0.7071)
+    i.e. log-linear in the normal quantile between p50 and p99. p99 < p50 (inconsistent) gives p99.
+    Works on scalars and numpy arrays.
+    """
+    m = np.asarray(median_ms, dtype=float)
+    p = np.asarray(p99_ms, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where((m > 0) & (p >= m), m * np.power(p / np.where(m > 0, m, 1.0), Z95 / Z99), p)
+    return float(out) if out.ndim == 0 else out
+
+
+def stat_value(stats, key: str) -> Optional[float]:
+    """A statistic of a Stats record [ms]; ``p95_from_median_p99`` is derived (None if either is missing)."""
+    if stats is None:
+        return None
+    if key == "p95_from_median_p99":
+        if stats.median is None or stats.p99 is None:
+            return None
+        return p95_from_median_p99(stats.median, stats.p99)
+    return getattr(stats, key)
+
+
 def pick_statistic(stats_list: Sequence, metric: str) -> tuple[Optional[str], Optional[str]]:
     """First statistic of STAT_ORDER known at every point that has any value for ``metric``.
 
     Returns (statistic name or None, note or None).
     """
-    present = [s for s in stats_list if s is not None and any(getattr(s, k) is not None for k, _ in STAT_ORDER)]
+    present = [s for s in stats_list if s is not None and any(stat_value(s, k) is not None for k, _ in STAT_ORDER)]
     if not present:
         return None, None
     for key, note in STAT_ORDER:
-        if all(getattr(s, key) is not None for s in present):
+        if all(stat_value(s, key) is not None for s in present):
             return key, (f"{metric}: {note}" if note else None)
     for key, note in STAT_ORDER:  # mixed: the best statistic some points have
-        if any(getattr(s, key) is not None for s in present):
+        if any(stat_value(s, key) is not None for s in present):
             return key, f"{metric}: {note or 'p95'} (only at some points)"
     return None, None  # pragma: no cover
 
@@ -126,9 +175,9 @@ def profile_sweep(profile) -> Sweep:
         if r is None and p.output_tokens_per_s is not None and profile.osl:
             r = p.output_tokens_per_s / profile.osl
         rps.append(np.nan if r is None else r)
-        v = getattr(p.ttft_ms, tt_stat) if tt_stat else None
+        v = stat_value(p.ttft_ms, tt_stat) if tt_stat else None
         tt.append(np.nan if v is None else v)
-        v = getattr(getattr(p, tp_src), tp_stat) if tp_stat else None
+        v = stat_value(getattr(p, tp_src), tp_stat) if tp_stat else None
         tp.append(np.nan if v is None else v)
         cc.append(np.nan if p.concurrency is None else p.concurrency)
     rps_a = np.array(rps, dtype=float)
@@ -273,46 +322,106 @@ def capacity_from_profile(profile, ttft_p95_ms: Optional[float], tpot_p95_ms: Op
                           ttft_ms=_interp(sweep.ttft_ms, i, f), tpot_ms=_interp(sweep.tpot_ms, i, f))
 
 
+def _norm_engine(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", (text or "").lower())
+
+
+def engine_matches(profile, wanted: Optional[str]) -> bool:
+    """Does a profile belong to the engine an option asks for?
+
+    ``wanted`` is an engine name, optionally with a speculative method after ``+`` (``sglang+mtp``).
+    Case and punctuation are ignored and the name may be a prefix (``tensorrt`` matches
+    ``TensorRT-LLM v1.0``). No engine asked (None): every non-speculative profile matches.
+    """
+    spec = getattr(profile, "speculative", None)
+    if not wanted:
+        return spec is None
+    base, _, want_spec = wanted.partition("+")
+    if (want_spec.strip().lower() or None) != (spec.lower() if spec else None):
+        return False
+    return _norm_engine(profile.engine).startswith(_norm_engine(base))
+
+
+def engine_known(profile) -> bool:
+    """Does the profile name its serving engine? (importers write ``unknown`` when the source does not say)"""
+    return _norm_engine(profile.engine) not in ("", "unknown")
+
+
+def _select_engine(online: list, engine: Optional[str]) -> list:
+    """Profiles of the asked engine; exact name matches win over prefix matches."""
+    hits = [p for p in online if engine_matches(p, engine)]
+    if engine:
+        base = _norm_engine(engine.partition("+")[0])
+        exact = [p for p in hits if _norm_engine(p.engine) == base]
+        return exact or hits
+    return hits
+
+
 def capacity_at_slo(catalog, model: str, gpu: str, gpus: int, precision: str,
                     ttft_p95_ms: Optional[float], tpot_p95_ms: Optional[float],
-                    input_tokens: float, output_tokens: float) -> CapacityResult:
+                    input_tokens: float, output_tokens: float, engine: Optional[str] = None) -> CapacityResult:
     """Highest sustained request rate [req/s] of one replica whose TTFT and TPOT meet the SLO.
 
     Parameters: ``ttft_p95_ms``/``tpot_p95_ms`` the SLO [ms] (None = no limit);
-    ``input_tokens``/``output_tokens`` the workload's mean ISL/OSL [tokens/request].
-    Nearest online profile first (measured or adjusted), else the estimator (estimated).
+    ``input_tokens``/``output_tokens`` the workload's mean ISL/OSL [tokens/request];
+    ``engine`` the serving engine to use (None: the best measured, see the module docstring).
+    Nearest online profile first (measured or adjusted), else the estimator (estimated, with a range).
     """
     precision = precision.lower()
     m = getattr(catalog, "models", {}).get(model)
     g = getattr(catalog, "gpus", {}).get(gpu)
-    online, offline = candidate_profiles(catalog, model, gpu, gpus, precision)
+    online_all, offline = candidate_profiles(catalog, model, gpu, gpus, precision)
+    online = _select_engine(online_all, engine)
     pre_notes = []
-    if offline and not online:
+    if offline and not online_all:
         shown = ", ".join(p.id for p in offline[:2]) + (f" and {len(offline) - 2} more" if len(offline) > 2 else "")
         pre_notes.append(f"{len(offline)} offline max-throughput profile(s) ignored ({shown}): "
                          "no latency bound, not an SLO capacity")
+    if engine and online_all and not online:
+        engines = sorted({p.engine + (f"+{p.speculative}" if getattr(p, "speculative", None) else "") for p in online_all})
+        pre_notes.append(f"no measured profile for engine '{engine}' (measured: {', '.join(engines)}): estimated instead")
     if online:
-        best = min(online, key=lambda p: (profile_distance(p, input_tokens, output_tokens), p.kind != "measured", p.id))
-        res = capacity_from_profile(best, ttft_p95_ms, tpot_p95_ms, input_tokens, output_tokens, m, g)
-        if len(online) > 1:
-            res = CapacityResult(**{**res.__dict__, "notes": res.notes + (
-                f"nearest of {len(online)} profiles in ISL/OSL",)})
-        return res
+        dist = {p.id: profile_distance(p, input_tokens, output_tokens) for p in online}
+        d_min = min(dist.values())
+        near = [p for p in online if dist[p.id] <= d_min + 1e-9]
+        if any(p.kind == "measured" for p in near):
+            near = [p for p in near if p.kind == "measured"]
+        if not engine and any(engine_known(p) for p in near) and not all(engine_known(p) for p in near):
+            dropped = [p.id for p in near if not engine_known(p)]
+            near = [p for p in near if engine_known(p)]
+            pre_notes.append(f"{len(dropped)} profile(s) of an unknown engine not used ({', '.join(dropped[:3])}"
+                             f"{' ...' if len(dropped) > 3 else ''}): a profile of a named engine is as near")
+        results = [(capacity_from_profile(p, ttft_p95_ms, tpot_p95_ms, input_tokens, output_tokens, m, g), p)
+                   for p in sorted(near, key=lambda p: p.id)]
+        res, best = max(results, key=lambda rp: (rp[0].rps if rp[0].rps is not None else -1.0))
+        extra = []
+        if len(online) > len(near):
+            extra.append(f"nearest of {len(online)} profiles in ISL/OSL")
+        if len(results) > 1:
+            shown = ", ".join(f"{p.id}: {'-' if r.rps is None else f'{r.rps:.3g}'}" for r, p in results[:6])
+            extra.append(f"best measured of {len(results)} profiles at this ISL/OSL"
+                         f"{'' if engine else ' (any engine)'}: {shown}" + (" ..." if len(results) > 6 else ""))
+        return CapacityResult(**{**res.__dict__, "notes": tuple(pre_notes) + res.notes + tuple(extra),
+                                 "engine": best.engine})
     if m is None or g is None:
         missing = "model" if m is None else "GPU"
         return CapacityResult(rps=None, source="estimated", notes=tuple(pre_notes),
                               reason=f"no profile and unknown {missing} id '{model if m is None else gpu}': nothing to estimate from")
     rps, reason, est = perf.estimated_capacity_at_slo(m, g, gpus, precision, input_tokens, output_tokens,
                                                       ttft_p95_ms, tpot_p95_ms)
+    lo, hi = perf.capacity_range(rps, m, g, gpus)
     notes = pre_notes + ["estimated by the physics model (docs/estimator.md): no measured profile for this configuration",
-                         f"p95 taken as mean x {perf.TTFT_P95_OVER_MEAN:g} (TTFT) and x {perf.TPOT_P95_OVER_MEAN:g} (TPOT)"]
+                         f"p95 taken as median x {perf.TTFT_P95_OVER_MEDIAN:g} (TTFT) and x {perf.TPOT_P95_OVER_MEDIAN:g} (TPOT)"]
+    if lo is not None:
+        notes.append(f"range {lo:.3g}-{hi:.3g} req/s: P10-P90 of the leave-one-GPU-out error (docs/estimator.md)")
     notes += list(est.notes)
     return CapacityResult(rps=rps, source="estimated", profile_id=None, notes=tuple(dict.fromkeys(notes)),
                           reason=reason, output_tokens_per_s=None if rps is None else rps * output_tokens,
-                          ttft_ms=None if est.ttft_ms is None else est.ttft_ms * perf.TTFT_P95_OVER_MEAN,
-                          tpot_ms=None if est.tpot_ms is None else est.tpot_ms * perf.TPOT_P95_OVER_MEAN)
+                          ttft_ms=None if est.ttft_ms is None else est.ttft_ms * perf.TTFT_P95_OVER_MEDIAN,
+                          tpot_ms=None if est.tpot_ms is None else est.tpot_ms * perf.TPOT_P95_OVER_MEDIAN,
+                          rps_low=lo, rps_high=hi)
 
 
 __all__ = ["CapacityResult", "CapacitySource", "capacity_at_slo", "capacity_from_profile", "capacity_from_sweep",
-           "profile_sweep", "pick_statistic", "adjust_points", "candidate_profiles", "profile_distance", "Sweep",
+           "profile_sweep", "pick_statistic", "p95_from_median_p99", "stat_value", "engine_matches", "engine_known", "adjust_points", "candidate_profiles", "profile_distance", "Sweep",
            "ADJUST_TOLERANCE", "STAT_ORDER"]

@@ -114,7 +114,7 @@ def depreciating_servers(bought_m, life_months) -> np.ndarray:
 def depreciation(depreciating_m, server_price_usd, life_months) -> np.ndarray:
     """Straight-line depreciation [USD] (accrual only) = depreciating servers x server_price / life_months.
 
-    Each server is written off over ``life_months`` = 12 x depreciation_years months from its purchase month.
+    Each server is written off over ``life_months`` = round(12 x depreciation_years) months from its purchase month.
     """
     return np.asarray(depreciating_m, dtype=float) * (np.asarray(server_price_usd, dtype=float) / np.asarray(life_months, dtype=float))
 
@@ -263,3 +263,206 @@ def residual_accrual(residual_cash_m, book_value_end_usd) -> np.ndarray:
     out = np.asarray(residual_cash_m, dtype=float).copy()
     out[..., -1] += np.asarray(book_value_end_usd, dtype=float)
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Costs beyond GPUs, cost of capital, reserved terms, availability (issue 18; restated in
+# docs/methodology.md, "Costs beyond GPUs" and after). Month index on the last axis as above.
+
+
+def month_range_mask(first_index, last_index, months: int) -> np.ndarray:
+    """1.0 for months m with first_index <= m <= last_index, else 0.0 [-]; indices count from the start (may lie outside)."""
+    m = np.arange(months)
+    return ((m >= first_index) & (m <= last_index)).astype(float)
+
+
+def one_off_cost(amount_usd, month_index: int, months: int) -> np.ndarray:
+    """One-off cost [USD]: amount_usd [USD] in month ``month_index``, 0 in every other month (cash and accrual)."""
+    out = np.zeros(months)
+    if 0 <= month_index < months:
+        out[month_index] = float(amount_usd)
+    return out
+
+
+def amortized_accrual(amount_usd, month_index: int, amortize_months: int, months: int) -> np.ndarray:
+    """Accrual of a one-off amount spread evenly [USD per month] = amount_usd / N in months i .. i + N - 1.
+
+    i = month_index, N = amortize_months. Months past the horizon are not in the array, so the horizon's
+    accrual is amount x (months of the window inside the horizon) / N; cash stays amount in month i.
+    """
+    return float(amount_usd) / amortize_months * month_range_mask(month_index, month_index + amortize_months - 1, months)
+
+
+def monthly_line_cost(amount_usd, months: int) -> np.ndarray:
+    """Fixed monthly cost [USD per month] = amount_usd [USD/month] every month."""
+    return np.full(months, float(amount_usd))
+
+
+def per_gpu_month_cost(amount_usd, gpus_billed_m) -> np.ndarray:
+    """Cost [USD] = amount_usd [USD/GPU-month] x GPUs billed in the month [GPUs]."""
+    return float(amount_usd) * np.asarray(gpus_billed_m, dtype=float)
+
+
+def per_gpu_year_cost(amount_usd, gpus_billed_m) -> np.ndarray:
+    """Cost [USD] = amount_usd [USD/GPU-year] / 12 x GPUs billed in the month [GPUs]."""
+    return float(amount_usd) / 12.0 * np.asarray(gpus_billed_m, dtype=float)
+
+
+def per_server_month_cost(amount_usd, servers_m) -> np.ndarray:
+    """Cost [USD] = amount_usd [USD/server-month] x servers (owned) or instances (rented) in the month [count]."""
+    return float(amount_usd) * np.asarray(servers_m, dtype=float)
+
+
+def per_million_tokens_cost(amount_usd, input_tokens_m, output_tokens_m) -> np.ndarray:
+    """Cost [USD] = amount_usd [USD / 1M tokens] x (input + output tokens in the month) [tokens] / 1e6."""
+    return float(amount_usd) * (np.asarray(input_tokens_m, dtype=float) + np.asarray(output_tokens_m, dtype=float)) \
+        / TOKENS_PER_MILLION
+
+
+def per_request_cost(amount_usd, requests_m) -> np.ndarray:
+    """Cost [USD] = amount_usd [USD/request] x requests in the month [req]."""
+    return float(amount_usd) * np.asarray(requests_m, dtype=float)
+
+
+def cost_line_cash(kind: str, amount_usd, months: int, *, month_index: int = 0, first_index: int = 0,
+                   last_index: int | None = None, gpus_billed_m=None, servers_m=None, input_tokens_m=None,
+                   output_tokens_m=None, requests_m=None) -> np.ndarray:
+    """Monthly cash of one cost line for one option [USD per month] (docs/methodology.md, "Costs beyond GPUs").
+
+    one_off = amount in month_index; monthly = amount; per_gpu_month = amount x GPUs billed;
+    per_gpu_year = amount / 12 x GPUs billed; per_server_month = amount x servers or instances;
+    per_million_tokens = amount x (input + output) / 1e6; per_request = amount x requests.
+    A recurring line is multiplied by month_range_mask(first_index, last_index) (default: the whole horizon).
+    The quantities [per month] have shape (months,). Raises ValueError for an unknown kind.
+    """
+    if kind == "one_off":
+        return one_off_cost(amount_usd, month_index, months)
+    if kind == "monthly":
+        base = monthly_line_cost(amount_usd, months)
+    elif kind == "per_gpu_month":
+        base = per_gpu_month_cost(amount_usd, gpus_billed_m)
+    elif kind == "per_gpu_year":
+        base = per_gpu_year_cost(amount_usd, gpus_billed_m)
+    elif kind == "per_server_month":
+        base = per_server_month_cost(amount_usd, servers_m)
+    elif kind == "per_million_tokens":
+        base = per_million_tokens_cost(amount_usd, input_tokens_m, output_tokens_m)
+    elif kind == "per_request":
+        base = per_request_cost(amount_usd, requests_m)
+    else:
+        raise ValueError(f"unknown cost line kind {kind!r}")
+    last = months - 1 if last_index is None else last_index
+    return np.asarray(base, dtype=float) * month_range_mask(first_index, last, months)
+
+
+def cost_line_applies(applies_to, option_name: str, kind: str, payment: str) -> bool:
+    """Whether a cost line applies to an option.
+
+    applies_to: "all" | "api" | "self_host" | "rent" | "own" | list of option names; kind "api" | "self_host";
+    payment "api" | "rent" | "own".
+    """
+    if isinstance(applies_to, (list, tuple)):
+        return option_name in applies_to
+    return applies_to == "all" or applies_to == kind or applies_to == payment
+
+
+def egress_usd_per_million_tokens(usd_per_gb, gb_per_million_tokens) -> float:
+    """Egress as a per-token price [USD / 1M tokens] = usd_per_gb [USD/GB] x gb_per_million_tokens [GB / 1M tokens]."""
+    return float(usd_per_gb) * float(gb_per_million_tokens)
+
+
+def share_of_capex_per_server_month(share_of_server_capex, server_price_usd, life_months) -> float:
+    """A cost stated as a share of server capex, spread like depreciation [USD/server-month]
+    = share_of_server_capex [-] x server_price_usd [USD] / life_months [months]."""
+    return float(share_of_server_capex) * float(server_price_usd) / float(life_months)
+
+
+def monthly_rate(annual_rate) -> np.ndarray:
+    """Monthly rate equivalent to an annual one [1/month] = (1 + annual_rate)^(1/12) - 1."""
+    return np.power(1.0 + np.asarray(annual_rate, dtype=float), 1.0 / 12.0) - 1.0
+
+
+def book_value_start(bought_m, server_price_usd, life_months) -> np.ndarray:
+    """Book value at the start of month m [USD], before that month's depreciation:
+
+    BV_m = server_price x sum over p <= m of bought_p  -  sum over k < m of depreciation_k
+         = server_price / life x sum over p <= m of bought_p x max(0, life - (m - p))
+    A server is bought at the start of its month p (BV = price in month p) and written off over ``life``
+    months by :func:`depreciation`, so it is worth 0 from month p + life. BV_start of month M equals
+    :func:`book_value_end`. life_months [months] broadcasts per option.
+    """
+    bought = np.asarray(bought_m, dtype=float)
+    dep = depreciation(depreciating_servers(bought, life_months), server_price_usd, life_months)
+    cum_dep_before = np.cumsum(dep, axis=-1) - dep
+    return np.cumsum(bought, axis=-1) * np.asarray(server_price_usd, dtype=float) - cum_dep_before
+
+
+def capital_charge(book_value_start_m, annual_rate) -> np.ndarray:
+    """Cost of capital tied up in owned servers [USD per month] (accrual only)
+    = book value at the start of the month [USD] x ((1 + annual_rate)^(1/12) - 1)."""
+    return np.asarray(book_value_start_m, dtype=float) * monthly_rate(annual_rate)
+
+
+def economic_usd_per_gpu_hour(total_cost_usd, gpu_hours) -> np.ndarray:
+    """Economic cost of an owned GPU [USD/GPU-hour] = (depreciation + capital charge + power + colo + maintenance
+    + staff) over the horizon [USD] / GPU-hours owned [GPU-h] (owned GPUs x 730 h per month); NaN without GPU-hours."""
+    gh = np.asarray(gpu_hours, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(gh > 0, np.asarray(total_cost_usd, dtype=float) / np.where(gh > 0, gh, 1.0), np.nan)
+
+
+def reserved_commitment_usd(reserved_gpus, usd_per_gpu_hour_reserved, term_months) -> float:
+    """Reserved-term commitment [USD] = reserved_gpus [GPUs] x usd_per_gpu_hour_reserved [USD/GPU-h] x 730 [h/month]
+    x term_months [months], at a price fixed for the term."""
+    return float(reserved_gpus) * float(usd_per_gpu_hour_reserved) * HOURS_PER_MONTH * float(term_months)
+
+
+def reserved_term_schedule(commitment_usd, term_months: int, upfront_share, start_index: int, months: int) -> dict:
+    """Cash and accrual of a reserved term over the horizon (docs/methodology.md, "Reserved terms").
+
+    C = commitment_usd [USD], T = term_months, u = upfront_share [0-1], s = start_index (month of the horizon).
+    cash_m    = u x C in month s  +  (1 - u) x C / T in each month s .. s + T - 1
+    accrual_m = C / T in each month s .. s + T - 1 (the upfront share is accrued evenly over the term)
+    in_term_m = 1 in months s .. s + T - 1 inside the horizon, else 0
+    commitment_after_horizon_usd = (1 - u) x C / T x (months of the term after the horizon)
+    Returns {cash_usd, accrual_usd, in_term, commitment_after_horizon_usd}; cash inside the horizon plus the
+    commitment after it equals C.
+    """
+    C, T, u = float(commitment_usd), int(term_months), float(upfront_share)
+    in_term = month_range_mask(start_index, start_index + T - 1, months)
+    cash = (1.0 - u) * C / T * in_term
+    if 0 <= start_index < months:
+        cash[start_index] += u * C
+    after = max(0, start_index + T - months)
+    return {"cash_usd": cash, "accrual_usd": C / T * in_term, "in_term": in_term,
+            "commitment_after_horizon_usd": (1.0 - u) * C / T * after}
+
+
+def availability_factor(mtbf_hours, repair_hours) -> np.ndarray:
+    """Steady-state share of time a replica serves [-] = mtbf_hours / (mtbf_hours + repair_hours)."""
+    mtbf, rep = np.asarray(mtbf_hours, dtype=float), np.asarray(repair_hours, dtype=float)
+    return mtbf / (mtbf + rep)
+
+
+def replicas_for_availability(serving_replicas, mtbf_hours, repair_hours) -> np.ndarray:
+    """Replicas so that expected available capacity covers the planned serving replicas [count]
+    = ceil(serving_replicas / (1 - repair_hours / (mtbf_hours + repair_hours))).
+
+    Applied before the spare replicas (N+k) are added: total = this + spare_replicas.
+    """
+    return _ceil(np.asarray(serving_replicas, dtype=float) / availability_factor(mtbf_hours, repair_hours))
+
+
+def startup_gpu_hours(replicas_mh, gpus_per_replica, startup_minutes, hours_per_slot=HOURS_PER_MONTH / 24.0) -> np.ndarray:
+    """Extra GPU-hours billed to start replicas ahead of the hourly ramp [GPU-h per month].
+
+    = sum over h of max(0, r_h - r_{h-1}) x gpus_per_replica x startup_minutes / 60 x D, D = 730 / 24 [h]
+    r_h [replicas] is the autoscaled fleet of hour h of the typical day (h - 1 wraps to hour 23 of the same
+    day: the day repeats). Every replica added in hour h is started startup_minutes earlier and billed for
+    that time. A rule, not a simulation: it does not net a replica stopped shortly before (an upper bound
+    when startup_minutes is longer than the gap).
+    """
+    r = np.asarray(replicas_mh, dtype=float)
+    starts = np.maximum(0.0, r - np.roll(r, 1, axis=-1))
+    return np.sum(starts, axis=-1) * np.asarray(gpus_per_replica, dtype=float) * (
+        np.asarray(startup_minutes, dtype=float) / 60.0) * hours_per_slot

@@ -65,7 +65,7 @@ def index_to_month(idx: int, labels: list[str]) -> Optional[str]:
 
 
 # ----------------------------------------------------------------------------------------------
-# One reference, break-even matrix, unit-cost splits (docs/methodology.md section 11)
+# One reference, break-even matrix, unit-cost splits (docs/methodology.md section 16)
 
 
 def break_even_matrix(names: list[str], cash_m, labels: list[str]) -> dict[str, dict[str, Optional[str]]]:

@@ -31,7 +31,7 @@ serving B requests concurrently (continuous batching): GPU time per B requests
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 import numpy as np
@@ -51,25 +51,44 @@ DEFAULT_MAX_BATCH = 2048
 #: NVIDIA's per-GPU NVLink totals (A100 NVLink 3 600 GB/s, H100/H200 NVLink 4 900 GB/s, B200/GB200
 #: NVLink 5 1.8 TB/s, both directions) halved; AMD MI300X Infinity Fabric 448 GB/s peer total halved
 #: (approximation). Cards without NVLink (PCIe Gen4 x16 ~25 GB/s effective) get PCIE_GB_S.
-LINK_GB_S_BY_GPU = {"b200": 900.0, "gb200": 900.0, "h100-sxm": 450.0, "h200": 450.0, "gh200": 450.0,
-                    "a100": 300.0, "mi300x": 224.0, "v100": 150.0}
+#: B300/GB300 NVLink 5 1.8 TB/s and H20 NVLink 4 900 GB/s (the reference table gpus_new.csv) halved;
+#: MI325X and MI355X: per-link Infinity Fabric bandwidth not captured, the MI300X figure is used.
+LINK_GB_S_BY_GPU = {"b200": 900.0, "gb200": 900.0, "b300": 900.0, "gb300": 900.0, "h100-sxm": 450.0,
+                    "h200": 450.0, "gh200": 450.0, "h20": 450.0, "a100": 300.0, "mi300x": 224.0,
+                    "mi325x": 224.0, "mi355x": 224.0, "v100": 150.0}
 PCIE_GB_S = 25.0
+#: GPUs in one NVLink / Infinity Fabric domain [-]: GB200/GB300 NVL72 racks 72, HGX/OAM boards 8,
+#: GH200 superchips 1 (NVLink-C2C to the CPU only; multi-GPU goes over the network). Beyond the domain
+#: the collective runs over the scale-out network. PCIe cards: 1 (every collective over PCIe).
+NVLINK_DOMAIN_BY_GPU = {"gb200": 72, "gb300": 72, "gh200": 1}
+DEFAULT_NVLINK_DOMAIN = 8
+#: Scale-out bandwidth per GPU and direction [GB/s]: one 400 Gb/s NIC per GPU (ConnectX-7 class) =
+#: 50 GB/s (judgement: the usual HGX / MI300X cluster build), and its extra latency per collective
+#: [us] (judgement: RDMA round trip a few us; not fitted, no multi-node aggregated rows to fit on).
+SCALE_OUT_GB_S = 50.0
+SCALE_OUT_LATENCY_US = 10.0
 #: Share of the link bandwidth a ring all-reduce achieves [-] (judgement).
 LINK_EFFICIENCY = 0.8
 #: Bytes in one "GB" of device memory as vendors state it for HBM parts [B]: the figure is binary
 #: (H100 "80GB" shows 81,559 MiB in nvidia-smi), so memory_gb x 2^30 bytes are on the device.
 #: GDDR cards (L40S: 46,068 MiB for "48GB") are overstated by a few %, within the usable fraction.
 DEVICE_BYTES_PER_GB = 2.0 ** 30
-#: Estimated tail-to-mean ratios used to turn the estimator's mean latencies into p95 [-]
-#: (judgement, informed by the sample vLLM runs in ../shared/reference/samples: TTFT p99/mean
-#: 2.2 at 1 req/s and 1.25 at saturation; TPOT p99/mean 1.14 and 1.94).
-TTFT_P95_OVER_MEAN = 1.5
-TPOT_P95_OVER_MEAN = 1.15
+#: Ratios turning the estimator's median latencies into p95 [-].
+#: TPOT: 1.03 = median over 2,562 non-speculative, aggregated points of online_sweeps.csv of the p95
+#: derived from median and p99 (capacity.p95_from_median_p99); P10-P90 1.01-1.12.
+#: TTFT: 1.5 (judgement, from the sample vLLM runs in the reference table samples: TTFT p99/mean 2.2
+#: at 1 req/s, 1.25 at saturation). The sweeps show 2.1-20 (P10-P90), but closed-loop sweeps start all
+#: users at once, a burst an open-loop workload does not have, so their TTFT tail is not used here.
+TTFT_P95_OVER_MEDIAN = 1.5
+TPOT_P95_OVER_MEDIAN = 1.03
+#: Old names (the optimizer reads them); the estimator's latencies are medians.
+TTFT_P95_OVER_MEAN = TTFT_P95_OVER_MEDIAN
+TPOT_P95_OVER_MEAN = TPOT_P95_OVER_MEDIAN
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Efficiency factors of the estimator, fitted on measured reference rows.
+    """Efficiency factors and fixed costs of the estimator, fitted on measured reference rows.
 
     The values are dimensionless shares of the datasheet peak except where a unit is given.
     """
@@ -77,19 +96,43 @@ class Calibration:
     eff_bw: float  # [-] achieved / peak memory bandwidth in decode
     eff_decode: float  # [-] achieved / peak tensor FLOPS in decode
     eff_prefill: float  # [-] achieved / peak tensor FLOPS in prefill
-    step_overhead_ms: float  # [ms] fixed scheduler + kernel-launch time per decode step
-    allreduce_latency_us: float  # [us] fixed latency of one TP all-reduce
-    moe_factor: float = 1.0  # [-] MoE slowdown: divides compute efficiency and expert-read bandwidth
+    step_overhead_ms: float  # [ms] fixed scheduler + sampling time per decode step (not fitted, see BOUNDS)
+    allreduce_latency_us: float  # [us] fixed latency of one collective inside the NVLink domain
+    moe_factor: float = 1.0  # [-] MoE slowdown of the expert GEMMs (small, unbalanced): divides compute efficiency
+    layer_overhead_us: float = 0.0  # [us] fixed time per layer per forward pass (kernel launches, norms)
+    moe_layer_overhead_us: float = 0.0  # [us] extra fixed time per layer of an MoE model (routing, token
+    #                                     permutation, expert kernel launches, expert-load imbalance)
+    dequant_factor: float = 1.0  # [-] slowdown of GEMMs on weight-only quantised weights (dequantise to bf16)
     source: str = "judgement"
 
 
-#: Calibrated on the 268 usable targets of ../shared/reference/throughput_measured_dev.csv (TensorRT-LLM on
-#: H100, H200, B200) by benchmarks/estimator_validation.py; rerun it after changing the model.
+#: Fitted by benchmarks/estimator_validation.py on the TensorRT-LLM rows of
+#: the reference table throughput_measured_dev.csv (offline max throughput; online mean TTFT/TPOT)
+#: and the aggregated, non-speculative online sweeps of data/profiles/online_sweeps.yaml (output
+#: tokens/s, median TPOT and TTFT at a concurrency). Rerun it after changing the model.
+# BEGIN GENERATED CALIBRATION (benchmarks/estimator_validation.py --write)
 CALIBRATION = Calibration(
-    eff_bw=0.5929, eff_decode=0.268, eff_prefill=0.6102, step_overhead_ms=0.2272, allreduce_latency_us=1.0,
-    moe_factor=2.054,
-    source="fitted on throughput_measured_dev.csv (benchmarks/estimator_validation.py)",
+    eff_bw=0.676, eff_decode=0.2858, eff_prefill=0.5254, step_overhead_ms=0.1,
+    allreduce_latency_us=4.237, moe_factor=2.741, layer_overhead_us=20.95, moe_layer_overhead_us=71.84,
+    dequant_factor=1.298,
+    source="fitted (benchmarks/estimator_validation.py)",
 )
+ESTIMATE_RANGE = {
+    ('dense', 'max'): (0.753, 1.509),
+    ('dense', 'online'): (0.753, 1.509),
+    ('moe', 'max'): (0.543, 2.562),
+    ('moe', 'online'): (0.778, 1.442),
+}
+# END GENERATED CALIBRATION
+
+#: Calibration parameters and their fitting bounds (a fitted value on a bound is a missing term).
+#: ``step_overhead_ms`` is not fitted: with a per-layer fixed cost it went to its lower bound (the
+#: per-step cost is per layer: launches and norms scale with depth), so it stays at a judgement 0.1 ms.
+CALIBRATION_BOUNDS = {
+    "eff_bw": (0.05, 1.0), "eff_decode": (0.02, 1.0), "eff_prefill": (0.05, 1.0),
+    "allreduce_latency_us": (0.1, 200.0), "moe_factor": (0.2, 10.0),
+    "layer_overhead_us": (0.01, 500.0), "moe_layer_overhead_us": (0.01, 1000.0), "dequant_factor": (0.2, 10.0),
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,6 +156,18 @@ def kv_shards(gpus, kv_heads):
     return np.minimum(gpus, kv_heads)
 
 
+def uses_dp_attention(model: ModelEntry, gpus: int) -> bool:
+    """Default layout: data-parallel attention for MoE models whose KV heads TP cannot split
+    (kv_heads < gpus, e.g. DeepSeek's MLA): each GPU then holds the KV of its own sequences, the way
+    SGLang and TensorRT-LLM serve DeepSeek-R1 (``dp_attention`` in the InferenceX sweeps)."""
+    return bool(model.is_moe and model.kv_heads < gpus)
+
+
+def kv_split(gpus, kv_heads, dp_attention):
+    """Ways the KV cache is split over a replica [-]: gpus with DP attention, else min(gpus, kv_heads)."""
+    return np.where(dp_attention, gpus, np.minimum(gpus, kv_heads))
+
+
 def moe_split(total_params_b: float, active_params_b: float, experts_total: Optional[int],
               experts_per_token: Optional[int]) -> tuple[float, float]:
     """Split a model into always-used and per-expert parameters [billions].
@@ -132,13 +187,25 @@ def moe_split(total_params_b: float, active_params_b: float, experts_total: Opti
 
 
 def interconnect_gb_s(gpu: GpuEntry) -> float:
-    """TP all-reduce bandwidth per GPU and direction [GB/s] (LINK_GB_S_BY_GPU x LINK_EFFICIENCY; PCIe otherwise)."""
+    """Collective bandwidth per GPU and direction inside the NVLink domain [GB/s]
+    (LINK_GB_S_BY_GPU x LINK_EFFICIENCY; PCIe for cards without NVLink)."""
     gid = gpu.id.lower()
     if "pcie" not in gid:
         for prefix, gbs in LINK_GB_S_BY_GPU.items():
             if gid.startswith(prefix):
                 return gbs * LINK_EFFICIENCY
     return PCIE_GB_S * LINK_EFFICIENCY
+
+
+def nvlink_domain(gpu: GpuEntry) -> int:
+    """GPUs that share one NVLink / Infinity Fabric domain [-] (1 for PCIe-only cards)."""
+    gid = gpu.id.lower()
+    if interconnect_gb_s(gpu) <= PCIE_GB_S * LINK_EFFICIENCY:
+        return 1
+    for prefix, n in NVLINK_DOMAIN_BY_GPU.items():
+        if gid.startswith(prefix):
+            return n
+    return DEFAULT_NVLINK_DOMAIN
 
 
 def device_gb(memory_gb):
@@ -196,7 +263,8 @@ def memory_fit(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, cont
 
     Per GPU [GB]:
       weights  = total_params [1e9] x bytes_per_param [B] / gpus      (MoE: *total* parameters)
-      kv/seq   = context_tokens [tokens] x kv_bytes_per_token [B] / min(gpus, kv_heads) / 1e9
+      kv/seq   = context_tokens [tokens] x kv_bytes_per_token [B] / kv_split / 1e9
+                 (kv_split = gpus with DP attention (:func:`uses_dp_attention`), else min(gpus, kv_heads))
       budget   = memory_gb x 2^30 / 1e9 x usable_fraction - weights - overhead_gb
       max_concurrency = floor(budget / kv/seq)
 
@@ -215,7 +283,7 @@ def memory_fit(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, cont
     kv_dtype = default_kv_dtype(precision) if kv_dtype == "auto" else kv_dtype
     weights = model.total_params_b * BYTES_PER_PARAM[precision] / gpus
     kv_tok = 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_PARAM[kv_dtype]  # [B/token]
-    kv_seq = context_tokens * kv_tok / float(kv_shards(gpus, model.kv_heads)) / 1e9
+    kv_seq = context_tokens * kv_tok / float(kv_split(gpus, model.kv_heads, uses_dp_attention(model, gpus))) / 1e9
     usable = device_gb(gpu.memory_gb) * usable_fraction
     budget = usable - weights - overhead_gb
     max_c = int(math.floor(budget / kv_seq + 1e-9)) if budget > 0 else 0
@@ -247,11 +315,19 @@ class ConfigArrays:
     memory_gb: np.ndarray  # [GB] per GPU (1e9 B)
     bw_bytes_s: np.ndarray  # [B/s] per GPU
     flops_s: np.ndarray  # [FLOP/s] dense tensor peak per GPU for the precision
-    link_bytes_s: np.ndarray  # [B/s] TP all-reduce bandwidth per GPU
+    link_bytes_s: np.ndarray  # [B/s] collective bandwidth per GPU inside the NVLink domain
+    domain: np.ndarray  # [-] GPUs per NVLink domain (1 = PCIe only)
     gpus: np.ndarray  # [-] GPUs per replica (TP degree)
     isl: np.ndarray  # [tokens]
     osl: np.ndarray  # [tokens]
+    dp_attn: np.ndarray = None  # [bool] data-parallel attention (KV split over all GPUs)
+    weight_only: np.ndarray = None  # [bool] weight-only quantisation (no tensor cores for the precision)
     notes: tuple = field(default_factory=tuple)
+
+    @property
+    def kv_split(self) -> np.ndarray:
+        """Ways the KV cache is split [-] (see :func:`kv_split`)."""
+        return kv_split(self.gpus, self.kv_heads, self.dp_attn)
 
     def __len__(self) -> int:
         return int(self.gpus.shape[0])
@@ -259,28 +335,34 @@ class ConfigArrays:
 
 def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry], gpus: Sequence[int],
                   precisions: Sequence[str], isl: Sequence[float], osl: Sequence[float],
-                  kv_dtypes: Sequence[str] | str = "auto") -> ConfigArrays:
+                  kv_dtypes: Sequence[str] | str = "auto",
+                  dp_attention: Optional[Sequence[Optional[bool]]] = None) -> ConfigArrays:
     """Pack N configurations (aligned sequences, or length-1 sequences broadcast) into arrays.
 
     Precisions the GPU has no tensor cores for (e.g. fp8 on A100) run as weight-only quantisation
     with bf16 compute: memory and bandwidth use the weight precision, FLOPS use bf16.
+    ``dp_attention`` None (or None entries): the default layout of :func:`uses_dp_attention`.
     """
     cols = [list(models), list(gpu_entries), list(gpus), list(precisions), list(isl), list(osl)]
     if isinstance(kv_dtypes, str):
         kv_dtypes = [kv_dtypes]
     cols.append(list(kv_dtypes))
+    cols.append([None] if dp_attention is None else list(dp_attention))
     n = max(len(c) for c in cols)
     for c in cols:
         if len(c) not in (1, n):
             raise ValueError(f"config_arrays: sequences must have length 1 or {n}, got {len(c)}")
     cols = [c * n if len(c) == 1 else c for c in cols]
-    ms, gs, ns, ps, isls, osls, kvs = cols
+    ms, gs, ns, ps, isls, osls, kvs, dps = cols
     notes = []
     rows = []
+    dpa = [uses_dp_attention(m, int(n)) if d is None else bool(d) for m, n, d in zip(ms, ns, dps)]
+    wo: list[bool] = []
     for m, g, p, kv in zip(ms, gs, ps, kvs):
         shared, per_exp = moe_split(m.total_params_b, m.active_params_b, m.experts_total, m.experts_per_token)
         kv = default_kv_dtype(p) if kv == "auto" else kv
         tf = g.tflops(p)
+        wo.append(tf is None)
         if tf is None:
             tf = g.bf16_tflops
             note = f"{g.id} has no {p} tensor cores: estimated as weight-only {p} with bf16 compute"
@@ -292,11 +374,12 @@ def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry],
             (m.experts_total or 1) if moe else 1, (m.experts_per_token or 1) if moe else 1,
             m.layers, m.hidden_size, m.kv_heads,
             2.0 * m.layers * m.kv_heads * m.head_dim * BYTES_PER_PARAM[kv], BYTES_PER_PARAM[p],
-            device_gb(g.memory_gb), g.mem_bw_tbs * 1e12, tf * 1e12, interconnect_gb_s(g) * 1e9,
+            device_gb(g.memory_gb), g.mem_bw_tbs * 1e12, tf * 1e12, interconnect_gb_s(g) * 1e9, nvlink_domain(g),
         ))
     a = np.array(rows, dtype=float).T
     return ConfigArrays(*a, gpus=np.asarray(ns, dtype=float), isl=np.asarray(isls, dtype=float),
-                        osl=np.asarray(osls, dtype=float), notes=tuple(notes))
+                        osl=np.asarray(osls, dtype=float), dp_attn=np.asarray(dpa, dtype=bool),
+                        weight_only=np.asarray(wo, dtype=bool), notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,17 +391,43 @@ def max_concurrency_arrays(c: ConfigArrays, context_tokens=None, usable_fraction
     """Largest number of concurrent sequences that fit [-] (0 = does not fit); see :func:`memory_fit`."""
     ctx = (c.isl + c.osl) if context_tokens is None else np.asarray(context_tokens, dtype=float)
     weights = c.total_b * c.bytes_param / c.gpus  # [GB]
-    kv_seq = ctx * c.kv_bytes_tok / kv_shards(c.gpus, c.kv_heads) / 1e9  # [GB]
+    kv_seq = ctx * c.kv_bytes_tok / c.kv_split / 1e9  # [GB]
     budget = c.memory_gb * usable_fraction - weights - overhead_gb
     return np.where(budget > 0, np.floor(budget / kv_seq + 1e-9), 0.0)
 
 
-def _allreduce_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
-    """TP communication per forward pass [s] = [N>1] x 2 x layers x (latency + 2(N-1)/N x tokens x hidden x 2 B / link)."""
+def collective_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
+    """Tensor/expert-parallel communication of one forward pass over ``tokens`` tokens [s].
+
+    Per layer, two collectives (attention and MLP outputs), each
+        latency + 2 (N-1)/N x tokens x hidden x 2 B / link                       (ring all-reduce)
+    and for MoE layers the expert all-to-all (dispatch + combine) adds
+        2 x (N-1)/N x tokens x k x hidden x 2 B / link.
+    Inside the NVLink domain (N <= domain): link = NVLink, latency = allreduce_latency. Beyond it
+    the same bytes cross the scale-out network (SCALE_OUT_GB_S, + SCALE_OUT_LATENCY_US); PCIe-only
+    cards (domain 1) use PCIe. With DP attention the attention output needs no all-reduce but
+    the tokens are gathered for the MoE layer: same byte count. N = 1: no communication.
+    """
     n = c.gpus
+    frac = (n - 1.0) / np.maximum(n, 1.0)
     msg = tokens * c.hidden * 2.0  # [B] bf16 activations
-    per = cal.allreduce_latency_us * 1e-6 + 2.0 * (n - 1.0) / n * msg / c.link_bytes_s
-    return np.where(n > 1, 2.0 * c.layers * per, 0.0)
+    inside = n <= c.domain
+    link = np.where(inside, c.link_bytes_s, np.minimum(c.link_bytes_s, SCALE_OUT_GB_S * 1e9))
+    lat = cal.allreduce_latency_us * 1e-6 + np.where(inside, 0.0, SCALE_OUT_LATENCY_US * 1e-6)
+    moe_bytes = np.where(c.expert_b > 0, 2.0 * frac * msg * c.experts_k, 0.0)
+    per_layer = 2.0 * (lat + 2.0 * frac * msg / link) + moe_bytes / link
+    return np.where(n > 1, c.layers * per_layer, 0.0)
+
+
+def fixed_pass_s(c: ConfigArrays, cal: Calibration) -> np.ndarray:
+    """Fixed time of one forward pass [s] (kernel launches, norms, routing, sampling: time that does
+    not shrink with batch or GPU count):
+
+        t_fixed = step_overhead + layers x (layer_overhead + [MoE] moe_layer_overhead)
+
+    (MoE models with dense layers in between, e.g. Llama 4 Maverick, are charged on every layer.)"""
+    per_layer = cal.layer_overhead_us + np.where(c.expert_b > 0, cal.moe_layer_overhead_us, 0.0)
+    return cal.step_overhead_ms * 1e-3 + c.layers * per_layer * 1e-6
 
 
 def weights_touched_b(c: ConfigArrays, tokens) -> np.ndarray:
@@ -332,34 +441,47 @@ def weights_touched_b(c: ConfigArrays, tokens) -> np.ndarray:
 
 
 def _moe_mult(c: ConfigArrays, cal: Calibration) -> np.ndarray:
-    """MoE slowdown [-]: ``cal.moe_factor`` for MoE rows (expert GEMMs are small and unbalanced), else 1."""
-    return np.where(c.expert_b > 0, cal.moe_factor, 1.0)
+    """GEMM slowdown of the parameter FLOPs [-]: ``cal.moe_factor`` for MoE rows (expert GEMMs are small
+    and unbalanced), times ``cal.dequant_factor`` for weight-only quantisation (weights dequantised to
+    bf16 inside the kernel, e.g. MXFP4 gpt-oss on Hopper / MI300X), else 1."""
+    wo = c.weight_only if c.weight_only is not None else False
+    return np.where(c.expert_b > 0, cal.moe_factor, 1.0) * np.where(wo, cal.dequant_factor, 1.0)
 
 
 def decode_step_s(c: ConfigArrays, batch, context_tokens, cal: Calibration = CALIBRATION) -> np.ndarray:
-    """Time of one decode step for ``batch`` sequences of mean context ``context_tokens`` [s] (module docstring)."""
+    """Time of one decode step for ``batch`` sequences of mean context ``context_tokens`` [s].
+
+        t_w    = touched(B) x bpp / N / (BW x eff_bw)                 weights (MoE: experts hit)
+        t_kv   = B x L x kv / kv_split / (BW x eff_bw)                attention reads the KV cache
+        t_cmp  = B x (2 P_act x moe + 4 layers hidden L) / N / (F x eff_decode)
+        t_step = max(t_w + t_kv, t_cmp) + collective_s(B) + fixed_pass_s
+    """
     batch = np.maximum(np.asarray(batch, dtype=float), 1e-9)
     moe = _moe_mult(c, cal)
-    w_bytes = weights_touched_b(c, batch) * 1e9 * c.bytes_param / c.gpus * moe
-    kv_bytes = batch * context_tokens * c.kv_bytes_tok / kv_shards(c.gpus, c.kv_heads)
+    w_bytes = weights_touched_b(c, batch) * 1e9 * c.bytes_param / c.gpus
+    kv_bytes = batch * context_tokens * c.kv_bytes_tok / c.kv_split
     t_mem = (w_bytes + kv_bytes) / (c.bw_bytes_s * cal.eff_bw)
-    flops = batch * (2.0 * c.active_b * 1e9 + 4.0 * c.layers * c.hidden * context_tokens) / c.gpus
-    t_cmp = flops * moe / (c.flops_s * cal.eff_decode)
-    return np.maximum(t_mem, t_cmp) + _allreduce_s(c, batch, cal) + cal.step_overhead_ms * 1e-3
+    flops = batch * (2.0 * c.active_b * 1e9 * moe + 4.0 * c.layers * c.hidden * context_tokens) / c.gpus
+    t_cmp = flops / (c.flops_s * cal.eff_decode)
+    return np.maximum(t_mem, t_cmp) + collective_s(c, batch, cal) + fixed_pass_s(c, cal)
 
 
 def prefill_work_s(c: ConfigArrays, cal: Calibration = CALIBRATION) -> np.ndarray:
-    """GPU time one request's prefill adds to a running batch [s] (compute-bound; module docstring)."""
-    flops = (2.0 * c.active_b * 1e9 * c.isl + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
-    return flops * _moe_mult(c, cal) / (c.flops_s * cal.eff_prefill) + _allreduce_s(c, c.isl, cal)
+    """GPU time one request's prefill adds to a running batch [s] (chunked prefill: compute-bound,
+    its chunks ride on the decode steps, whose weight reads they share).
+
+        t_pf = (2 P_act ISL x moe + 2 layers hidden ISL^2) / N / (F x eff_prefill) + collective_s(ISL)
+    """
+    flops = (2.0 * c.active_b * 1e9 * c.isl * _moe_mult(c, cal) + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
+    return flops / (c.flops_s * cal.eff_prefill) + collective_s(c, c.isl, cal)
 
 
 def prefill_alone_s(c: ConfigArrays, cal: Calibration = CALIBRATION) -> np.ndarray:
-    """Prefill of one request on an idle replica [s] = max(compute, weight read) + comm + step overhead."""
-    flops = (2.0 * c.active_b * 1e9 * c.isl + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
-    t_cmp = flops * _moe_mult(c, cal) / (c.flops_s * cal.eff_prefill)
+    """Prefill of one request on an idle replica [s] = max(compute, weight read) + comm + fixed pass time."""
+    flops = (2.0 * c.active_b * 1e9 * c.isl * _moe_mult(c, cal) + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
+    t_cmp = flops / (c.flops_s * cal.eff_prefill)
     t_mem = weights_touched_b(c, c.isl) * 1e9 * c.bytes_param / c.gpus / (c.bw_bytes_s * cal.eff_bw)
-    return np.maximum(t_cmp, t_mem) + _allreduce_s(c, c.isl, cal) + cal.step_overhead_ms * 1e-3
+    return np.maximum(t_cmp, t_mem) + collective_s(c, c.isl, cal) + fixed_pass_s(c, cal)
 
 
 def _rps_at_batch(c: ConfigArrays, batch, t_pf, cal: Calibration):
@@ -368,24 +490,61 @@ def _rps_at_batch(c: ConfigArrays, batch, t_pf, cal: Calibration):
     return batch / (batch * t_pf + c.osl * t_step), t_step
 
 
+def _tp_max_rps(c: ConfigArrays, cal: Calibration, max_batch: float, usable_fraction: float,
+                overhead_gb: float) -> np.ndarray:
+    """Max request throughput of one TP group [req/s] (0 where it does not fit)."""
+    fits = max_concurrency_arrays(c, None, usable_fraction, overhead_gb) >= 1
+    b_kv = max_concurrency_arrays(c, c.isl + c.osl / 2.0, usable_fraction, overhead_gb)
+    b_max = np.maximum(np.minimum(b_kv, max_batch), 1.0)
+    rps, _ = _rps_at_batch(c, b_max, prefill_work_s(c, cal), cal)
+    return np.where(fits, rps, 0.0)
+
+
+def data_parallel_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_batch: float = DEFAULT_MAX_BATCH,
+                          usable_fraction: float = USABLE_MEMORY_FRACTION,
+                          overhead_gb: float = RUNTIME_OVERHEAD_GB) -> np.ndarray:
+    """Max request throughput of a replica of N GPUs run as N/t data-parallel copies of TP t [req/s].
+
+        rps_max(N) = max over t in {N, N/2, N/4, ...} (integers) of N/t x rps_max,TP(t)
+
+    At large batch the TP collectives can cost more than the GPUs they add, and an engine would
+    then run smaller TP groups side by side (vLLM/SGLang data parallel); this keeps "more GPUs never
+    give fewer tokens/s" true. 0 where nothing fits.
+    """
+    best = _tp_max_rps(c, cal, max_batch, usable_fraction, overhead_gb)
+    t = c.gpus.copy()
+    copies = np.ones_like(t)
+    while True:
+        ok = (np.mod(t, 2.0) == 0) & (t >= 2)
+        if not ok.any():
+            return best
+        t = np.where(ok, t / 2.0, t)
+        copies = np.where(ok, copies * 2.0, copies)
+        best = np.maximum(best, copies * _tp_max_rps(replace(c, gpus=t), cal, max_batch, usable_fraction, overhead_gb))
+
+
 def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: Calibration = CALIBRATION,
                     max_batch: float = DEFAULT_MAX_BATCH, usable_fraction: float = USABLE_MEMORY_FRACTION,
-                    overhead_gb: float = RUNTIME_OVERHEAD_GB) -> dict[str, np.ndarray]:
+                    overhead_gb: float = RUNTIME_OVERHEAD_GB, data_parallel: bool = True) -> dict[str, np.ndarray]:
     """Estimate N configurations at once.
+
+    ``data_parallel``: max-throughput figures may split the replica into data-parallel TP groups
+    (:func:`data_parallel_max_rps`); False keeps TP = N (the calibration compares with TP = N runs).
 
     ``concurrency`` and ``request_rate`` are arrays (or scalars) with NaN where not given; a row with
     neither is evaluated at max throughput (the largest batch that fits, capped at ``max_batch``;
     with a paged KV cache the running batch B_max is limited by the mean context ISL + OSL/2).
 
     * concurrency C (closed loop): B = min(C, B_max); TPOT = t_step(B) + B x t_pf / OSL;
-      TTFT = prefill alone + t_step/2 + (C - B) / rps (requests waiting for a slot).
+      with rho = rps x t_pf: TTFT = prefill alone x (1 + rho / (2 (1 - rho))) + t_step/2
+      + (C - B) / rps (prefills queueing behind each other, then requests waiting for a slot).
     * request rate R (open loop): B solves rps(B) = R (bisection); with u = R / rps_max and
       rho = R x t_pf (GPU share spent on prefill): TPOT = t_step(B) / (1 - rho);
       TTFT = prefill alone x (1 + u / (2 (1 - u))) + t_step/2 (M/D/1-style queueing). R >= rps_max:
       saturated, TTFT = inf, throughput = max.
 
     Returns arrays [units]: ``output_tokens_per_s`` [tokens/s], ``request_throughput_rps`` [req/s],
-    ``ttft_ms``, ``tpot_ms`` [ms] (means), ``max_concurrency`` [-], ``batch`` [-],
+    ``ttft_ms``, ``tpot_ms`` [ms] (medians), ``max_concurrency`` [-], ``batch`` [-],
     ``max_output_tokens_per_s`` [tokens/s], ``max_request_throughput_rps`` [req/s], ``fits`` [bool],
     ``saturated`` [bool]. Rows that do not fit carry NaN.
     """
@@ -401,6 +560,8 @@ def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: C
     t_pf = prefill_work_s(c, cal)
     t_alone = prefill_alone_s(c, cal)
     rps_max, step_max = _rps_at_batch(c, b_max, t_pf, cal)
+    if data_parallel:
+        rps_max = np.maximum(rps_max, data_parallel_max_rps(c, cal, max_batch, usable_fraction, overhead_gb))
 
     # default: max throughput
     batch = b_max.copy()
@@ -415,11 +576,12 @@ def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: C
         bc = np.minimum(np.where(has_c, conc, 1.0), b_max)
         rps_c, step_c = _rps_at_batch(c, bc, t_pf, cal)
         wait = np.maximum(np.where(has_c, conc, 0.0) - bc, 0.0) / rps_c
+        rho_c = np.clip(rps_c * t_pf, 0.0, 0.95)  # GPU share spent on prefill
         batch = np.where(has_c, bc, batch)
         rps = np.where(has_c, rps_c, rps)
         t_step = np.where(has_c, step_c, t_step)
         tpot = np.where(has_c, step_c + bc * t_pf / c.osl, tpot)
-        ttft = np.where(has_c, t_alone + step_c / 2.0 + wait, ttft)
+        ttft = np.where(has_c, t_alone * (1.0 + rho_c / (2.0 * (1.0 - rho_c))) + step_c / 2.0 + wait, ttft)
         saturated = saturated | (has_c & (conc > b_max))
 
     has_r = ~np.isnan(rate) & ~has_c
@@ -469,12 +631,12 @@ def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: C
 
 @dataclass(frozen=True)
 class Estimate:
-    """Estimator output for one configuration (means; always ``kind = 'estimated'``)."""
+    """Estimator output for one configuration (median latencies; always ``kind = 'estimated'``)."""
 
     output_tokens_per_s: Optional[float]  # [tokens/s] per replica
     request_throughput_rps: Optional[float]  # [req/s] per replica
-    ttft_ms: Optional[float]  # [ms] mean
-    tpot_ms: Optional[float]  # [ms] mean
+    ttft_ms: Optional[float]  # [ms] median
+    tpot_ms: Optional[float]  # [ms] median
     max_concurrency: int  # [-] sequences of ISL+OSL tokens that fit
     fits: bool
     batch: Optional[float] = None  # [-] mean running batch
@@ -482,6 +644,47 @@ class Estimate:
     saturated: bool = False
     kind: str = "estimated"
     notes: tuple[str, ...] = ()
+    output_tokens_per_s_low: Optional[float] = None  # [tokens/s] P10 of the leave-one-GPU-out error range
+    output_tokens_per_s_high: Optional[float] = None  # [tokens/s] P90
+
+
+# --------------------------------------------------------------------------------------------
+# Uncertainty
+# --------------------------------------------------------------------------------------------
+
+# ESTIMATE_RANGE (generated with CALIBRATION above): range of measured / estimated ratios [-] by kind
+# of configuration and target, (P10, P90) of the leave-one-GPU-out ratios (each GPU predicted by a
+# calibration that never saw it); see docs/estimator.md. ``online`` = output tokens/s at a
+# concurrency (and so capacity at the SLO); ``max`` = max throughput.
+
+
+def error_class(model: ModelEntry) -> str:
+    """Kind of configuration for the error range: ``moe`` or ``dense``."""
+    return "moe" if model.is_moe else "dense"
+
+
+def estimate_range(value, model: ModelEntry, target: str = "online") -> tuple[Optional[float], Optional[float]]:
+    """(low, high) of an estimated throughput or capacity [same unit as value]:
+    value x P10 and value x P90 of the leave-one-GPU-out measured/estimated ratio (ESTIMATE_RANGE).
+    None in, (None, None) out."""
+    if value is None:
+        return None, None
+    lo, hi = ESTIMATE_RANGE[(error_class(model), target)]
+    return float(value) * lo, float(value) * hi
+
+
+def estimate_range_arrays(c: ConfigArrays, values, target: str = "online") -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`estimate_range`: (low, high) arrays [unit of values] for N configurations."""
+    v = np.asarray(values, dtype=float)
+    moe = c.expert_b > 0
+    lo = np.where(moe, ESTIMATE_RANGE[("moe", target)][0], ESTIMATE_RANGE[("dense", target)][0])
+    hi = np.where(moe, ESTIMATE_RANGE[("moe", target)][1], ESTIMATE_RANGE[("dense", target)][1])
+    return v * lo, v * hi
+
+
+def capacity_range(rps, model: ModelEntry, gpu: GpuEntry = None, gpus: int = 1) -> tuple[Optional[float], Optional[float]]:
+    """(low, high) of an estimated capacity at the SLO [req/s] (:func:`estimate_range`, online)."""
+    return estimate_range(rps, model, "online")
 
 
 def _opt(x) -> Optional[float]:
@@ -504,6 +707,8 @@ def estimate(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, isl: f
         notes.append(fit.reason or "does not fit in memory")
     if bool(out["saturated"][0]):
         notes.append("offered load exceeds the estimated maximum throughput: requests queue without bound")
+    tok = _opt(out["output_tokens_per_s"][0])
+    lo, hi = estimate_range(tok, model, "max" if concurrency is None and request_rate is None else "online")
     return Estimate(
         output_tokens_per_s=_opt(out["output_tokens_per_s"][0]),
         request_throughput_rps=_opt(out["request_throughput_rps"][0]),
@@ -511,6 +716,7 @@ def estimate(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, isl: f
         max_concurrency=int(out["max_concurrency"][0]), fits=bool(out["fits"][0]),
         batch=_opt(out["batch"][0]), max_output_tokens_per_s=_opt(out["max_output_tokens_per_s"][0]),
         saturated=bool(out["saturated"][0]), notes=tuple(notes),
+        output_tokens_per_s_low=lo, output_tokens_per_s_high=hi,
     )
 
 
@@ -524,7 +730,7 @@ def estimated_capacity_at_slo(model: ModelEntry, gpu: GpuEntry, gpus: int, preci
                               cal: Calibration = CALIBRATION, points: int = 160) -> tuple[Optional[float], Optional[str], Estimate]:
     """Highest request rate [req/s] whose estimated p95 TTFT and TPOT meet the SLO.
 
-    p95 = estimated mean x TTFT_P95_OVER_MEAN (TTFT) or TPOT_P95_OVER_MEAN (TPOT). The rate is
+    p95 = estimated median x TTFT_P95_OVER_MEDIAN (TTFT) or TPOT_P95_OVER_MEDIAN (TPOT). The rate is
     searched on a geometric grid of ``points`` rates below the estimated maximum throughput.
     Returns (rps or None, reason when None, the estimate at the chosen rate or at max throughput).
     """
@@ -538,16 +744,16 @@ def estimated_capacity_at_slo(model: ModelEntry, gpu: GpuEntry, gpus: int, preci
     out = estimate_arrays(c, None, grid, cal)
     ok = np.ones(len(grid), dtype=bool)
     if ttft_p95_ms is not None:
-        ok &= out["ttft_ms"] * TTFT_P95_OVER_MEAN <= ttft_p95_ms
+        ok &= out["ttft_ms"] * TTFT_P95_OVER_MEDIAN <= ttft_p95_ms
     if tpot_p95_ms is not None:
-        ok &= out["tpot_ms"] * TPOT_P95_OVER_MEAN <= tpot_p95_ms
+        ok &= out["tpot_ms"] * TPOT_P95_OVER_MEDIAN <= tpot_p95_ms
     if not ok.any():
         lo = estimate(model, gpu, gpus, precision, isl, osl, request_rate=float(grid[0]), kv_dtype=kv_dtype, cal=cal)
         why = []
-        if ttft_p95_ms is not None and lo.ttft_ms * TTFT_P95_OVER_MEAN > ttft_p95_ms:
-            why.append(f"TTFT p95 ~{lo.ttft_ms * TTFT_P95_OVER_MEAN:.0f} ms > {ttft_p95_ms:g} ms")
-        if tpot_p95_ms is not None and lo.tpot_ms * TPOT_P95_OVER_MEAN > tpot_p95_ms:
-            why.append(f"TPOT p95 ~{lo.tpot_ms * TPOT_P95_OVER_MEAN:.1f} ms > {tpot_p95_ms:g} ms")
+        if ttft_p95_ms is not None and lo.ttft_ms * TTFT_P95_OVER_MEDIAN > ttft_p95_ms:
+            why.append(f"TTFT p95 ~{lo.ttft_ms * TTFT_P95_OVER_MEDIAN:.0f} ms > {ttft_p95_ms:g} ms")
+        if tpot_p95_ms is not None and lo.tpot_ms * TPOT_P95_OVER_MEDIAN > tpot_p95_ms:
+            why.append(f"TPOT p95 ~{lo.tpot_ms * TPOT_P95_OVER_MEDIAN:.1f} ms > {tpot_p95_ms:g} ms")
         return None, ("this configuration cannot meet the SLO even at light load (estimated: "
                       + "; ".join(why) + ")"), lo
     i = int(np.nonzero(ok)[0].max())
@@ -556,6 +762,8 @@ def estimated_capacity_at_slo(model: ModelEntry, gpu: GpuEntry, gpus: int, preci
 
 
 __all__ = [
+    "ESTIMATE_RANGE", "estimate_range", "estimate_range_arrays", "capacity_range", "error_class", "CALIBRATION_BOUNDS", "collective_s",
+    "fixed_pass_s", "nvlink_domain", "data_parallel_max_rps", "uses_dp_attention", "kv_split", "TTFT_P95_OVER_MEDIAN", "TPOT_P95_OVER_MEDIAN",
     "USABLE_MEMORY_FRACTION", "RUNTIME_OVERHEAD_GB", "DEFAULT_MAX_BATCH", "TTFT_P95_OVER_MEAN",
     "TPOT_P95_OVER_MEAN", "Calibration", "CALIBRATION", "MemoryFit", "memory_fit", "ConfigArrays",
     "config_arrays", "estimate_arrays", "Estimate", "estimate", "decode_step_s", "prefill_work_s",

@@ -12,7 +12,7 @@ Units: prices [USD / 1M tokens], rent [USD/GPU-hour or USD/instance-hour], power
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -48,6 +48,8 @@ class ApiParams:
     provider: str = ""
     service: str = ""
     notes: tuple[str, ...] = ()
+    fine_tuning: Optional[Any] = None  # tco.model.fine_tuning.FineTuningPlan of a fine_tuned option (issue 19)
+    cost_lines: tuple = ()  # the scenario's cost lines (tco.scenario.CostLine) that apply to this option
 
     kind = "api"
     payment = "api"
@@ -98,8 +100,26 @@ class SelfHostParams:
     overflow: Optional[ApiParams] = None
     base_replicas: float = 0.0  # [replicas] fixed serving fleet; 0 = sized for hybrid_percentile
     hybrid_percentile: float = 1.0  # [0-1] hour percentile of the day's load the fleet is sized for
+    fine_tuning: Optional[Any] = None  # tco.model.fine_tuning.FineTuningPlan of a fine_tuned option (issue 19)
+    # issue 18: costs beyond GPUs, cost of capital, reserved terms, availability (docs/methodology.md 10-13)
+    cost_lines: tuple = ()  # the scenario's cost lines (tco.scenario.CostLine) that apply to this option
+    include_capital_charge: bool = False  # own: the accrual-only capital_charge line item
+    mtbf_hours: float = 1.0  # [h] replica mean time between failures (neutral with repair_hours 0)
+    repair_hours: float = 0.0  # [h] replica repair time; 0 = no availability haircut
+    startup_minutes: float = 0.0  # [min] autoscale: a new replica is billed this long before it serves
+    reserved_term_months: int = 0  # [months] 0 = no reserved term (reserved GPUs billed hourly every month)
+    reserved_upfront_share: float = 0.0  # [0-1] of the term's commitment paid in the start month
+    reserved_term_start: int = 0  # [month index] first month of the term
 
     kind = "self_host"
+
+    @property
+    def has_reserved_term(self) -> bool:
+        return self.reserved_term_months > 0 and self.reserved_gpus > 0
+
+    @property
+    def has_startup(self) -> bool:
+        return self.autoscale and self.startup_minutes > 0
 
     @property
     def is_hybrid(self) -> bool:
@@ -124,8 +144,27 @@ def life_months(depreciation_years) -> int:
     return int(round(12 * float(depreciation_years)))
 
 
+@dataclass(frozen=True)
+class RouteParams:
+    """A route option (issue 19, tco.model.routing): its members evaluated on their shares, outside the compute core.
+
+    ``parts``: tco.engine.RoutePartResult per member with share > 0; ``quality_weights``: (member name, weight
+    in the route's quality) for every member; ``router_usd_per_million_tokens`` [USD / 1M tokens] or None."""
+
+    mode: str  # "split" | "cascade"
+    parts: tuple = ()
+    quality_weights: tuple = ()
+    router_usd_per_million_tokens: Optional[float] = None
+    notes: tuple[str, ...] = ()
+    fine_tuning: Optional[Any] = None  # always None: a route's parts carry their own fine-tuning
+
+    kind = "route"
+    payment = "route"
+    ref_id = "route"
+
+
 #: a resolved option
-OptionParams = Union[ApiParams, SelfHostParams]
+OptionParams = Union[ApiParams, SelfHostParams, RouteParams]
 
 
 @dataclass(frozen=True)

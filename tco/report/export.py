@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import math
-from typing import Any
+from typing import Any, Optional
 
 from tco.core.format import fmt_usd
 from tco.engine import Result
@@ -71,8 +71,14 @@ def _num(x) -> Any:
     return round(v, 6)
 
 
-def to_json_dict(result: Result) -> dict:
-    """The JSON document of ``python -m tco evaluate --format json``."""
+def to_json_dict(result: Result, cost_range: Optional[dict] = None) -> dict:
+    """The JSON document of ``python -m tco evaluate --format json``.
+
+    ``cost_range``: {option name: (total_cash_usd_low, total_cash_usd_high)} from
+    :func:`tco.analysis.capacity_range.cost_range` (estimated capacities); without it, or for options whose capacity
+    is a point, low = high = total_cash_usd. ``capacity_rps_per_replica_low/high`` are the estimate's
+    P10-P90 range (= the point for measured, adjusted and inline capacities).
+    """
     out_opts = []
     for o in result.options:
         months = []
@@ -112,12 +118,21 @@ def to_json_dict(result: Result) -> dict:
             "usd_per_million_cached_input_tokens": _num(o.usd_per_million_cached_input_tokens),
             "usd_per_million_tokens_at_capacity": _num(o.usd_per_million_tokens_at_capacity),
             "break_even_month": o.break_even_month,
+            **({"economic_usd_per_gpu_hour": _num(o.economic_usd_per_gpu_hour)}
+               if o.economic_usd_per_gpu_hour is not None else {}),
+            **({"commitment_after_horizon_usd": _num(o.commitment_after_horizon_usd)}
+               if o.commitment_after_horizon_usd is not None else {}),
             "is_reference": o.name == result.reference,
             "slo_status": o.slo_status,
             "slo_reason": o.slo_reason,
+            "total_cash_usd_low": _num((cost_range or {}).get(o.name, (o.total_cash_usd,) * 2)[0]),
+            "total_cash_usd_high": _num((cost_range or {}).get(o.name, (o.total_cash_usd,) * 2)[1]),
             "capacity_rps_per_replica": _num(cap.rps) if cap else None,
+            "capacity_rps_per_replica_low": _num(cap.low) if cap and cap.low is not None else None,
+            "capacity_rps_per_replica_high": _num(cap.high) if cap and cap.high is not None else None,
             "capacity_source": cap.source if cap else None,
             "notes": list(o.notes) + (list(cap.notes) if cap else []),
+            **_issue19_fields(o),
             "months": months,
         })
     w = result.scenario.workload
@@ -137,8 +152,24 @@ def to_json_dict(result: Result) -> dict:
     }
 
 
-def to_json(result: Result) -> str:
-    return json.dumps(to_json_dict(result), indent=2, allow_nan=False)
+def _issue19_fields(o) -> dict:
+    """fine_tuning_runs (fine-tuned options and routes with a fine-tuned part) and, for a route, its mode and
+    parts (name, share, role, kind, payment, totals) and quality weights."""
+    out: dict[str, Any] = {}
+    if o.fine_tuning_runs:
+        out["fine_tuning_runs"] = [{k: (_num(v) if isinstance(v, float) else v) for k, v in run.to_dict().items()}
+                                   for run in o.fine_tuning_runs]
+    if o.kind == "route":
+        out["mode"] = getattr(o.params, "mode", None)
+        out["parts"] = [{"name": pr.name, "share": _num(pr.share), "role": pr.role, "kind": pr.result.kind,
+                         "payment": pr.result.payment, "total_cash_usd": _num(pr.result.total_cash_usd),
+                         "total_accrual_usd": _num(pr.result.total_accrual_usd)} for pr in o.parts]
+        out["quality_weights"] = {n: _num(w) for n, w in o.quality_weights}
+    return out
+
+
+def to_json(result: Result, cost_range: Optional[dict] = None) -> str:
+    return json.dumps(to_json_dict(result, cost_range), indent=2, allow_nan=False)
 
 
 def summary_rows(result: Result) -> list[dict]:

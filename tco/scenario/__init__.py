@@ -13,6 +13,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from tco.catalog import format_validation_error
+from tco.core import line_items
 from tco.core.constants import DAILY_PROFILES
 from tco.core.exceptions import Problem, ScenarioError
 from tco.core.months import month_index, month_labels, parse_month
@@ -128,6 +129,9 @@ class Workload(_Model):
     mix: Optional[list[MixBucket]] = Field(
         None, min_length=1, max_length=20,
         description="Request-size mix: buckets {share, input_tokens, output_tokens}, shares summing to 1 (optimizer).")
+    egress_gb_per_million_tokens: Optional[float] = Field(
+        None, ge=0, le=1e6,
+        description="Data sent out per 1M (input + output) tokens [GB / 1M tokens]; needed by an egress cost line.")
 
     @field_validator("mix")
     @classmethod
@@ -231,6 +235,8 @@ class Finance(_Model):
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of XLSX and FOCUS exports.")
     usd_to_currency: float = Field(1.0, gt=0, le=1e6, description="Units of `currency` per USD (one rate for the horizon).")
     fiscal_year_start_month: int = Field(1, ge=1, le=12, description="First calendar month of the fiscal year (1 = January).")
+    include_capital_charge: bool = Field(
+        False, description="Owned options: add the accrual-only capital_charge line item (book value x monthly cost of capital).")
 
     @model_validator(mode="after")
     def _usd_rate(self) -> "Finance":
@@ -263,6 +269,26 @@ class PartialApiPrices(_Model):
     batch_output: Optional[float] = Field(None, ge=0, le=1e6)
 
 
+class ReservedTerm(_Model):
+    """A reserved-capacity commitment (docs/methodology.md, "Reserved terms")."""
+
+    term_months: int = Field(ge=1, le=120, description="Length of the commitment [months].")
+    upfront_share: float = Field(0.0, ge=0, le=1, description="Share of the commitment paid in cash in the start month [0-1].")
+    start: Optional[str] = Field(None, description="First month of the term, YYYY-MM (default: the scenario start).")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> Optional[str]:
+        return None if v is None else parse_month(v)
+
+
+class Availability(_Model):
+    """Per-replica interruptions: the fleet adds replicas so expected available capacity covers the peak."""
+
+    mtbf_hours: float = Field(gt=0, le=1e7, description="Mean time between failures of one replica [h].")
+    repair_hours: float = Field(ge=0, le=1e5, description="Mean time to bring a failed replica back [h].")
+
+
 class Rent(_Model):
     offer: Optional[str] = Field(None, description="Rental offer id (catalog).")
     pricing: Literal["on_demand", "spot", "reserved"] = Field("on_demand", description="Which catalog price of the offer.")
@@ -275,9 +301,17 @@ class Rent(_Model):
     usd_per_gpu_hour_reserved: Optional[float] = Field(None, ge=0, le=1e4, description="[USD / reserved GPU-hour]")
     interruption_overhead: Optional[float] = Field(
         None, ge=0, lt=1, description="spot: share of capacity held against interruptions [0-1).")
+    reserved_term: Optional[ReservedTerm] = Field(
+        None, description="A fixed-price commitment for reserved_gpus over term_months (upfront share, payments past the horizon).")
+    startup_minutes: Optional[float] = Field(
+        None, ge=0, le=1440, description="autoscale: minutes a new replica needs before it serves; billed ahead of each ramp [min].")
 
     @model_validator(mode="after")
     def _traffic_fields(self) -> "Rent":
+        if self.reserved_term is not None and not self.reserved_gpus:
+            raise ValueError("reserved_term needs reserved_gpus > 0")
+        if self.startup_minutes is not None and not self.autoscale:
+            raise ValueError("startup_minutes needs autoscale: true (a fixed fleet starts once)")
         if self.min_replicas is not None and not self.autoscale:
             raise ValueError("min_replicas needs autoscale: true")
         if self.interruption_overhead is not None and self.pricing != "spot":
@@ -341,6 +375,7 @@ class SelfHost(_Model):
     gpu: str = Field(description="GPU id (catalog).")
     precision: Precision = Field("bf16", description="Weight precision.")
     gpus_per_replica: int = Field(1, ge=1, le=1024)
+    engine: Optional[str] = Field(None, max_length=100, description="Serving engine whose measured profile sets the capacity (e.g. vllm, sglang, trt-llm); default: the best measured.")
     capacity_rps_per_replica: Optional[float] = Field(None, ge=1e-6, le=1e6, description="[req/s] overrides the profile-derived capacity (>= 1e-6: smaller would overflow the replica count).")
     target_utilization: Optional[float] = Field(None, ge=0.01, le=1, description="Share of capacity planned for at peak (>= 0.01).")
     spare_replicas: Optional[int] = Field(None, ge=0, le=10000, description="Extra replicas (N+k).")
@@ -351,6 +386,8 @@ class SelfHost(_Model):
     base_replicas: Optional[int] = Field(None, ge=1, le=100000, description="Hybrid: serving replicas (spare excluded).")
     size_for_hour_percentile: Optional[float] = Field(
         None, gt=0, le=1, description="Hybrid: size the fleet for this percentile of the day's hourly load.")
+    availability: Optional[Availability] = Field(
+        None, description="Replica MTBF and repair time; adds replicas before the spare ones (docs/methodology.md).")
 
     @model_validator(mode="after")
     def _rent_or_own(self) -> "SelfHost":
@@ -367,23 +404,96 @@ class SelfHost(_Model):
         return self
 
 
+class FineTuning(_Model):
+    """Repeated fine-tuning runs (docs/methodology.md#fine-tuning); applies to options with ``fine_tuned: true``."""
+
+    training_tokens: float = Field(gt=0, le=1e15, description="Tokens in the training set, per run [tokens].")
+    epochs: float = Field(1.0, gt=0, le=1000, description="Passes over the training set per run.")
+    runs_per_year: float = Field(gt=0, le=12, description="Runs per year; one every round(12 / runs_per_year) months.")
+    method: Literal["lora", "full"] = Field("lora", description="lora (adapters, frozen base) | full (every weight).")
+    start: Optional[str] = Field(None, description="Month of the first run, YYYY-MM (default: the scenario start).")
+    gpu_hour_usd: Optional[float] = Field(
+        None, ge=0, le=1e4, description="Self-host: training price [USD / GPU-hour] (default: see docs/methodology.md).")
+    mfu: Optional[float] = Field(None, gt=0, le=1, description="Self-host: model FLOPs utilisation of training [0-1].")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v: Any) -> Any:
+        return None if v is None else parse_month(v)
+
+
+class RoutePart(_Model):
+    """One part of a ``split`` route: an option (by name, or defined inline) and its share of requests."""
+
+    option: Union[str, "Option"] = Field(description="Name of another option, or an inline option mapping.")
+    share: float = Field(ge=0, le=1, description="Share of every month's requests sent to this part [0-1].")
+
+
+class Route(_Model):
+    """Routing over other options (docs/scenario.md#routes).
+
+    split: ``parts`` with shares summing to 1. cascade: ``first`` serves every request, a share
+    ``escalate_share`` is sent again, in full, to ``escalate``.
+    """
+
+    mode: Literal["split", "cascade"] = Field(description="split | cascade.")
+    parts: Optional[list[RoutePart]] = Field(None, max_length=10, description="split: the parts and their shares.")
+    first: Optional[Union[str, "Option"]] = Field(None, description="cascade: option that sees every request.")
+    escalate: Optional[Union[str, "Option"]] = Field(None, description="cascade: option the escalated share is sent to.")
+    escalate_share: Optional[float] = Field(None, ge=0, le=1, description="cascade: share of requests escalated [0-1].")
+    router_usd_per_million_tokens: Optional[float] = Field(
+        None, ge=0, le=1e6, description="Router / gateway price [USD / 1M tokens] on every request's tokens.")
+
+    @model_validator(mode="after")
+    def _fields_of_mode(self) -> "Route":
+        if self.mode == "split":
+            extra = [f for f in ("first", "escalate", "escalate_share") if getattr(self, f) is not None]
+            if extra:
+                raise ValueError(f"mode split does not use {', '.join(extra)} (those are cascade fields)")
+            if not self.parts or len(self.parts) < 2:
+                raise ValueError("mode split needs parts: at least two {option, share}")
+            total = sum(p.share for p in self.parts)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"parts: shares must sum to 1, got {total:g}")
+        else:
+            if self.parts is not None:
+                raise ValueError("mode cascade does not use parts (give first, escalate, escalate_share)")
+            missing = [f for f in ("first", "escalate", "escalate_share") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"mode cascade needs {', '.join(missing)}")
+        return self
+
+    def members(self) -> list[tuple[Union[str, "Option"], float]]:
+        """(option name or inline Option, share of requests) of every member: split parts; for a cascade
+        the first option at share 1 and the escalation option at ``escalate_share``."""
+        if self.mode == "split":
+            return [(p.option, p.share) for p in self.parts]
+        return [(self.first, 1.0), (self.escalate, float(self.escalate_share))]
+
+
 class Option(_Model):
     name: str = Field(min_length=1, max_length=200, description="Label shown in tables and charts.")
     api: Optional[str] = Field(None, description="API offer id (catalog).")
     prices: Optional[PartialApiPrices] = Field(None, description="Inline API prices [USD / 1M tokens]; inline wins.")
     self_host: Optional[SelfHost] = None
+    route: Optional[Route] = Field(None, description="Routing over other options (split or cascade).")
+    fine_tuned: bool = Field(False, description="Serve a model fine-tuned as the scenario's fine_tuning block says.")
 
     @model_validator(mode="after")
     def _kind(self) -> "Option":
         is_api = self.api is not None or self.prices is not None
-        if is_api == (self.self_host is not None):
-            raise ValueError("needs either api/prices or self_host (exactly one)")
+        if is_api + (self.self_host is not None) + (self.route is not None) != 1:
+            raise ValueError("needs exactly one of api/prices, self_host or route")
         if self.api is None and self.prices is not None and (self.prices.input is None or self.prices.output is None):
             raise ValueError("inline prices without an api id need at least input and output")
+        if self.route is not None and self.fine_tuned:
+            raise ValueError("fine_tuned applies to the route's parts, not to the route itself")
         return self
 
     @property
     def kind(self) -> str:
+        if self.route is not None:
+            return "route"
         return "self_host" if self.self_host is not None else "api"
 
 
@@ -391,7 +501,7 @@ class QualityFloor(_Model):
     """Options below this quality are marked (and excluded by the optimizer); see docs/quality.md.
 
     Exactly one of ``at_least`` [Elo points] or ``at_least_as_good_as`` (an API offer or model id,
-    resolved to its Elo by tco.catalog.quality.resolve_floor).
+    resolved to its Elo by tco.model.quality.resolve_floor).
     """
 
     benchmark: Literal["lmarena_text_elo"] = Field("lmarena_text_elo", description="The cross-vendor tier (the only floor benchmark).")
@@ -406,6 +516,88 @@ class QualityFloor(_Model):
         return self
 
 
+#: Kinds of a cost line (docs/methodology.md, "Costs beyond GPUs").
+COST_LINE_KINDS = ("one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                   "per_million_tokens", "per_request")
+#: Option groups a cost line can apply to (or a list of option names).
+COST_LINE_GROUPS = ("all", "api", "self_host", "rent", "own")
+#: Line-item names the engine uses itself: a cost line may not take one (compared case-insensitively).
+#: The engine's registry (tco.core.line_items.REGISTRY) is checked too, so items other modules register are covered.
+BUILTIN_LINE_ITEM_NAMES = ("api", "rent", "capex", "depreciation", "power", "colo", "maintenance", "staff",
+                           "reserved_unused", "api_overflow", "residual", "capital_charge", "reserved_upfront", "reserved_commitment",
+                           "startup", "fine_tuning", "router", "total")
+_PER_FLEET_KINDS = ("per_gpu_month", "per_gpu_year", "per_server_month")
+
+
+class CostLine(_Model):
+    """A cost beyond GPUs: licence, networking, audit, egress, set-up... (docs/scenario.md, ``costs``)."""
+
+    name: str = Field(min_length=1, max_length=100, description="Line-item name in every output (unique).")
+    kind: Literal["one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
+                  "per_million_tokens", "per_request"] = Field(description="How the amount becomes a monthly cost.")
+    amount_usd: float = Field(ge=0, le=1e12, description="[USD] per the kind's unit (per GPU-year, per 1M tokens, ...).")
+    applies_to: Union[Literal["all", "api", "self_host", "rent", "own"], list[str]] = Field(
+        "all", description="all | api | self_host | rent | own, or a list of option names.")
+    month: Optional[str] = Field(None, description="one_off: the month it is paid, YYYY-MM (default: the start).")
+    months: Optional[list[str]] = Field(None, description="Recurring kinds: [first, last] months (YYYY-MM) it runs.")
+    amortize_months: Optional[int] = Field(
+        None, ge=1, le=600, description="one_off: spread the accrual evenly over this many months from its month.")
+    notes: Optional[str] = Field(None, max_length=2000, description="Free text.")
+    source: Optional[str] = Field(None, max_length=2000, description="Where the amount comes from.")
+
+    @field_validator("month", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> Optional[str]:
+        return None if v is None else parse_month(v)
+
+    @field_validator("months", mode="before")
+    @classmethod
+    def _range(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, (list, tuple)) or len(v) != 2:
+            raise ValueError(f"must be a range [first, last] of two months YYYY-MM, got {v!r}")
+        first, last = parse_month(v[0]), parse_month(v[1])
+        if month_index(first, last) < 0:
+            raise ValueError(f"first month {first} is after last month {last}")
+        return [first, last]
+
+    @field_validator("applies_to", mode="before")
+    @classmethod
+    def _applies(cls, v: Any) -> Any:
+        if isinstance(v, str) and v not in COST_LINE_GROUPS:
+            raise ValueError(f"must be one of {', '.join(COST_LINE_GROUPS)} or a list of option names, got {v!r}")
+        if isinstance(v, (list, tuple)):
+            if not v:
+                raise ValueError("a list of option names must not be empty")
+            if any(not isinstance(x, str) or not x for x in v):
+                raise ValueError(f"must be option names (text), got {v!r}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if v.strip() != v or not v.strip():
+            raise ValueError(f"must not start or end with spaces, got {v!r}")
+        if v.lower() in BUILTIN_LINE_ITEM_NAMES or v.lower() in {n.lower() for n in line_items.REGISTRY}:
+            raise ValueError(f"'{v}' is a built-in line item; choose another name")
+        return v
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> "CostLine":
+        if self.kind == "one_off":
+            if self.months is not None:
+                raise ValueError("months (a range) applies to recurring kinds; a one_off line uses month")
+        else:
+            if self.month is not None:
+                raise ValueError(f"month applies to kind one_off; a {self.kind} line uses months: [first, last]")
+            if self.amortize_months is not None:
+                raise ValueError("amortize_months applies to kind one_off only")
+        if self.kind in _PER_FLEET_KINDS and self.applies_to == "api":
+            raise ValueError(f"a {self.kind} line needs GPUs or servers; applies_to api has none")
+        return self
+
+
 class Scenario(_Model):
     name: str = Field("Scenario", min_length=1, max_length=200)
     start: str = Field(description="First month, YYYY-MM.")
@@ -416,6 +608,9 @@ class Scenario(_Model):
     ops: Ops = Field(default_factory=Ops)
     options: list[Option] = Field(min_length=1, max_length=100)
     quality_floor: Optional[QualityFloor] = Field(None, description="Mark options below this quality (docs/quality.md).")
+    fine_tuning: Optional[FineTuning] = Field(None, description="Fine-tuning runs for options with fine_tuned: true.")
+    costs: list[CostLine] = Field(default_factory=list, max_length=200,
+                                  description="Costs beyond GPUs, each its own line item (docs/scenario.md).")
     reference: Optional[str] = Field(
         None, min_length=1, max_length=200,
         description="Name of the option break-even, savings and payback are measured against; default: the cheapest "
@@ -437,7 +632,8 @@ class Scenario(_Model):
                 raise ValueError(f"workload.events[{k}].month: {e.month} is before the start {self.start} "
                                  "(requests_per_day already describes the first month)")
         if w.daily_profile is None:
-            for o in self.options:
+            inline = [m for o in self.options if o.route is not None for m, _ in o.route.members() if not isinstance(m, str)]
+            for o in list(self.options) + inline:
                 sh = o.self_host
                 if sh is not None and (sh.overflow is not None or (sh.rent is not None and sh.rent.autoscale)):
                     what = "overflow" if sh.overflow is not None else "rent.autoscale"
@@ -454,6 +650,75 @@ class Scenario(_Model):
         return self
 
     @model_validator(mode="after")
+    def _fine_tuning_and_routes(self) -> "Scenario":
+        ft = self.fine_tuning
+        if ft is not None and ft.start is not None and month_index(self.start, ft.start) < 0:
+            raise ValueError(f"fine_tuning.start: {ft.start} is before the scenario start {self.start}")
+        by_name = {o.name: o for o in self.options}
+        for k, o in enumerate(self.options):
+            members = [o] + [m for m, _ in (o.route.members() if o.route is not None else []) if not isinstance(m, str)]
+            if ft is None:
+                for m in members:
+                    if m.fine_tuned:
+                        raise ValueError(f"options[{k}] ({o.name}): fine_tuned: true needs a fine_tuning block "
+                                         "(training_tokens, runs_per_year, ...) in the scenario")
+            if o.route is None:
+                continue
+            seen: set[str] = set()
+            for j, (m, _share) in enumerate(o.route.members()):
+                where = f"options[{k}] ({o.name}): route member {j + 1}"
+                if isinstance(m, str):
+                    target = by_name.get(m)
+                    if target is None:
+                        raise ValueError(f"{where}: no option named '{m}' (give an option name or an inline option)")
+                    if target.route is not None:
+                        raise ValueError(f"{where}: '{m}' is itself a route (routes cannot be nested)")
+                    name = m
+                else:
+                    if m.route is not None:
+                        raise ValueError(f"{where}: an inline part cannot be a route (routes cannot be nested)")
+                    name = m.name
+                if name in seen:
+                    raise ValueError(f"{where}: '{name}' appears twice in the route")
+                seen.add(name)
+        return self
+
+    def route_members(self, option: Option) -> list[tuple[Option, float]]:
+        """(part Option, share) of a route option, names resolved to the scenario's options."""
+        by_name = {o.name: o for o in self.options}
+        return [(by_name[m] if isinstance(m, str) else m, share) for m, share in option.route.members()]
+
+    @model_validator(mode="after")
+    def _cost_lines(self) -> "Scenario":
+        names: set[str] = set()
+        options = {o.name for o in self.options}
+        last = self.months - 1
+        for k, c in enumerate(self.costs):
+            where = f"costs[{k}] ({c.name})"
+            if c.name.lower() in names:
+                raise ValueError(f"{where}: cost line names must be unique (case-insensitive); '{c.name}' appears twice")
+            names.add(c.name.lower())
+            if isinstance(c.applies_to, list):
+                unknown = [x for x in c.applies_to if x not in options]
+                if unknown:
+                    raise ValueError(f"{where}: applies_to: unknown option name(s) {unknown}; options are {sorted(options)}")
+            if c.month is not None and not 0 <= month_index(self.start, c.month) <= last:
+                raise ValueError(f"{where}: month {c.month} is outside the horizon {self.start} .. "
+                                 f"{month_labels(self.start, self.months)[-1]}")
+            if c.months is not None:
+                a, b = (month_index(self.start, m) for m in c.months)
+                if b < 0 or a > last:
+                    raise ValueError(f"{where}: months {c.months[0]} .. {c.months[1]} lie outside the horizon {self.start} .. "
+                                     f"{month_labels(self.start, self.months)[-1]}: the line would never apply")
+        for o in self.options:
+            sh = o.self_host
+            term = sh.rent.reserved_term if sh is not None and sh.rent is not None else None
+            if term is not None and term.start is not None and not 0 <= month_index(self.start, term.start) < self.months:
+                raise ValueError(f"option '{o.name}': self_host.rent.reserved_term.start {term.start} is outside the horizon "
+                                 f"{self.start} .. {month_labels(self.start, self.months)[-1]}")
+        return self
+
+    @model_validator(mode="after")
     def _reference_is_an_option(self) -> "Scenario":
         if self.reference is not None and self.reference not in {o.name for o in self.options}:
             raise ValueError(f"reference: '{self.reference}' is not the name of an option "
@@ -465,12 +730,21 @@ class Scenario(_Model):
 
     def to_dict(self) -> dict:
         d = self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        # issue-18 fields left at their defaults are omitted, so older scenarios serialise as before
+        if not d.get("costs"):
+            d.pop("costs", None)
+        if not d.get("finance", {}).get("include_capital_charge", True):
+            d["finance"].pop("include_capital_charge")
         if self.workload.tokens_per_day is not None:
             d["workload"].pop("requests_per_day", None)  # derived from tokens_per_day: one way to give the load
         return d
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
+
+
+RoutePart.model_rebuild()
+Route.model_rebuild()
 
 
 def default_option_name(option: Any) -> str:
@@ -481,6 +755,13 @@ def default_option_name(option: Any) -> str:
     ``own <server>``. ``option`` is an :class:`Option` or its dict (``name`` may be missing).
     """
     d = option.model_dump(mode="json", exclude_none=True) if isinstance(option, BaseModel) else dict(option or {})
+    if d.get("route"):
+        r = d["route"]
+        names = [m if isinstance(m, str) else (m.get("option") if isinstance(m, dict) else "?")
+                 for m in ([x.get("option") for x in r.get("parts", [])] if r.get("mode") == "split"
+                           else [r.get("first"), r.get("escalate")])]
+        names = [n if isinstance(n, str) else (n or {}).get("name", "inline option") for n in names]
+        return f"route ({r.get('mode', 'split')}): " + " + ".join(names)
     sh = d.get("self_host")
     if not sh:
         return str(d["api"]) if d.get("api") else "API (inline prices)"
@@ -540,5 +821,6 @@ def load_scenario(path: str) -> Scenario:
 
 __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "PartialApiPrices", "Rent", "Own",
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
-           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "default_option_name",
-           "derived_requests_per_day"]
+           "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "FineTuning", "Route",
+           "RoutePart", "CostLine", "ReservedTerm", "Availability", "COST_LINE_KINDS", "COST_LINE_GROUPS",
+           "BUILTIN_LINE_ITEM_NAMES", "default_option_name", "derived_requests_per_day"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, get_args
 
 from tco.core.exceptions import Problem, ScenarioError
+from tco.core.percent import from_percent, to_percent
 from tco.scenario import Precision, Scenario, default_option_name, parse_scenario
 
 
@@ -34,7 +35,7 @@ class Field:
     key: str  # widget key
     path: str  # dotted path in the scenario document
     label: str  # widget label (with unit)
-    scale: float = 1.0  # scenario value = widget value x scale
+    percent: bool = False  # the widget shows percent, the scenario a fraction (tco.core.percent converts)
     integer: bool = False
 
 
@@ -46,13 +47,13 @@ FIELDS: tuple[Field, ...] = (
     Field("requests_per_day", "workload.requests_per_day", "Requests per day [req/day]"),
     Field("input_tokens", "workload.input_tokens", "Input [tokens/request]"),
     Field("output_tokens", "workload.output_tokens", "Output [tokens/request]"),
-    Field("growth_pct", "workload.growth_per_month", "Growth [%/month]", scale=0.01),
+    Field("growth_pct", "workload.growth_per_month", "Growth [%/month]", percent=True),
     Field("peak_to_average", "workload.peak_to_average", "Peak / average [ratio]"),
-    Field("cached_input_pct", "workload.cached_input_share", "Cached input [% of input]", scale=0.01),
-    Field("batch_pct", "workload.batch_share", "Batch [% of requests]", scale=0.01),
+    Field("cached_input_pct", "workload.cached_input_share", "Cached input [% of input]", percent=True),
+    Field("batch_pct", "workload.batch_share", "Batch [% of requests]", percent=True),
     Field("ttft_p95_ms", "slo.ttft_p95_ms", "TTFT p95 [ms]"),
     Field("tpot_p95_ms", "slo.tpot_p95_ms", "TPOT p95 [ms]"),
-    Field("discount_rate_pct", "finance.discount_rate", "Discount rate [%/year]", scale=0.01),
+    Field("discount_rate_pct", "finance.discount_rate", "Discount rate [%/year]", percent=True),
     Field("fte_cost_per_year", "ops.fte_cost_per_year", "Staff cost [USD/FTE-year]"),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
@@ -90,14 +91,13 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _num(v: Any, scale: float = 1.0, integer: bool = False) -> Any:
-    """Widget number -> scenario number (keeps non-numbers so pydantic names the error)."""
+def _num(v: Any, percent: bool = False, integer: bool = False) -> Any:
+    """Widget number -> scenario number, percent -> fraction when ``percent`` (keeps non-numbers so pydantic
+    names the error)."""
     v = _clean(v)
     if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
         return v
-    out = v * scale if scale != 1.0 else v
-    if scale != 1.0:
-        out = round(out, 12)
+    out = from_percent(v) if percent else v
     if integer and float(out).is_integer():
         return int(out)
     if isinstance(out, float) and out.is_integer() and integer:
@@ -183,7 +183,7 @@ def _api_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
     where = f"API options row {i + 1}"
     extra = _extra(row.get("extra"), where, problems)
     api = _clean(row.get("api"))
-    if api is None and "prices" not in extra:
+    if api is None and "prices" not in extra and "route" not in extra:  # a route option lives in the API table
         problems.append(Problem("inputs", where, "api", "choose an API offer"))
         return None
     opt: dict[str, Any] = {}
@@ -197,6 +197,7 @@ def _api_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
 def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[dict]:
     where = f"Self-host options row {i + 1}"
     extra = _extra(row.get("extra"), where, problems)
+    option_level = {k: extra.pop(k) for k in OPTION_LEVEL_KEYS if k in extra}  # e.g. fine_tuned: true
     model, gpu = _clean(row.get("model")), _clean(row.get("gpu"))
     missing = [c for c, v in (("model", model), ("gpu", gpu)) if v is None]
     for c in missing:
@@ -249,7 +250,11 @@ def _self_host_option(row: dict, i: int, problems: list[Problem]) -> Optional[di
     opt = {"self_host": _merge(sh, extra)}
     # a name the user did not type follows the configuration
     name = _clean(row.get("name")) or default_option_name(opt)
-    return {"name": str(name), **opt}
+    return {"name": str(name), **opt, **option_level}
+
+
+#: Option-level fields a self-host row keeps in its extra YAML (not inside self_host).
+OPTION_LEVEL_KEYS = ("fine_tuned",)
 
 
 def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict]
@@ -263,7 +268,7 @@ def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict
     for f in FIELDS:
         if f.key in values:
             v = values[f.key]
-            _set(doc, f.path, _clean(v) if f.key in ("scenario_name", "start") else _num(v, f.scale, f.integer))
+            _set(doc, f.path, _clean(v) if f.key in ("scenario_name", "start") else _num(v, f.percent, f.integer))
     for section in ("slo", "finance", "ops"):
         if section in doc and not doc[section]:
             doc.pop(section)
@@ -309,8 +314,8 @@ def scenario_to_inputs(scenario: Scenario) -> tuple[dict, list[dict], list[dict]
     values: dict[str, Any] = {}
     for f in FIELDS:
         v = _pop(doc, f.path)
-        if v is not None and f.scale != 1.0:
-            v = round(v / f.scale, 10)
+        if v is not None and f.percent:
+            v = to_percent(v)
         values[f.key] = v
     values["extra"] = doc
     api_rows: list[dict] = []
@@ -381,7 +386,7 @@ def describe(problem: Problem) -> str:
     kind, where = locate(problem)
     if kind == "field":
         f = FIELD_BY_KEY[where]
-        note = " (the scenario stores this percentage as a fraction)" if f.scale != 1.0 else ""
+        note = " (the scenario stores this percentage as a fraction)" if f.percent else ""
         return f"{f.label} ({f.path}): {problem.message}{note}"
     entry = problem.entry or ""
     m = _OPT_RE.match(entry)

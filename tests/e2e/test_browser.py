@@ -84,7 +84,8 @@ def test_downloads_agree_with_the_cli(app_page, tmp_path):
     yaml_path = _download(page, "Scenario (YAML)", tmp_path / "app.yaml")
     assumptions_path = _download(page, "Assumptions used (CSV)", tmp_path / "assumptions.csv")
 
-    rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for spreadsheets (tco.core.filenames)
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
     assert rows and list(rows[0]) == ["scenario", "option", "month", "line_item", "cash_usd", "accrual_usd",
                                       "quantity", "unit"]
     cash, accrual, count = defaultdict(float), defaultdict(float), defaultdict(int)
@@ -101,10 +102,12 @@ def test_downloads_agree_with_the_cli(app_page, tmp_path):
         tol = 0.005 * count[o["name"]] + 1e-6  # each CSV cell is rounded to cents
         assert cash[o["name"]] == pytest.approx(o["total_cash_usd"], abs=tol)
         assert accrual[o["name"]] == pytest.approx(o["total_accrual_usd"], abs=tol)
-    # and the CSV is byte for byte the CLI's
-    assert csv_path.read_bytes() == _cli("evaluate", str(yaml_path), "--format", "csv")
+    # and the CSV is byte for byte the CLI's file (BOM by default with --out)
+    cli_csv = tmp_path / "cli.csv"
+    _cli("evaluate", str(yaml_path), "--format", "csv", "--out", str(cli_csv))
+    assert csv_path.read_bytes() == cli_csv.read_bytes()
 
-    arows = list(csv.DictReader(io.StringIO(assumptions_path.read_text(encoding="utf-8"))))
+    arows = list(csv.DictReader(io.StringIO(assumptions_path.read_text(encoding="utf-8-sig"))))
     assert {"source", "as_of", "origin"} <= set(arows[0])
     assert any(r["origin"] == "catalog" and r["source"] and r["as_of"] for r in arows)
 
@@ -131,8 +134,10 @@ def test_editing_a_self_host_row_in_the_table_changes_the_answer(app_page):
     page.keyboard.press("Enter")
     wait_idle(page)
     wait_charts(page)
+    renamed = "Llama 3.1 70B own 8x H100"  # the name follows the configuration (issue 15: names do not lie)
     page.wait_for_function(
         "([l, v]) => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some(m => m.innerText.includes(l)"
-        " && !m.innerText.includes(v))", arg=[label, before], timeout=120_000)
-    assert _metric(page, label) != before
+        " && !m.innerText.includes(v))", arg=[renamed, before], timeout=120_000)
+    assert _metric(page, renamed) != before
+    assert page.get_by_test_id("stMetric").filter(has_text=label).count() == 0
     assert page.get_by_test_id("stException").count() == 0

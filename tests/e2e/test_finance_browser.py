@@ -88,6 +88,8 @@ def test_finance_page_break_even_chart_and_downloads(finance_server, browser, tm
     try:
         page.goto(f"{finance_server}/finance")
         page.wait_for_selector(READY, timeout=60_000)
+        # the chart sits below the fold (charts above it have PNG/SVG buttons): bring it into view first
+        page.get_by_role("heading", name="Break-even volume").first.scroll_into_view_if_needed(timeout=60_000)
         title = page.locator("[data-testid='stPlotlyChart'] .gtitle", has_text="Break-even volume").first
         title.wait_for(timeout=60_000)
         assert title.is_visible()
@@ -99,17 +101,17 @@ def test_finance_page_break_even_chart_and_downloads(finance_server, browser, tm
             page.get_by_role("button", name="FOCUS-aligned CSV").click()
         csv_path = tmp_path / dl.value.suggested_filename
         dl.value.save_as(csv_path)
-        assert csv_path.name == "tco_focus.csv"
-        assert csv_path.read_text().startswith("BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart")
+        assert csv_path.name.endswith("_focus.csv")  # <scenario-slug>_focus.csv
+        assert csv_path.read_text(encoding="utf-8-sig").startswith("BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart")
 
         with page.expect_download(timeout=60_000) as dl:
-            page.get_by_role("button", name="XLSX workbook").click()
+            page.get_by_role("button", name="Workbook (XLSX, live formulas)").click()
         xlsx_path = tmp_path / dl.value.suggested_filename
         dl.value.save_as(xlsx_path)
-        assert xlsx_path.name == "tco_report.xlsx"
+        assert xlsx_path.name.endswith("_workbook.xlsx")
         import openpyxl
 
         wb = openpyxl.load_workbook(xlsx_path)
-        assert wb.sheetnames[:4] == ["Summary", "Monthly", "Line items", "Assumptions"]
+        assert wb.sheetnames[:3] == ["Summary", "Inputs", "Workload"]
     finally:
         ctx.close()

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tco.catalog import DEFAULT_DATA_DIR, ID_RE, Catalog, Entry, format_validation_error
 from tco.core.exceptions import CatalogError, Problem, ScenarioError
 from tco.io.safeyaml import YamlLoadError, load_yaml_file
+from tco.model import routing
 
 #: File name of the quality catalog inside the data directory.
 QUALITY_FILE = "quality.yaml"
@@ -254,8 +255,8 @@ class OptionQuality:
     """
 
     name: str
-    kind: str  # "api" | "self_host"
-    ref_id: str  # API offer id, model id, or "inline"
+    kind: str  # "api" | "self_host" | "route"
+    ref_id: str  # API offer id, model id, "inline", or "route"
     subject: Optional[str]
     via: str
     elo: Optional[float]  # [Elo points]
@@ -267,6 +268,8 @@ class OptionQuality:
         """'1264 (95% CI +3/-3)' or 'no comparable figure'."""
         if self.elo is None:
             return NO_FIGURE
+        if self.via == ROUTE_VIA:
+            return f"{self.elo:.0f} (approximation: weighted mean of the route's parts)"
         ci = _ci_text(self.elo_entry.setting) if self.elo_entry is not None else ""
         return f"{self.elo:.0f}{f' ({ci})' if ci else ''}"
 
@@ -331,16 +334,33 @@ def option_quality(item: Any, catalog: Catalog, quality: Quality) -> OptionQuali
     Cost fields found on the item (usd_per_million_tokens, total_cash_usd, total_accrual_usd,
     npv_usd) are copied into ``cost`` for tables and charts.
     """
-    name, kind, ref = _kind_and_ref(item)
-    subject, via = subject_for(kind, ref, catalog, quality)
-    entry = quality.elo(subject)
     cost = {}
     for key in ("usd_per_million_tokens", "total_cash_usd", "total_accrual_usd", "npv_usd"):
         v = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
         if isinstance(v, (int, float)):
             cost[key] = float(v)
+    if not isinstance(item, Mapping) and getattr(item, "kind", None) == "route" and getattr(item, "parts", None):
+        return route_quality(item, catalog, quality, cost)
+    name, kind, ref = _kind_and_ref(item)
+    subject, via = subject_for(kind, ref, catalog, quality)
+    entry = quality.elo(subject)
     return OptionQuality(name=name, kind=kind, ref_id=ref, subject=subject, via=via,
                          elo=entry.score if entry is not None else None, elo_entry=entry, cost=cost)
+
+
+ROUTE_VIA = "route (approximation)"
+
+
+def route_quality(item: Any, catalog: Catalog, quality: Quality, cost: Optional[dict] = None) -> OptionQuality:
+    """Quality of an evaluated route option (engine OptionResult with ``parts`` and ``quality_weights``):
+    the weighted mean of its members' Elo (tco.model.routing.route_elo), an approximation (``via`` says so;
+    docs/methodology.md section 15). Unknown when a member with weight > 0 has no comparable figure."""
+    by_name = {pr.name: option_quality(pr.result, catalog, quality) for pr in item.parts}
+    names = [n for n, _ in item.quality_weights]
+    weights = [w for _, w in item.quality_weights]
+    elos = [by_name[n].elo if n in by_name else None for n in names]
+    return OptionQuality(name=item.name, kind="route", ref_id="route", subject=None, via=ROUTE_VIA,
+                         elo=routing.route_elo(elos, weights), elo_entry=None, cost=dict(cost or {}))
 
 
 def result_quality(result: Any, catalog: Catalog, quality: Quality) -> list[OptionQuality]:
@@ -519,5 +539,5 @@ __all__ = [
     "QUALITY_FILE", "ELO_BENCHMARK", "NO_FIGURE", "QualityEntry", "AliasEntry", "Quality", "load_quality",
     "validate_quality", "OptionQuality", "subject_for", "option_quality", "result_quality", "FloorSpec",
     "resolve_floor", "floor_status", "FloorResult", "apply_floor", "pareto_frontier", "cheapest_meeting",
-    "comparable_table",
+    "comparable_table", "route_quality", "ROUTE_VIA",
 ]

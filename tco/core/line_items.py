@@ -6,9 +6,10 @@ Each :class:`LineItemDef` says, once:
 * ``cash`` / ``accrual``: whether it counts in the cash view (money leaves when paid) and in the
   accrual view (cost recognised over time, e.g. depreciation). ``residual`` counts in both with a
   different amount in each (``accrual_key``);
-* ``group``: which rows of the compute core produce it (``"api"`` options or ``"self_host"`` options),
+* ``group``: which rows of the compute core produce it (``"api"`` options or ``"self_host"`` options;
+  ``"any"``: both kernels, e.g. ``fine_tuning``; ``"route"``: route options, outside the core, e.g. ``router``),
   and ``amount_key`` / ``accrual_key`` / ``quantity_key``: the names of the arrays the core's kernels
-  (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_kernel`) return for it;
+  (:func:`tco.engine.api_kernel`, :func:`tco.engine.self_host_group_kernel`) return for it;
 * ``applies(params)``: whether an option (a resolved :mod:`tco.model.records` record) has this line at all
   (an option without the line shows no row; the core's amount for it is an exact zero);
 * ``focus``: its FinOps FOCUS mapping (ChargeCategory, ChargeClass, ChargeFrequency, ServiceCategory,
@@ -22,14 +23,20 @@ How to add a line item
 ----------------------
 1. Write its formula as one pure, broadcasting function in :mod:`tco.model.costs` (formula and units in the
    docstring) and restate it in docs/methodology.md.
-2. Compute it in the kernel of its group (:func:`tco.engine.self_host_kernel` or
-   :func:`tco.engine.api_kernel`) into ``out["<amount_key>"]`` and ``out["<quantity_key>"]``, shape
-   ``(..., rows, months)``, exactly zero for rows the item does not apply to. New per-option inputs go
-   into the record (:class:`tco.model.records.SelfHostParams`, resolved in :class:`tco.engine.Resolver`)
-   and into :func:`tco.engine.stack_self_host`.
+2. Compute it in the kernel of its group into ``out["<amount_key>"]`` and ``out["<quantity_key>"]``
+   (the quantity only when ``quantities`` is true), shape ``(..., rows, months)``: API items in
+   :func:`tco.engine.api_kernel`; self-host items in :func:`tco.engine.self_host_group_kernel`, which runs
+   once per :class:`tco.engine.RowGroup` (rows sharing the way to pay and fleet features; owned-server
+   items in ``tco.engine._own_items``). The core adds an item only for groups where ``applies`` is true for
+   some row, so the kernel must give exact zeros on the other rows of the group. New per-option inputs go
+   into the record (:class:`tco.model.records.SelfHostParams`, resolved in :func:`tco.engine.resolve_self_host_option`)
+   and into :func:`tco.engine.stack_self_host` (a new 0/1 feature flag that changes what is computed also
+   goes into :class:`tco.engine.RowGroup` and :func:`tco.engine.row_groups`).
 3. ``register(LineItemDef(...))`` below, at the position it should take in exports. Every field is
    required; :func:`validate` (run by tests/test_line_items.py) fails on an incomplete entry, a FOCUS
    value outside the FOCUS 1.2 lists, or a unit without a PricingUnit.
+4. Add its expected FOCUS mapping to ``EXPECTED_FOCUS`` in tests/test_line_items.py (the test fails until
+   you do) and regenerate the table in docs/methodology.md: ``python -m tco.core.line_items``.
 
 Items whose name comes from the scenario (DYNAMIC items, e.g. user-named cost lines ``cost_line:audit``)
 are declared once as a :class:`LineItemFamily`: ``register_family(LineItemFamily(prefix="cost_line",
@@ -67,6 +74,15 @@ PRICING_UNITS = {
     "kWh": "Kilowatt-Hours",
     "kW-months": "Kilowatt-Months",
     "FTE": "FTE-Months",
+    "1M training tokens": "1000000 Tokens",
+    # issue 18: cost lines, capital charge
+    "one-off": "Units",
+    "months": "Months",
+    "GPU-months": "GPU-Months",
+    "server-months": "Server-Months",
+    "instance-months": "Instance-Months",
+    "requests": "Requests",
+    "USD book value": "Dollars",
 }
 
 
@@ -93,7 +109,9 @@ class LineItemDef:
     name: str
     description: str
     unit: str  # unit of the monthly quantity (the default when ``unit_for`` is given)
-    group: str  # "api" | "self_host": which kernel computes it
+    #: "api" | "self_host": which kernel computes it; "any": both; "route": route options (tco.model.routing);
+    #: "all": cost lines, every option (tco.engine.cost_line_kernel)
+    group: str
     cash: bool  # counts in the cash view
     accrual: bool  # counts in the accrual view
     amount_key: str  # kernel output [USD per month]: the cash amount (and the accrual amount unless accrual_key)
@@ -102,6 +120,7 @@ class LineItemDef:
     focus: FocusMapping
     accrual_key: str = ""  # kernel output of the accrual amount when it differs from the cash amount
     unit_for: Optional[Callable[[Any], str]] = None  # per-option unit (rent: GPU-hours or instance-hours)
+    color: str = ""  # chart colour (#RRGGBB); "" = a palette colour picked from the name (tco.charts.line_item_color)
 
     def unit_of(self, params: Any) -> str:
         return self.unit_for(params) if self.unit_for is not None else self.unit
@@ -121,6 +140,10 @@ class LineItemFamily:
     make: Callable[[str], LineItemDef]  # the complete definition of one item name
 
 
+#: which options compute an item: the API or the self-host kernel, both ("any"), or route options, whose items
+#: are their parts' items plus their own (tco.engine.evaluate_route)
+GROUPS = ("api", "self_host", "any", "route", "all")
+
 REGISTRY: dict[str, LineItemDef] = {}
 FAMILIES: dict[str, LineItemFamily] = {}
 #: items whose unit depends on the option (unit_for): every unit they may take
@@ -132,12 +155,12 @@ def validate(item: LineItemDef) -> list[str]:
     out = []
     for f in fields(item):
         v = getattr(item, f.name)
-        if f.name in ("accrual_key", "unit_for"):
+        if f.name in ("accrual_key", "unit_for", "color"):
             continue
         if v is None or (isinstance(v, str) and not v.strip()):
             out.append(f"{item.name or '?'}: {f.name} is empty")
-    if item.group not in ("api", "self_host"):
-        out.append(f"{item.name}: group must be 'api' or 'self_host', got {item.group!r}")
+    if item.group not in GROUPS:
+        out.append(f"{item.name}: group must be one of {GROUPS}, got {item.group!r}")
     if not (item.cash or item.accrual):
         out.append(f"{item.name}: counts in neither the cash nor the accrual view")
     fm = item.focus
@@ -244,48 +267,48 @@ def _rent_unit(p) -> str:
 
 
 register(LineItemDef(
-    name="api", description="API bill for the tokens served (input, cached input, cache writes, output, batch)",
+    name="api", color="#4E79A7", description="API bill for the tokens served (input, cached input, cache writes, output, batch)",
     unit="1M tokens", group="api", cash=True, accrual=True, amount_key="api", quantity_key="api_qty",
     applies=_is_api,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "API tokens", negative_category="Credit")))
 register(LineItemDef(
-    name="rent", description="GPU rental (on-demand, spot, or the used part of a reservation)",
+    name="rent", color="#F28E2B", description="GPU rental (on-demand, spot, or the used part of a reservation)",
     unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="rent", quantity_key="rent_qty",
     applies=_rents, unit_for=_rent_unit,
     focus=FocusMapping("Usage", "Usage-Based", "Compute", "GPU rental", negative_category="Credit")),
     units=("GPU-hours", "instance-hours"))
 register(LineItemDef(
-    name="reserved_unused", description="Reserved GPU-hours left idle, billed anyway (the commitment above the fleet)",
+    name="reserved_unused", color="#9C755F", description="Reserved GPU-hours left idle, billed anyway (the commitment above the fleet)",
     unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="reserved_unused",
     quantity_key="reserved_unused_qty", applies=lambda p: _rents(p) and p.has_reserved,
     focus=FocusMapping("Usage", "Recurring", "Compute", "Reserved GPU-hours not used (commitment)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="capex", description="GPU server purchases, paid in the month bought (cash view only)",
+    name="capex", color="#E15759", description="GPU server purchases, paid in the month bought (cash view only)",
     unit="servers", group="self_host", cash=True, accrual=False, amount_key="capex", quantity_key="capex_qty",
     applies=_owns,
     focus=FocusMapping("Purchase", "One-Time", "Compute", "GPU server purchase", negative_category="Credit")))
 register(LineItemDef(
-    name="depreciation", description="Straight-line depreciation of owned servers over round(12 x years) months "
+    name="depreciation", color="#FF9DA7", description="Straight-line depreciation of owned servers over round(12 x years) months "
     "(accrual view only)", unit="servers", group="self_host", cash=False, accrual=True, amount_key="depreciation",
     quantity_key="depreciation_qty", applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Compute", "GPU server depreciation (straight line)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="power", description="Electricity of owned servers (load factor x PUE)", unit="kWh", group="self_host",
+    name="power", color="#EDC948", description="Electricity of owned servers (load factor x PUE)", unit="kWh", group="self_host",
     cash=True, accrual=True, amount_key="power", quantity_key="power_qty", applies=_owns,
     focus=FocusMapping("Usage", "Usage-Based", "Other", "Electricity", negative_category="Credit")))
 register(LineItemDef(
-    name="colo", description="Colocation space and power capacity per kW", unit="kW-months", group="self_host",
+    name="colo", color="#76B7B2", description="Colocation space and power capacity per kW", unit="kW-months", group="self_host",
     cash=True, accrual=True, amount_key="colo", quantity_key="colo_qty", applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Other", "Colocation", negative_category="Credit")))
 register(LineItemDef(
-    name="maintenance", description="Hardware maintenance, a yearly share of the server price", unit="servers",
+    name="maintenance", color="#B07AA1", description="Hardware maintenance, a yearly share of the server price", unit="servers",
     group="self_host", cash=True, accrual=True, amount_key="maintenance", quantity_key="maintenance_qty",
     applies=_owns,
     focus=FocusMapping("Usage", "Recurring", "Compute", "Hardware maintenance", negative_category="Credit")))
 register(LineItemDef(
-    name="residual", description="Resale of owned servers: cash = -proceeds (at retirement or horizon end); "
+    name="residual", color="#BAB0AC", description="Resale of owned servers: cash = -proceeds (at retirement or horizon end); "
     "accrual = book value written off - proceeds", unit="servers sold", group="self_host", cash=True, accrual=True,
     amount_key="residual", accrual_key="residual_accrual", quantity_key="residual_qty",
     applies=lambda p: _owns(p) and p.has_residual,
@@ -294,21 +317,106 @@ register(LineItemDef(
     focus=FocusMapping("Adjustment", "One-Time", "Compute", "GPU server resale (residual value)",
                        negative_category="Credit")))
 register(LineItemDef(
-    name="staff", description="Operations staff (FTE x yearly cost / 12)", unit="FTE", group="self_host",
+    name="staff", color="#59A14F", description="Operations staff (FTE x yearly cost / 12)", unit="FTE", group="self_host",
     cash=True, accrual=True, amount_key="staff", quantity_key="staff_qty", applies=_is_self_host,
     focus=FocusMapping("Usage", "Recurring", "Other", "Operations staff", negative_category="Credit")))
 register(LineItemDef(
-    name="api_overflow", description="Hybrid: requests above the fixed fleet, billed by the overflow API",
+    name="api_overflow", color="#86BCB6", description="Hybrid: requests above the fixed fleet, billed by the overflow API",
     unit="1M tokens", group="self_host", cash=True, accrual=True, amount_key="api_overflow",
     quantity_key="api_overflow_qty", applies=lambda p: _is_self_host(p) and p.is_hybrid,
     focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Overflow API tokens",
                        negative_category="Credit")))
+# issue 19 (docs/methodology.md sections 14-15)
+register(LineItemDef(
+    name="fine_tuning", description="Fine-tuning runs of a fine_tuned option, in the run months (self-hosted: "
+    "GPU-hours x price; API: training tokens x the provider's price)", unit="GPU-hours", group="any", cash=True,
+    accrual=True, amount_key="fine_tuning", quantity_key="fine_tuning_qty",
+    applies=lambda p: getattr(p, "fine_tuning", None) is not None and getattr(p, "kind", "") != "route",
+    unit_for=lambda p: p.fine_tuning.unit,
+    focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Fine-tuning runs",
+                       negative_category="Credit")),
+    units=("GPU-hours", "1M training tokens"))
+register(LineItemDef(
+    name="router", description="Router / gateway price on every request's tokens (route options)",
+    unit="1M tokens", group="route", cash=True, accrual=True, amount_key="router", quantity_key="router_qty",
+    applies=lambda p: getattr(p, "kind", "") == "route" and p.router_usd_per_million_tokens is not None,
+    focus=FocusMapping("Usage", "Usage-Based", "AI and Machine Learning", "Router / gateway",
+                       negative_category="Credit")))
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 18: cost of capital, reserved terms, autoscale start-up (docs/methodology.md, sections 11-13)
+
+register(LineItemDef(
+    name="reserved_upfront", description="Reserved term: the upfront share of the commitment, paid in cash in the "
+    "start month and accrued evenly over the term", unit="GPU-hours", group="self_host", cash=True, accrual=True,
+    amount_key="reserved_upfront", accrual_key="reserved_upfront_accrual", quantity_key="reserved_upfront_qty",
+    applies=lambda p: _rents(p) and p.has_reserved_term,
+    focus=FocusMapping("Purchase", "One-Time", "Compute", "Reserved GPU term, upfront payment",
+                       negative_category="Credit")))
+register(LineItemDef(
+    name="startup", description="Autoscale: GPU-hours billed while new replicas start, ahead of the hourly ramp",
+    unit="GPU-hours", group="self_host", cash=True, accrual=True, amount_key="startup", quantity_key="startup_qty",
+    applies=lambda p: _rents(p) and p.has_startup,
+    focus=FocusMapping("Usage", "Usage-Based", "Compute", "GPU rental while replicas start", negative_category="Credit")))
+register(LineItemDef(
+    name="capital_charge", description="Cost of capital tied up in owned servers: book value at the start of the month "
+    "x ((1 + discount_rate)^(1/12) - 1) (accrual view only)", unit="USD book value", group="self_host", cash=False,
+    accrual=True, amount_key="capital_charge", quantity_key="capital_charge_qty",
+    applies=lambda p: _owns(p) and p.include_capital_charge,
+    focus=FocusMapping("Usage", "Recurring", "Other", "Cost of capital (book value x monthly rate)",
+                       negative_category="Credit")))
+
+
+# ----------------------------------------------------------------------------------------------
+# Issue 18: the scenario's cost lines (``costs:``), one dynamic item per line, named by the line's ``name``.
+# Family names are ``cost_line:<kind>:<name>``; the item itself (and every output) carries the plain name.
+
+#: cost-line kind -> (ChargeCategory, ChargeFrequency, unit)
+COST_LINE_KINDS = {
+    "one_off": ("Purchase", "One-Time", "one-off"),
+    "monthly": ("Usage", "Recurring", "months"),
+    "per_gpu_month": ("Usage", "Recurring", "GPU-months"),
+    "per_gpu_year": ("Usage", "Recurring", "GPU-months"),
+    "per_server_month": ("Usage", "Recurring", "server-months"),
+    "per_million_tokens": ("Usage", "Usage-Based", "1M tokens"),
+    "per_request": ("Usage", "Usage-Based", "requests"),
+}
+
+
+def cost_line_key(name: str) -> str:
+    """Kernel key of a cost line's cash amount (accrual: + ':accrual', quantity: + ':qty')."""
+    return f"cost_line:{name}"
+
+
+def _cost_line_names(p) -> list[str]:
+    return [f"cost_line:{c.kind}:{c.name}" for c in getattr(p, "cost_lines", ())]
+
+
+def _server_month_unit(p) -> str:
+    """A per_server_month line counts instances on rented options, servers on owned ones."""
+    return "instance-months" if getattr(p, "payment", "") == "rent" else "server-months"
+
+
+def _make_cost_line(family_name: str) -> LineItemDef:
+    _, kind, name = family_name.split(":", 2)
+    category, frequency, unit = COST_LINE_KINDS[kind]
+    key = cost_line_key(name)
+    return LineItemDef(
+        name=name, description=f"Cost line ({kind.replace('_', ' ')}) from the scenario", unit=unit, group="all",
+        cash=True, accrual=True, amount_key=key, accrual_key=key + ":accrual", quantity_key=key + ":qty",
+        applies=lambda p: name in {c.name for c in getattr(p, "cost_lines", ())},
+        unit_for=_server_month_unit if kind == "per_server_month" else None,
+        focus=FocusMapping(category, frequency, "Other", name, negative_category="Credit"))
+
+
+register_family(LineItemFamily(prefix="cost_line", names_in=_cost_line_names, make=_make_cost_line))
 
 
 # ----------------------------------------------------------------------------------------------
 # Documentation generated from the registry (docs/methodology.md, between the markers below)
 
-DOC_START = "<!-- line-items:start (generated from tco/model/line_items.py: python -m tco.model.line_items) -->"
+DOC_START = "<!-- line-items:start (generated from tco/core/line_items.py: python -m tco.core.line_items) -->"
 DOC_END = "<!-- line-items:end -->"
 
 
