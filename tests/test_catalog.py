@@ -251,7 +251,9 @@ def test_profiles_shape(cat):
 
 def test_every_schema_field_is_documented():
     text = DOCS.read_text(encoding="utf-8")
-    missing = [f"{cls.__name__}.{f}" for cls in SCHEMAS for f in cls.model_fields if f"`{f}`" not in text]
+    # a nested schema's fields appear as dotted rows of the generated tables (`points[].load`)
+    missing = [f"{cls.__name__}.{f}" for cls in SCHEMAS for f in cls.model_fields
+               if f"`{f}`" not in text and f".{f}`" not in text]
     assert missing == []
     for cls in SCHEMAS:
         assert cls.__name__ in text

@@ -46,3 +46,41 @@ def test_methodology_names_every_line_item():
     text = "\n".join((DOCS / f).read_text(encoding="utf-8") for f in ("methodology.md", "methodology_traffic.md"))
     missing = [n for n in LINE_ITEMS if f"`{n}`" not in text and f"{n}_m" not in text and f"{n} " not in text]
     assert not missing, missing
+
+
+def test_generated_field_tables_are_up_to_date():
+    import subprocess
+    import sys
+
+    root = DOCS.parent
+    r = subprocess.run([sys.executable, str(root / "scripts" / "generate_docs.py"), "--check"],
+                       capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr or r.stdout
+
+
+def test_every_schema_field_has_a_description_and_a_unit():
+    from tco.catalog import CATALOGS, Entry
+    from tco.report.fielddocs import field_problems
+
+    problems = field_problems(Scenario, "Scenario") + field_problems(Entry, "Entry")
+    for spec in CATALOGS.values():
+        model = spec.model if hasattr(spec, "model") else spec[1]
+        problems += field_problems(model, model.__name__)
+    assert not problems, "\n".join(problems)
+
+
+def test_field_problems_flags_a_missing_description_or_unit():
+    from pydantic import Field
+
+    from tco.report.fielddocs import field_problems
+
+    class Bad(BaseModel):
+        a: float = Field(description="A number without its unit.")
+        b: str = Field("x")
+        c: float = Field(description="A ratio [-].")
+        d: typing.Optional[typing.Union[str, list[float]]] = Field(None, description="Name or weights [relative weight].")
+
+    problems = field_problems(Bad, "Bad")
+    assert any(": a: a number needs its unit" in p for p in problems)
+    assert any(": b: no description" in p for p in problems)
+    assert not any(": c:" in p or ": d:" in p for p in problems)

@@ -49,11 +49,11 @@ class Entry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    id: str = Field(pattern=ID_RE, max_length=200, description="Unique id, lowercase and hyphenated.")
-    source: str = Field(min_length=1, description="Where the figures come from (URL or document).")
-    as_of: str = Field(min_length=1, description="Date of the figures (YYYY-MM-DD, YYYY-MM or text that starts with a date).")
-    kind: Kind = Field("sourced", description="sourced | measured | estimated | judgement.")
-    notes: Optional[str] = Field(None, description="Caveats, how an estimate was made.")
+    id: str = Field(pattern=ID_RE, max_length=200, description="Unique id, lowercase and hyphenated (see Ids); max 200 characters.")
+    source: str = Field(min_length=1, description="Where the figures come from: URL(s) or document, with commit / page as given by the reference; several sources separated by semicolons.")
+    as_of: str = Field(min_length=1, description="Date of the figures: YYYY-MM-DD, YYYY-MM or text that starts with a date (see as_of).")
+    kind: Kind = Field("sourced", description="How the figures were obtained: sourced | measured | estimated | judgement (see kind).")
+    notes: Optional[str] = Field(None, description="Caveats: confidence, SUSPECT flags, what was estimated and how, which duplicate rows were not used.")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -95,19 +95,19 @@ class ModelEntry(Entry):
     """An open-weight model's architecture."""
 
     name: str = Field(min_length=1, description="Display name.")
-    family: str = Field(min_length=1, description="llama, mistral, falcon, ...")
-    total_params_b: float = Field(gt=0, description="Total parameters [billions]; memory uses this.")
-    active_params_b: float = Field(gt=0, description="Parameters active per token [billions]; compute uses this (MoE < total).")
-    layers: int = Field(gt=0, description="Transformer layers.")
-    hidden_size: int = Field(gt=0, description="Model (hidden) dimension.")
-    attention_heads: int = Field(gt=0, description="Query heads.")
-    kv_heads: int = Field(gt=0, description="Key/value heads (GQA).")
-    head_dim: int = Field(gt=0, description="Dimension per head.")
+    family: str = Field(min_length=1, description="llama, mistral, falcon, qwen, deepseek, ...")
+    total_params_b: float = Field(gt=0, description="All parameters; weight memory uses this (MoE models store every expert) [billions of parameters].")
+    active_params_b: float = Field(gt=0, description="Parameters used per token; compute uses this. Equal to total for dense models, smaller for MoE; must be <= total_params_b [billions of parameters].")
+    layers: int = Field(gt=0, description="Transformer layers [layers].")
+    hidden_size: int = Field(gt=0, description="Model (hidden) dimension [-].")
+    attention_heads: int = Field(gt=0, description="Query heads [heads].")
+    kv_heads: int = Field(gt=0, description="Key/value heads (GQA / MQA); drives KV-cache size [heads].")
+    head_dim: int = Field(gt=0, description="Dimension per head [-].")
     vocab_size: int = Field(gt=0, description="Vocabulary size [tokens].")
     max_context: int = Field(gt=0, description="Maximum context length [tokens].")
-    license: str = Field(min_length=1, description="Licence name.")
-    experts_total: Optional[int] = Field(None, gt=0, description="MoE: experts per MoE layer.")
-    experts_per_token: Optional[int] = Field(None, gt=0, description="MoE: experts routed per token.")
+    license: str = Field(min_length=1, description="Licence name (notes say where it comes from).")
+    experts_total: Optional[int] = Field(None, gt=0, description="MoE: routed experts per MoE layer (a shared expert is not counted; notes say so) [experts].")
+    experts_per_token: Optional[int] = Field(None, gt=0, description="MoE: routed experts per token [experts].")
 
     @model_validator(mode="after")
     def _check(self) -> "ModelEntry":
@@ -127,12 +127,12 @@ class GpuEntry(Entry):
     vendor: str = Field(min_length=1, description="nvidia, amd, ...")
     memory_gb: float = Field(gt=0, description="Device memory [GB].")
     mem_bw_tbs: float = Field(gt=0, description="Memory bandwidth [TB/s].")
-    bf16_tflops: float = Field(gt=0, description="Dense BF16 tensor throughput [TFLOPS].")
+    bf16_tflops: float = Field(gt=0, description="Dense BF16 tensor throughput, also used for FP16 (cards without BF16 such as T4/V100 carry their FP16 figure and say so) [TFLOPS].")
     fp8_tflops: Optional[float] = Field(None, gt=0, description="Dense FP8 tensor throughput [TFLOPS]; absent = no FP8 support.")
     fp4_tflops: Optional[float] = Field(None, gt=0, description="Dense FP4 tensor throughput [TFLOPS]; absent = no FP4 support.")
     int8_tops: Optional[float] = Field(None, gt=0, description="Dense INT8 throughput [TOPS].")
-    tdp_w: Optional[float] = Field(None, gt=0, description="Board power [W].")
-    confidence: str = Field("high", description="high | medium | low, as the source warrants.")
+    tdp_w: Optional[float] = Field(None, gt=0, description="Board power; absent when no GPU-only figure is published (GH200) [W].")
+    confidence: str = Field("high", description="high | medium | low (or a combination), as the reference rates the source.")
 
     def tflops(self, precision: str) -> Optional[float]:
         """Dense tensor TFLOPS used for a weight precision [TFLOPS] (None when unsupported)."""
@@ -156,13 +156,13 @@ class GpuEntry(Entry):
 class RentalOfferEntry(Entry):
     """A cloud instance type and its hourly prices."""
 
-    provider: str = Field(min_length=1, description="Cloud provider.")
-    instance_type: str = Field(min_length=1, description="Instance / SKU name.")
+    provider: str = Field(min_length=1, description="Cloud provider (e.g. AWS EC2, Lambda, RunPod).")
+    instance_type: str = Field(min_length=1, description="Instance / SKU name as the provider spells it.")
     gpu: str = Field(description="GPU id (gpus catalog).")
-    gpus_per_instance: int = Field(gt=0, description="GPUs in one instance.")
-    region: str = Field("", description="Region the price applies to.")
+    gpus_per_instance: int = Field(gt=0, description="GPUs in one instance [GPUs].")
+    region: str = Field("", description="Region the on-demand price applies to (notes name the region of spot / reserved prices when different).")
     usd_per_instance_hour_on_demand: Optional[float] = Field(None, ge=0, description="On-demand price [USD/instance-hour].")
-    usd_per_instance_hour_spot: Optional[float] = Field(None, ge=0, description="Spot / interruptible price [USD/instance-hour].")
+    usd_per_instance_hour_spot: Optional[float] = Field(None, ge=0, description="Spot / interruptible price, a volatile snapshot [USD/instance-hour].")
     usd_per_instance_hour_reserved: Optional[float] = Field(None, ge=0, description="Reserved / capacity-block effective price [USD/instance-hour].")
 
     @model_validator(mode="after")
@@ -188,11 +188,11 @@ class ServerEntry(Entry):
 
     name: str = Field(min_length=1, description="Display name.")
     gpu: str = Field(description="GPU id (gpus catalog).")
-    gpus_per_server: int = Field(gt=0, description="GPUs per server.")
+    gpus_per_server: int = Field(gt=0, description="GPUs per server [GPUs].")
     price_usd: float = Field(gt=0, description="Purchase price per server [USD].")
-    power_kw: float = Field(gt=0, description="Maximum power draw per server [kW].")
+    power_kw: float = Field(gt=0, description="Maximum power draw per server; the engine multiplies it by power_load_factor and pue, and colocation is charged per kW of it [kW].")
     confidence: str = Field("medium", description="high | medium | low.")
-    low_confidence: bool = Field(False, description="True when the price or power is a weak figure (third-party quote, GPU-only price, ...).")
+    low_confidence: bool = Field(False, description="True when the price or power is a weak figure (third-party quote, GPU-only MSRP x 8, power taken from another system).")
 
 
 class FineTuningOffer(BaseModel):
@@ -235,7 +235,7 @@ class ApiLatency(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     ttft_median_ms: Optional[float] = Field(None, gt=0, description="Median time to first token [ms].")
-    output_tokens_per_s_median: Optional[float] = Field(None, gt=0, description="Median output speed after the first token [tokens/s].")
+    output_tokens_per_s_median: Optional[float] = Field(None, gt=0, description="Median output speed after the first token (TPOT = 1000 / speed) [tokens/s].")
     source: str = Field(min_length=1, description="Where the latency figures come from (URL).")
     as_of: str = Field(min_length=1, description="Date of the latency figures.")
     kind: Kind = Field("measured", description="measured (a benchmark) | sourced | estimated.")
@@ -266,17 +266,17 @@ class ApiOfferEntry(Entry):
 
     provider: str = Field(min_length=1, description="API provider.")
     model_name: str = Field(min_length=1, description="The provider's model name.")
-    serves_model: Optional[str] = Field(None, description="Catalog model id this API serves (hosted open-weight models).")
-    input: float = Field(ge=0, description="Input price [USD / 1M tokens].")
-    output: float = Field(ge=0, description="Output price [USD / 1M tokens].")
+    serves_model: Optional[str] = Field(None, description="Catalog model id this API serves (hosted open-weight models; must exist in data/models.yaml).")
+    input: float = Field(ge=0, description="Input (prompt) price [USD / 1M tokens].")
+    output: float = Field(ge=0, description="Output (completion) price [USD / 1M tokens].")
     cached_input: Optional[float] = Field(None, ge=0, description="Cached-input (cache read) price [USD / 1M tokens].")
-    cache_write: Optional[float] = Field(None, ge=0, description="Cache-write price [USD / 1M tokens].")
+    cache_write: Optional[float] = Field(None, ge=0, description="Cache-write price (Anthropic: 5-minute TTL) [USD / 1M tokens].")
     batch_input: Optional[float] = Field(None, ge=0, description="Batch API input price [USD / 1M tokens].")
     batch_output: Optional[float] = Field(None, ge=0, description="Batch API output price [USD / 1M tokens].")
-    context_tokens: Optional[int] = Field(None, gt=0, description="Maximum input context [tokens].")
+    context_tokens: Optional[int] = Field(None, gt=0, description="Maximum input context (LiteLLM max_input_tokens) [tokens].")
     fine_tuning: Optional[FineTuningOffer] = Field(
         None, description="Fine-tuning offer: training price and the fine-tuned model's prices (absent: cannot be fine-tuned).")
-    latency: Optional[ApiLatency] = Field(None, description="Published median TTFT and output speed, with source and as-of.")
+    latency: Optional[ApiLatency] = Field(None, description="Published median TTFT and output speed, with source and as-of; used to check the scenario's SLO (docs/methodology.md section 16).")
 
 
 class Stats(BaseModel):
@@ -301,11 +301,11 @@ class ProfilePoint(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    load: Optional[str] = Field(None, description="The load as published (e.g. 'QPS=8').")
-    request_rate: Optional[float] = Field(None, ge=0, description="Offered request rate [req/s]; None = unbounded.")
-    concurrency: Optional[float] = Field(None, gt=0, description="Concurrent requests held by the client.")
+    load: Optional[str] = Field(None, description="The load as published: QPS=8, QPS=INF, offline (infinite request rate).")
+    request_rate: Optional[float] = Field(None, ge=0, description="Offered request rate; absent/null = unbounded (QPS=INF, offline) [req/s].")
+    concurrency: Optional[float] = Field(None, gt=0, description="Concurrent requests held by the client (closed-loop benchmarks) [requests].")
     request_throughput_rps: Optional[float] = Field(None, ge=0, description="Completed requests per second [req/s].")
-    output_tokens_per_s: Optional[float] = Field(None, ge=0, description="Output tokens per second, whole replica [tokens/s].")
+    output_tokens_per_s: Optional[float] = Field(None, ge=0, description="Output tokens per second of the whole replica (all its GPUs) [tokens/s].")
     ttft_ms: Stats = Field(default_factory=Stats, description="Time to first token [ms].")
     tpot_ms: Stats = Field(default_factory=Stats, description="Time per output token after the first [ms].")
     itl_ms: Stats = Field(default_factory=Stats, description="Inter-token latency [ms].")
@@ -321,21 +321,21 @@ class ProfileEntry(Entry):
 
     model: str = Field(description="Model id (models catalog).")
     gpu: str = Field(description="GPU id (gpus catalog).")
-    gpus: int = Field(gt=0, description="GPUs per replica.")
+    gpus: int = Field(gt=0, description="GPUs per replica (prefill and decode together when disaggregated) [GPUs].")
     precision: Precision = Field(description="Weight precision.")
-    engine: str = Field("unknown", description="Serving engine and version (unknown when the source does not say).")
+    engine: str = Field("unknown", description="Serving engine and version, e.g. TensorRT-LLM + Triton v0.14.0; unknown when the source does not say (an importer never takes a client protocol for the engine).")
     endpoint: Optional[str] = Field(None, description="Client protocol / endpoint the benchmark used (e.g. openai, openai-chat, chat); not the engine.")
-    missing: list[str] = Field(default_factory=list, description="Metrics the profile format has but the source lacks (e.g. ttft_ms, isl, load).")
+    missing: list[str] = Field(default_factory=list, description="Metrics the profile format has but the source lacks (ttft_ms, tpot_ms, itl_ms, request_throughput_rps, output_tokens_per_s, load, isl, osl); written by the importers, each also explained in notes.")
     isl: Optional[float] = Field(None, gt=0, description="Mean input tokens per request of the benchmark [tokens].")
     osl: Optional[float] = Field(None, gt=0, description="Mean output tokens per request of the benchmark [tokens].")
-    scenario: str = Field("online_serving", description="online_serving (latency measured) | offline_throughput (no latency bound).")
+    scenario: str = Field("online_serving", description="online_serving (request-rate sweep with latencies: use for SLO-bound capacity) | offline_throughput (infinite request rate, no latency bound: an upper bound on tokens/s).")
     points: list[ProfilePoint] = Field(min_length=1, description="Load sweep points.")
     engine_version: Optional[str] = Field(None, description="Engine version or container image as published.")
-    tp: Optional[int] = Field(None, gt=0, description="Tensor-parallel degree (decode workers when disaggregated).")
-    ep: Optional[int] = Field(None, gt=0, description="Expert-parallel degree (MoE).")
+    tp: Optional[int] = Field(None, gt=0, description="Tensor-parallel degree (decode workers when disaggregated) [GPUs].")
+    ep: Optional[int] = Field(None, gt=0, description="Expert-parallel degree (MoE) [GPUs].")
     dp_attention: Optional[bool] = Field(None, description="Data-parallel attention (one attention replica per GPU).")
     disaggregated: bool = Field(False, description="Prefill and decode on separate GPUs; `gpus` counts both.")
-    speculative: Optional[str] = Field(None, description="Speculative decoding method (e.g. mtp); such profiles are not comparable at equal TPOT.")
+    speculative: Optional[str] = Field(None, description="Speculative decoding method (e.g. mtp); such profiles are not comparable at equal TPOT and never picked by default.")
 
     @field_validator("engine", mode="before")
     @classmethod
@@ -346,11 +346,11 @@ class ProfileEntry(Entry):
 class AssumptionEntry(Entry):
     """A default used when a scenario does not say (with a range for sensitivity)."""
 
-    value: float = Field(description="Default value, in `unit`.")
-    unit: str = Field(min_length=1, description="Unit of value.")
+    value: float = Field(description="Default used when a scenario does not set it [as unit].")
+    unit: str = Field(min_length=1, description="Unit of value, low and high.")
     description: str = Field(min_length=1, description="What it is.")
-    low: Optional[float] = Field(None, description="Low end of the plausible range (sensitivity / Monte Carlo).")
-    high: Optional[float] = Field(None, description="High end of the plausible range.")
+    low: Optional[float] = Field(None, description="Low end of the plausible range (sensitivity / Monte Carlo) [as unit].")
+    high: Optional[float] = Field(None, description="High end of the plausible range [as unit].")
 
 
 COST_LINE_KINDS = ("one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
@@ -370,14 +370,14 @@ class CostLineEntry(Entry):
                       "set-up"] = Field(description="What kind of cost it is.")
     line_kind: Literal["one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
                        "per_million_tokens", "per_request"] = Field(description="The scenario cost line's kind.")
-    amount_usd: Optional[float] = Field(None, ge=0, description="[USD] per the unit of line_kind.")
-    share_of_server_capex: Optional[float] = Field(None, gt=0, le=1, description="Share of the server price [0-1] (per_server_month).")
-    usd_per_gb: Optional[float] = Field(None, ge=0, description="[USD/GB] data sent out (per_million_tokens).")
+    amount_usd: Optional[float] = Field(None, ge=0, description="Amount per the unit of line_kind (per month, per GPU-year, per 1M tokens, ...); exactly one of amount_usd, share_of_server_capex, usd_per_gb [USD].")
+    share_of_server_capex: Optional[float] = Field(None, gt=0, le=1, description="A per_server_month line = share x server price / (12 x depreciation_years) [fraction 0-1].")
+    usd_per_gb: Optional[float] = Field(None, ge=0, description="Price of data sent out; a per_million_tokens line = usd_per_gb x workload.egress_gb_per_million_tokens [USD/GB].")
     unit: str = Field(min_length=1, description="Unit of the published figure, as the source states it.")
     applies_to: Literal["all", "api", "self_host", "rent", "own"] = Field("all", description="Default option group.")
-    amortize_months: Optional[int] = Field(None, ge=1, le=600, description="one_off: accrual spread over this many months.")
-    low: Optional[float] = Field(None, ge=0, description="Low end of the published range, in the units of the value used.")
-    high: Optional[float] = Field(None, ge=0, description="High end of the published range, in the units of the value used.")
+    amortize_months: Optional[int] = Field(None, ge=1, le=600, description="one_off only: accrual spread over this many months [months].")
+    low: Optional[float] = Field(None, ge=0, description="Low end of the published range [as the value used].")
+    high: Optional[float] = Field(None, ge=0, description="High end of the published range [as the value used].")
     confidence: str = Field("medium", description="high | medium | low, as the source warrants.")
 
     @model_validator(mode="after")

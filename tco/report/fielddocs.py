@@ -11,8 +11,8 @@ Conventions a field must follow (checked by :func:`field_problems`, run by the t
 
 * every field has a ``description``;
 * a numeric field states its unit in brackets in the description, e.g. ``"Device memory [GB]."``,
-  ``"Share of input tokens served from the cache [fraction 0-1]."``; text, enum, true/false and
-  nested fields have no unit ("-").
+  ``"Share of input tokens served from the cache [fraction 0-1]."``, ``"[-]"`` for a pure number
+  (a ratio); text, enum, true/false and nested fields have no unit ("-").
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ class FieldDoc:
     default: str
     meaning: str
     numeric: bool
+    has_unit: bool = False  # a [unit] is stated ("[-]" for a pure number counts)
 
 
 def _strip_optional(tp: Any) -> Any:
@@ -103,6 +104,8 @@ def _default(f) -> str:
         return "empty"
     if f.default is None or f.default is PydanticUndefined:
         return "-"
+    if f.default == "":
+        return '`""`'
     return f"`{f.default}`"
 
 
@@ -117,9 +120,10 @@ def iter_fields(model: type[BaseModel], prefix: str = "", seen: tuple = ()) -> I
         desc = (f.description or "").strip()
         units = UNIT_RE.findall(desc)
         unit = units[-1].strip() if units else "-"
-        meaning = UNIT_RE.sub("", desc).replace(" .", ".").replace("  ", " ").strip(" ;,")
+        meaning = re.sub(r"\s+([;,]|\.(?!\.))", r"\1", UNIT_RE.sub("", desc)).replace("  ", " ").strip(" ;,")
         path = f"{prefix}{name}"
-        yield FieldDoc(path, label + (f" ({bounds})" if bounds else ""), unit, _default(f), meaning, numeric)
+        yield FieldDoc(path, label + (f" ({bounds})" if bounds else ""), unit, _default(f), meaning, numeric,
+                       bool(units))
         is_list = typing.get_origin(tp) in (list, tuple)
         for sub in _models_in(tp):
             yield from iter_fields(sub, f"{path}[]." if is_list else f"{path}.", seen + (model,))
@@ -131,7 +135,7 @@ def field_problems(model: type[BaseModel], where: str) -> list[str]:
     for d in iter_fields(model):
         if not d.meaning:
             out.append(f"{where}: {d.path}: no description")
-        if d.numeric and d.unit == "-":
+        if d.numeric and not d.has_unit:
             out.append(f"{where}: {d.path}: a number needs its unit in brackets in the description, e.g. [USD]")
     return out
 

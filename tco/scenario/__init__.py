@@ -53,7 +53,7 @@ class Growth(_Model):
     requests_per_day_added_per_month: Optional[float] = Field(
         None, ge=-1e12, le=1e12, description="linear: requests/day added each month [req/day/month].")
     ceiling_requests_per_day: Optional[float] = Field(None, ge=0, le=1e12, description="s_curve: level approached [req/day].")
-    midpoint_month: Optional[float] = Field(None, ge=-1000, le=1000, description="s_curve: month index of fastest growth.")
+    midpoint_month: Optional[float] = Field(None, ge=-1000, le=1000, description="s_curve: month index of fastest growth (0 = the start month) [month index].")
     steepness: Optional[float] = Field(None, gt=0, le=100, description="s_curve: logistic steepness [1/month].")
     requests_per_day: Optional[list[float]] = Field(
         None, min_length=1, max_length=MAX_MONTHS, description="series: requests/day for each month [req/day].")
@@ -91,7 +91,7 @@ class Event(_Model):
     """A step change: from ``month`` on, traffic is multiplied by ``multiply``."""
 
     month: str = Field(description="First month affected, YYYY-MM.")
-    multiply: float = Field(ge=0, le=1e6, description="Factor applied from that month on.")
+    multiply: float = Field(ge=0, le=1e6, description="Factor applied to the load from that month on [-].")
 
     @field_validator("month", mode="before")
     @classmethod
@@ -108,24 +108,24 @@ class MixBucket(_Model):
 
 
 class Workload(_Model):
-    requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month (or give tokens_per_day).")
+    requests_per_day: float = Field(ge=0, le=1e12, description="Requests per day in the first month (or give tokens_per_day) [req/day].")
     tokens_per_day: Optional[float] = Field(
         None, ge=0, le=1e16,
         description="Tokens per day (input + output) in the first month; requests_per_day is then derived "
-                    "= tokens_per_day / (input_tokens + output_tokens).")
+                    "= tokens_per_day / (input_tokens + output_tokens) [tokens/day].")
     input_tokens: float = Field(ge=0, le=1e8, description="Mean input tokens per request [tokens].")
     output_tokens: float = Field(ge=0, le=1e8, description="Mean output tokens per request [tokens].")
-    growth_per_month: float = Field(0.0, gt=-1, le=10, description="Compound growth per month; 0 = flat.")
-    peak_to_average: float = Field(1.0, ge=1, le=1000, description="Peak-hour load / average load.")
-    cached_input_share: float = Field(0.0, ge=0, le=1, description="Share of input tokens billed at the cached rate.")
-    batch_share: float = Field(0.0, ge=0, le=1, description="Share of requests sent through a batch API.")
+    growth_per_month: float = Field(0.0, gt=-1, le=10, description="Compound growth per month; 0 = flat, 0.05 = +5% a month [fraction / month].")
+    peak_to_average: float = Field(1.0, ge=1, le=1000, description="Peak-hour load / average load [-].")
+    cached_input_share: float = Field(0.0, ge=0, le=1, description="Share of input tokens billed at the cached rate [fraction 0-1].")
+    batch_share: float = Field(0.0, ge=0, le=1, description="Share of requests sent through a batch API [fraction 0-1].")
     cache_write_share: float = Field(
         0.0, ge=0, le=1, description="Share of input tokens written to the prompt cache, billed at the API's "
-        "cache_write price (e.g. Anthropic: 1.25 x input); cached_input_share + cache_write_share <= 1.")
+        "cache_write price (e.g. Anthropic: 1.25 x input); cached_input_share + cache_write_share <= 1 [fraction 0-1].")
     growth: Optional[Growth] = Field(None, description="Forecast shape; growth_per_month is the compound shorthand.")
     events: list[Event] = Field(default_factory=list, max_length=MAX_MONTHS, description="Step changes.")
     daily_profile: Optional[Union[str, list[float]]] = Field(
-        None, description="Preset name or 24 hourly weights; replaces peak_to_average.")
+        None, description="Preset name or 24 hourly weights (hours 0-23; only their shape matters); replaces peak_to_average [relative weight].")
     mix: Optional[list[MixBucket]] = Field(
         None, min_length=1, max_length=20,
         description="Request-size mix: buckets {share, input_tokens, output_tokens}, shares summing to 1 (optimizer).")
@@ -225,16 +225,16 @@ class Slo(_Model):
 
 
 class Finance(_Model):
-    discount_rate: Optional[float] = Field(None, gt=-1, le=10, description="Annual discount rate for NPV.")
+    discount_rate: Optional[float] = Field(None, gt=-1, le=10, description="Annual discount rate for NPV; 0.08 = 8% [fraction / year].")
     api_price_change_per_year: Optional[float] = Field(
-        None, gt=-1, le=10, description="Yearly change of API token prices, applied monthly as (1 + r)^(m/12); -0.3 = 30% cheaper a year.")
+        None, gt=-1, le=10, description="Yearly change of API token prices, applied monthly as (1 + r)^(m/12); -0.3 = 30% cheaper a year [fraction / year].")
     rent_price_change_per_year: Optional[float] = Field(
-        None, gt=-1, le=10, description="Yearly change of GPU rental prices, applied monthly as (1 + r)^(m/12).")
+        None, gt=-1, le=10, description="Yearly change of GPU rental prices, applied monthly as (1 + r)^(m/12) [fraction / year].")
     electricity_price_change_per_year: Optional[float] = Field(
-        None, gt=-1, le=10, description="Yearly change of the electricity price, applied monthly as (1 + r)^(m/12).")
+        None, gt=-1, le=10, description="Yearly change of the electricity price, applied monthly as (1 + r)^(m/12) [fraction / year].")
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of XLSX and FOCUS exports.")
-    usd_to_currency: float = Field(1.0, gt=0, le=1e6, description="Units of `currency` per USD (one rate for the horizon).")
-    fiscal_year_start_month: int = Field(1, ge=1, le=12, description="First calendar month of the fiscal year (1 = January).")
+    usd_to_currency: float = Field(1.0, gt=0, le=1e6, description="Units of `currency` per USD (one rate for the horizon) [currency / USD].")
+    fiscal_year_start_month: int = Field(1, ge=1, le=12, description="First calendar month of the fiscal year (1 = January) [month 1-12].")
     include_capital_charge: bool = Field(
         False, description="Owned options: add the accrual-only capital_charge line item (book value x monthly cost of capital).")
 
@@ -250,23 +250,23 @@ class Ops(_Model):
 
 
 class ApiPrices(_Model):
-    input: float = Field(ge=0, le=1e6, description="[USD / 1M input tokens]")
-    output: float = Field(ge=0, le=1e6, description="[USD / 1M output tokens]")
-    cached_input: Optional[float] = Field(None, ge=0, le=1e6, description="[USD / 1M cached input tokens]")
-    cache_write: Optional[float] = Field(None, ge=0, le=1e6, description="[USD / 1M cache-write tokens]")
-    batch_input: Optional[float] = Field(None, ge=0, le=1e6, description="[USD / 1M batch input tokens]")
-    batch_output: Optional[float] = Field(None, ge=0, le=1e6, description="[USD / 1M batch output tokens]")
+    input: float = Field(ge=0, le=1e6, description="Price of input (prompt) tokens [USD / 1M input tokens]")
+    output: float = Field(ge=0, le=1e6, description="Price of output (completion) tokens [USD / 1M output tokens]")
+    cached_input: Optional[float] = Field(None, ge=0, le=1e6, description="Price of input tokens read from the prompt cache [USD / 1M cached input tokens]")
+    cache_write: Optional[float] = Field(None, ge=0, le=1e6, description="Price of input tokens written to the prompt cache [USD / 1M cache-write tokens]")
+    batch_input: Optional[float] = Field(None, ge=0, le=1e6, description="Batch API price of input tokens [USD / 1M batch input tokens]")
+    batch_output: Optional[float] = Field(None, ge=0, le=1e6, description="Batch API price of output tokens [USD / 1M batch output tokens]")
 
 
 class PartialApiPrices(_Model):
     """Inline overrides on top of a catalog API offer (every field optional)."""
 
-    input: Optional[float] = Field(None, ge=0, le=1e6)
-    output: Optional[float] = Field(None, ge=0, le=1e6)
-    cached_input: Optional[float] = Field(None, ge=0, le=1e6)
-    cache_write: Optional[float] = Field(None, ge=0, le=1e6)
-    batch_input: Optional[float] = Field(None, ge=0, le=1e6)
-    batch_output: Optional[float] = Field(None, ge=0, le=1e6)
+    input: Optional[float] = Field(None, ge=0, le=1e6, description="Price of input (prompt) tokens [USD / 1M input tokens]")
+    output: Optional[float] = Field(None, ge=0, le=1e6, description="Price of output (completion) tokens [USD / 1M output tokens]")
+    cached_input: Optional[float] = Field(None, ge=0, le=1e6, description="Price of input tokens read from the prompt cache [USD / 1M cached input tokens]")
+    cache_write: Optional[float] = Field(None, ge=0, le=1e6, description="Price of input tokens written to the prompt cache [USD / 1M cache-write tokens]")
+    batch_input: Optional[float] = Field(None, ge=0, le=1e6, description="Batch API price of input tokens [USD / 1M batch input tokens]")
+    batch_output: Optional[float] = Field(None, ge=0, le=1e6, description="Batch API price of output tokens [USD / 1M batch output tokens]")
 
 
 class ReservedTerm(_Model):
@@ -292,15 +292,15 @@ class Availability(_Model):
 class Rent(_Model):
     offer: Optional[str] = Field(None, description="Rental offer id (catalog).")
     pricing: Literal["on_demand", "spot", "reserved"] = Field("on_demand", description="Which catalog price of the offer.")
-    usd_per_gpu_hour: Optional[float] = Field(None, ge=0, le=1e4, description="[USD / GPU-hour]")
-    usd_per_instance_hour: Optional[float] = Field(None, ge=0, le=1e6, description="[USD / instance-hour]")
-    gpus_per_instance: Optional[int] = Field(None, ge=1, le=1024, description="GPUs per instance.")
+    usd_per_gpu_hour: Optional[float] = Field(None, ge=0, le=1e4, description="Rental price per GPU-hour (instead of an offer) [USD / GPU-hour]")
+    usd_per_instance_hour: Optional[float] = Field(None, ge=0, le=1e6, description="Rental price per instance-hour (with gpus_per_instance) [USD / instance-hour]")
+    gpus_per_instance: Optional[int] = Field(None, ge=1, le=1024, description="GPUs per instance [GPUs].")
     autoscale: bool = Field(False, description="Follow the hourly load (needs workload.daily_profile).")
-    min_replicas: Optional[int] = Field(None, ge=0, le=100000, description="autoscale: floor on serving replicas (default 1).")
-    reserved_gpus: Optional[int] = Field(None, ge=0, le=1000000, description="GPUs committed and billed every hour.")
-    usd_per_gpu_hour_reserved: Optional[float] = Field(None, ge=0, le=1e4, description="[USD / reserved GPU-hour]")
+    min_replicas: Optional[int] = Field(None, ge=0, le=100000, description="autoscale: floor on serving replicas (default 1) [replicas].")
+    reserved_gpus: Optional[int] = Field(None, ge=0, le=1000000, description="GPUs committed and billed every hour [GPUs].")
+    usd_per_gpu_hour_reserved: Optional[float] = Field(None, ge=0, le=1e4, description="Price of the reserved (committed) GPUs [USD / reserved GPU-hour]")
     interruption_overhead: Optional[float] = Field(
-        None, ge=0, lt=1, description="spot: share of capacity held against interruptions [0-1).")
+        None, ge=0, lt=1, description="spot: share of capacity held against interruptions, 0 <= x < 1 [fraction 0-1].")
     reserved_term: Optional[ReservedTerm] = Field(
         None, description="A fixed-price commitment for reserved_gpus over term_months (upfront share, payments past the horizon).")
     startup_minutes: Optional[float] = Field(
@@ -334,19 +334,19 @@ class Rent(_Model):
 
 class Own(_Model):
     server: Optional[str] = Field(None, description="Server id (catalog); the fields below override it.")
-    gpus_per_server: Optional[int] = Field(None, ge=1, le=1024)
-    server_price_usd: Optional[float] = Field(None, ge=0, le=1e9, description="[USD per server]")
+    gpus_per_server: Optional[int] = Field(None, ge=1, le=1024, description="GPUs per server [GPUs].")
+    server_price_usd: Optional[float] = Field(None, ge=0, le=1e9, description="Purchase price of one server [USD per server]")
     server_power_kw: Optional[float] = Field(None, ge=0, le=1e4, description="Maximum power per server [kW].")
-    power_load_factor: Optional[float] = Field(None, ge=0, le=1, description="Average draw / maximum power.")
-    pue: Optional[float] = Field(None, ge=1, le=5, description="Power usage effectiveness.")
-    usd_per_kwh: Optional[float] = Field(None, ge=0, le=100, description="[USD/kWh]")
-    colo_usd_per_kw_month: Optional[float] = Field(None, ge=0, le=1e5, description="[USD per kW per month]")
-    maintenance_share_per_year: Optional[float] = Field(None, ge=0, le=1, description="Share of server price per year.")
+    power_load_factor: Optional[float] = Field(None, ge=0, le=1, description="Average draw / maximum power [fraction 0-1].")
+    pue: Optional[float] = Field(None, ge=1, le=5, description="Power usage effectiveness: facility power / IT power [-].")
+    usd_per_kwh: Optional[float] = Field(None, ge=0, le=100, description="Electricity price [USD/kWh]")
+    colo_usd_per_kw_month: Optional[float] = Field(None, ge=0, le=1e5, description="Colocation price per kW of server maximum power [USD per kW per month]")
+    maintenance_share_per_year: Optional[float] = Field(None, ge=0, le=1, description="Yearly maintenance as a share of the server price [fraction / year].")
     depreciation_years: Optional[float] = Field(None, gt=0, le=30, description="Straight-line life [years].")
-    lead_time_months: int = Field(0, ge=0, le=60, description="Servers are bought this many months before first needed.")
+    lead_time_months: int = Field(0, ge=0, le=60, description="Servers are bought this many months before first needed [months].")
     refresh: bool = Field(False, description="Replace a server at the end of its depreciation life.")
     residual_share: Optional[float] = Field(
-        None, ge=0, le=1, description="Share of the purchase price recovered at retirement or horizon end.")
+        None, ge=0, le=1, description="Share of the purchase price recovered at retirement or horizon end [fraction 0-1].")
 
     @model_validator(mode="after")
     def _server_or_fields(self) -> "Own":
@@ -374,18 +374,18 @@ class SelfHost(_Model):
     model: str = Field(description="Model id (catalog).")
     gpu: str = Field(description="GPU id (catalog).")
     precision: Precision = Field("bf16", description="Weight precision.")
-    gpus_per_replica: int = Field(1, ge=1, le=1024)
+    gpus_per_replica: int = Field(1, ge=1, le=1024, description="GPUs serving one model replica [GPUs].")
     engine: Optional[str] = Field(None, max_length=100, description="Serving engine whose measured profile sets the capacity (e.g. vllm, sglang, trt-llm); default: the best measured.")
     capacity_rps_per_replica: Optional[float] = Field(None, ge=1e-6, le=1e6, description="[req/s] overrides the profile-derived capacity (>= 1e-6: smaller would overflow the replica count).")
-    target_utilization: Optional[float] = Field(None, ge=0.01, le=1, description="Share of capacity planned for at peak (>= 0.01).")
-    spare_replicas: Optional[int] = Field(None, ge=0, le=10000, description="Extra replicas (N+k).")
+    target_utilization: Optional[float] = Field(None, ge=0.01, le=1, description="Share of capacity planned for at peak (>= 0.01) [fraction 0-1].")
+    spare_replicas: Optional[int] = Field(None, ge=0, le=10000, description="Extra replicas (N+k) [replicas].")
     staff_fte: Optional[float] = Field(None, ge=0, le=1000, description="Ops staff [FTE].")
-    rent: Optional[Rent] = None
-    own: Optional[Own] = None
+    rent: Optional[Rent] = Field(None, description="Rent the GPUs (give rent or own).")
+    own: Optional[Own] = Field(None, description="Buy the servers (give rent or own).")
     overflow: Optional[Overflow] = Field(None, description="Hybrid: send load above the fleet to this API.")
-    base_replicas: Optional[int] = Field(None, ge=1, le=100000, description="Hybrid: serving replicas (spare excluded).")
+    base_replicas: Optional[int] = Field(None, ge=1, le=100000, description="Hybrid: serving replicas (spare excluded) [replicas].")
     size_for_hour_percentile: Optional[float] = Field(
-        None, gt=0, le=1, description="Hybrid: size the fleet for this percentile of the day's hourly load.")
+        None, gt=0, le=1, description="Hybrid: size the fleet for this percentile of the day's hourly load, 0.9 = p90 [fraction 0-1].")
     availability: Optional[Availability] = Field(
         None, description="Replica MTBF and repair time; adds replicas before the spare ones (docs/methodology.md).")
 
@@ -408,8 +408,8 @@ class FineTuning(_Model):
     """Repeated fine-tuning runs (docs/methodology.md#fine-tuning); applies to options with ``fine_tuned: true``."""
 
     training_tokens: float = Field(gt=0, le=1e15, description="Tokens in the training set, per run [tokens].")
-    epochs: float = Field(1.0, gt=0, le=1000, description="Passes over the training set per run.")
-    runs_per_year: float = Field(gt=0, le=12, description="Runs per year; one every round(12 / runs_per_year) months.")
+    epochs: float = Field(1.0, gt=0, le=1000, description="Passes over the training set per run [epochs].")
+    runs_per_year: float = Field(gt=0, le=12, description="Runs per year; one every round(12 / runs_per_year) months [runs/year].")
     method: Literal["lora", "full"] = Field("lora", description="lora (adapters, frozen base) | full (every weight).")
     start: Optional[str] = Field(None, description="Month of the first run, YYYY-MM (default: the scenario start).")
     gpu_hour_usd: Optional[float] = Field(
@@ -475,7 +475,7 @@ class Option(_Model):
     name: str = Field(min_length=1, max_length=200, description="Label shown in tables and charts.")
     api: Optional[str] = Field(None, description="API offer id (catalog).")
     prices: Optional[PartialApiPrices] = Field(None, description="Inline API prices [USD / 1M tokens]; inline wins.")
-    self_host: Optional[SelfHost] = None
+    self_host: Optional[SelfHost] = Field(None, description="Serve an open-weight model on GPUs you rent or own.")
     route: Optional[Route] = Field(None, description="Routing over other options (split or cascade).")
     fine_tuned: bool = Field(False, description="Serve a model fine-tuned as the scenario's fine_tuning block says.")
 
@@ -535,13 +535,13 @@ class CostLine(_Model):
     name: str = Field(min_length=1, max_length=100, description="Line-item name in every output (unique).")
     kind: Literal["one_off", "monthly", "per_gpu_month", "per_gpu_year", "per_server_month",
                   "per_million_tokens", "per_request"] = Field(description="How the amount becomes a monthly cost.")
-    amount_usd: float = Field(ge=0, le=1e12, description="[USD] per the kind's unit (per GPU-year, per 1M tokens, ...).")
+    amount_usd: float = Field(ge=0, le=1e12, description="Amount per the kind's unit (per month, per GPU-year, per 1M tokens, ...) [USD].")
     applies_to: Union[Literal["all", "api", "self_host", "rent", "own"], list[str]] = Field(
         "all", description="all | api | self_host | rent | own, or a list of option names.")
     month: Optional[str] = Field(None, description="one_off: the month it is paid, YYYY-MM (default: the start).")
     months: Optional[list[str]] = Field(None, description="Recurring kinds: [first, last] months (YYYY-MM) it runs.")
     amortize_months: Optional[int] = Field(
-        None, ge=1, le=600, description="one_off: spread the accrual evenly over this many months from its month.")
+        None, ge=1, le=600, description="one_off: spread the accrual evenly over this many months from its month [months].")
     notes: Optional[str] = Field(None, max_length=2000, description="Free text.")
     source: Optional[str] = Field(None, max_length=2000, description="Where the amount comes from.")
 
@@ -599,14 +599,14 @@ class CostLine(_Model):
 
 
 class Scenario(_Model):
-    name: str = Field("Scenario", min_length=1, max_length=200)
+    name: str = Field("Scenario", min_length=1, max_length=200, description="Scenario name shown in outputs.")
     start: str = Field(description="First month, YYYY-MM.")
     months: int = Field(36, ge=1, le=MAX_MONTHS, description="Horizon [months].")
-    workload: Workload
-    slo: Slo = Field(default_factory=Slo)
-    finance: Finance = Field(default_factory=Finance)
-    ops: Ops = Field(default_factory=Ops)
-    options: list[Option] = Field(min_length=1, max_length=100)
+    workload: Workload = Field(description="The load: requests, tokens per request, growth, hourly shape, caching.")
+    slo: Slo = Field(default_factory=Slo, description="Latency targets (p95): self-host options are sized at them, API options are checked against them.")
+    finance: Finance = Field(default_factory=Finance, description="Discounting, price trends, currency and fiscal year.")
+    ops: Ops = Field(default_factory=Ops, description="Operations staff cost.")
+    options: list[Option] = Field(min_length=1, max_length=100, description="The options compared: API, self-host or route.")
     quality_floor: Optional[QualityFloor] = Field(None, description="Mark options below this quality (docs/quality.md).")
     fine_tuning: Optional[FineTuning] = Field(None, description="Fine-tuning runs for options with fine_tuned: true.")
     costs: list[CostLine] = Field(default_factory=list, max_length=200,
