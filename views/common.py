@@ -33,7 +33,7 @@ def data_dir() -> Optional[str]:
 
 
 @st.cache_resource(show_spinner="Loading catalogs...")
-def _load_catalog(directory: Optional[str]) -> tuple[Catalog, str]:
+def load_catalog_cached(directory: Optional[str]) -> tuple[Catalog, str]:
     cat = load_catalog(directory)
     _freeze_long_lived()
     return cat, cat.version()
@@ -82,7 +82,7 @@ def _edited_banner() -> None:
 def get_saved_catalog() -> Catalog:
     """The catalog as saved in the data directory (ignores this session's edits)."""
     try:
-        return _load_catalog(data_dir())[0]
+        return load_catalog_cached(data_dir())[0]
     except CatalogError as exc:
         show_problems(exc.problems, title="The catalogs in the data directory have problems; fix them and reload:")
         st.stop()
@@ -105,7 +105,7 @@ def catalog_version() -> str:
     if edited is not None:
         return edited[1]
     try:
-        return _load_catalog(data_dir())[1]
+        return load_catalog_cached(data_dir())[1]
     except CatalogError:
         return "invalid"
 
@@ -119,7 +119,7 @@ def evaluate_cached(scenario_yaml: str, catalog_version: str) -> Result:
     """
     scenario = load_scenario_text(scenario_yaml, "inputs")
     edited = get_active_catalog()
-    catalog = edited[0] if edited is not None and edited[1] == catalog_version else _load_catalog(data_dir())[0]
+    catalog = edited[0] if edited is not None and edited[1] == catalog_version else load_catalog_cached(data_dir())[0]
     return evaluate(scenario, catalog, skip_infeasible=True, file="inputs")
 
 
@@ -276,7 +276,7 @@ def scenario_panel(catalog: Catalog, scenario, result: Optional[Result] = None, 
     reference = result.reference if result is not None else None
     with st.container(border=True, key="scenario_panel"):
         items = summary_items(scenario, reference)
-        st.caption(" · ".join(f"**{label}:** {_escape(text)}" for label, text in items))
+        st.caption(" · ".join(f"**{label}:** {escape_markdown(text)}" for label, text in items))
         origin_text, origin_label = ss.get(ORIGIN_YAML), ss.get(ORIGIN_LABEL, "the default scenario")
         diff = []
         if origin_text:
@@ -348,11 +348,11 @@ def show_problems(problems: Iterable[Problem | str], title: Optional[str] = None
     if not lines:
         return
     target = where if where is not None else st
-    body = "\n".join(f"- {_escape(line)}" for line in lines)
+    body = "\n".join(f"- {escape_markdown(line)}" for line in lines)
     target.error(f"{title}\n\n{body}" if title else body, icon=":material/error:")
 
 
-def _escape(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """Keep user text from being read as markdown (ids with * or _ stay literal)."""
     for ch in ("\\", "*", "_", "[", "]", "<", ">", "#", "|"):
         text = text.replace(ch, "\\" + ch)

@@ -114,7 +114,7 @@ def save(name: str) -> None:
     except (ProblemsError, OSError) as exc:
         ss[FLASH] = ("error", f"Not saved: {exc}")
         return
-    common._load_catalog.clear()
+    common.load_catalog_cached.clear()
     read_cached.clear()
     reset(name)
     ss[FLASH] = ("success", f"Saved {res.path.name}; previous version kept as "

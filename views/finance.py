@@ -171,7 +171,7 @@ sweep = analysis.break_even_volume(result, basis)
 st.plotly_chart(charts_finance.break_even_chart(sweep, cur, fxr), theme=None, width="stretch", key="fin_breakeven")
 downloads.chart(lambda v=sweep, c=cur, x=fxr: charts_finance.break_even_chart(v, c, x), result.scenario.name, "break-even-volume", "fin_breakeven")
 for sentence in sweep.summaries or ["Add an API option and a self-host option to see break-even volumes."]:
-    st.markdown(f"- {common._escape(sentence)}")
+    st.markdown(f"- {common.escape_markdown(sentence)}")
 st.caption("Total cost over the horizon at each first-month volume (growth and traffic shape unchanged); crossings "
            "found on the sweep and refined by bisection.")
 
@@ -252,7 +252,7 @@ if mc is not None:
                         "P(cheapest)": f"{plain_number(pc[r['name']] * 100, 3)} %"})
         note = range_note(r["p10"], r["p90"], point, pct, mc.uncertainties)
         if note:
-            range_notes.append(f"**{common._escape(r['name'])}**: {note}")
+            range_notes.append(f"**{common.escape_markdown(r['name'])}**: {note}")
     st.dataframe(pd.DataFrame(mc_rows), hide_index=True, width="stretch", key="fin_mc_table",
                  column_config={c: st.column_config.NumberColumn(format="%,.0f") for c in
                                 (f"Point estimate [{cur}]", f"P10 [{cur}]", f"P50 [{cur}]", f"P90 [{cur}]",

@@ -88,7 +88,7 @@ m[3].metric("Search time", f"{result.seconds:.2f} s", border=True)
 if result.quality_note:
     st.caption(result.quality_note)
 if best is not None:
-    st.markdown(f"**Cheapest within the SLO:** {common._escape(best.name)}")
+    st.markdown(f"**Cheapest within the SLO:** {common.escape_markdown(best.name)}")
 
 
 def frame(cands) -> pd.DataFrame:
@@ -133,7 +133,7 @@ if result.mix is not None:
     st.subheader("Mixed fleet (workload.mix)", anchor=False)
     st.markdown(f"Each request-size bucket on its own configuration of **{mx.model}**: "
                 f"**{common.money(mx.total_usd)}** versus **{common.money(mx.best_single_total_usd)}** for the best "
-                f"single configuration ({common._escape(mx.best_single or '-')}): saving "
+                f"single configuration ({common.escape_markdown(mx.best_single or '-')}): saving "
                 f"**{common.money(mx.saving_usd)}**.")
     st.dataframe(pd.DataFrame([{"Bucket": a.bucket + 1, "Replicas (peak month)": a.replicas, "Configuration": a.candidate}
                                for a in mx.allocation]), hide_index=True)
@@ -150,7 +150,7 @@ if feasible:
         cand = feasible[names.index(chosen)]
         try:
             common.commit_scenario(optimizer.add_candidate_to_scenario(scenario, cand))
-            st.success(f"Added **{common._escape(chosen)}** to the scenario's options (Compare shows it).",
+            st.success(f"Added **{common.escape_markdown(chosen)}** to the scenario's options (Compare shows it).",
                        icon=":material/check:")
         except ProblemsError as exc:
             common.show_problems(exc.problems)
