@@ -20,9 +20,10 @@ from typing import Any, Optional
 
 from tco import analysis, charts
 from tco.catalog import Catalog
-from tco.model.quality import load_quality, result_quality
 from tco.charts.images import ChartImageError, chart_image, chromium_path, print_friendly
+from tco.core.percent import plain_number
 from tco.engine import Result
+from tco.model.quality import load_quality, result_quality
 
 MAX_OPTIONS = 8
 PAYBACK_NOTE = ("Payback: first month from which cumulative cash savings versus the reference API stay above zero "
@@ -63,13 +64,17 @@ def slo_target(result: Result) -> str:
 
 
 def slo_status(result: Result, o) -> str:
-    """What the report can say about the latency SLO of an option (short)."""
-    if o.kind == "api":
-        return "not checked (no API latency figures)"
-    cap = o.capacity
-    if cap is not None and cap.source == "inline":
-        return "capacity given in the scenario"
-    return f"met: fleet sized at the SLO ({cap.source if cap is not None else '?'} capacity)"
+    """What the report can say about the latency SLO of an option (short): the engine's status
+    (tco.model.slo, tco.engine.decision), with its reason for an API (the catalog latency it rests on)."""
+    words = {"met": "met", "missed": "missed", "unknown": "not checked"}[o.slo_status]
+    if o.kind == "self_host":
+        cap = o.capacity
+        if cap is not None and cap.source == "inline":
+            return f"{words}: capacity given in the scenario"
+        return f"{words}: fleet sized at the SLO ({cap.source if cap is not None else '?'} capacity)"
+    if o.slo_status == "unknown":
+        return "not checked (no latency figure for this API)"
+    return f"{words} (the API's published median latency; JSON slo_reason)"
 
 
 def quality_status(result: Result, catalog: Optional[Catalog]) -> dict[str, str]:
@@ -115,13 +120,13 @@ def key_assumptions(result: Result) -> list[tuple[str, str, str]]:
         found = [a for a in (_find(result, o.name, key) for key in _OPTION_KEYS[o.payment]) if a is not None]
         if not found:
             continue
-        vals = "; ".join(f"{a.name.replace('_', ' ')} {a.value:,.4g} {a.unit}".strip() if isinstance(a.value, (int, float))
+        vals = "; ".join(f"{a.name.replace('_', ' ')} {plain_number(a.value)} {a.unit}".strip() if isinstance(a.value, (int, float))
                          else f"{a.name} {a.value}" for a in found)
         rows.append((f"{k}. {_short(o.name, 40)}", vals, _source(found[0])))
     for key in ("discount_rate", "fte_cost_per_year"):
         a = _find(result, "", key)
         if a is not None:
-            v = f"{a.value:,.4g} {a.unit}".strip() if isinstance(a.value, (int, float)) else str(a.value)
+            v = f"{plain_number(a.value)} {a.unit}".strip() if isinstance(a.value, (int, float)) else str(a.value)
             rows.append((key.replace("_", " "), v, _source(a)))
     return rows
 
