@@ -189,3 +189,45 @@ def test_saving_is_on_by_default_where_the_data_directory_is_writable(data, monk
     at = page("servers")
     at = edit(at, "servers", {0: {"price_usd": 210000.0, "as_of": "2026-11-01"}})
     assert not at.button(key="data_save").disabled
+
+
+def test_a_file_saved_by_another_user_between_load_and_save_is_a_conflict_not_a_lost_write(data):
+    i = row_of(data, "apis", "openai/gpt-4o")
+    at = page("apis")
+    at = edit(at, "apis", {i: {"input": 4.0}})
+    assert not at.exception and not at.error
+    # another user (another process) saves the file in between
+    theirs = [dict(e) for e in ce.read_catalog_file(data, "apis").entries]
+    theirs[i]["output"] = 12.0
+    ce.save_catalog(data, "apis", theirs)
+    after_theirs = (data / "api_offers.yaml").read_bytes()
+
+    at.button(key="data_save").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "another user saved it since you loaded it" in at.error[0].value
+    assert (data / "api_offers.yaml").read_bytes() == after_theirs  # nothing written
+    assert at.session_state["data_pending"]["apis"][i]["input"] == 4.0  # my edit stays in the session
+    assert at.button(key="data_conflict_reload").label == "Reload the file"
+    assert at.button(key="data_conflict_overwrite").label == "Save anyway (overwrite)"
+
+    at.button(key="data_conflict_overwrite").click().run()  # a deliberate overwrite
+    assert not at.exception and not at.error
+    saved = load_catalog(data).apis["openai/gpt-4o"]
+    assert saved.input == 4.0 and saved.output == 10.0  # my version of the file, theirs kept as a backup
+    assert any(b.read_bytes() == after_theirs for b in ce.list_backups(data, "apis"))
+
+
+def test_reload_after_a_conflict_drops_the_edit_and_shows_the_file(data):
+    i = row_of(data, "apis", "openai/gpt-4o")
+    at = page("apis")
+    at = edit(at, "apis", {i: {"input": 4.0}})
+    theirs = [dict(e) for e in ce.read_catalog_file(data, "apis").entries]
+    theirs[i]["output"] = 12.0
+    ce.save_catalog(data, "apis", theirs)
+    at.button(key="data_save").click().run()
+    assert at.error
+    at.button(key="data_conflict_reload").click().run()
+    assert not at.exception and not at.error
+    assert any("Reloaded api_offers.yaml" in m.value for m in at.info)
+    assert load_catalog(data).apis["openai/gpt-4o"].output == 12.0  # theirs stays
+    assert "apis" not in at.session_state["data_dirty"]

@@ -85,3 +85,45 @@ def test_a_new_file_expects_no_version(tmp_path):
     save_if_unchanged(path, b"x: 1\n", None)
     with pytest.raises(ConflictError):
         save_if_unchanged(path, b"x: 2\n", None)  # someone created it in between
+
+
+def test_a_catalog_save_based_on_an_old_version_raises_and_writes_nothing(tmp_path):
+    from tco.catalog import edit as ce
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "gpus.yaml").write_bytes((ROOT / "data" / "gpus.yaml").read_bytes())
+    mine = ce.read_catalog_file(data, "gpus")  # the version I loaded
+    assert mine.version == version_of(data / "gpus.yaml")
+    theirs = [dict(e) for e in mine.entries]
+    theirs[0]["notes"] = "their edit"
+    res = ce.save_catalog(data, "gpus", theirs, expected=mine.version, check=True)  # another user saves first
+    assert res.version == version_of(data / "gpus.yaml")
+    after_theirs = (data / "gpus.yaml").read_bytes()
+    backups = ce.list_backups(data, "gpus")
+
+    edited = [dict(e) for e in mine.entries]
+    edited[0]["notes"] = "my edit"
+    with pytest.raises(ConflictError, match="another user saved it"):
+        ce.save_catalog(data, "gpus", edited, expected=mine.version, check=True)
+    assert (data / "gpus.yaml").read_bytes() == after_theirs  # nothing written
+    assert ce.list_backups(data, "gpus") == backups  # not even a backup
+    ce.save_catalog(data, "gpus", edited, expected=mine.version, check=False)  # overwrite, deliberately
+    assert ce.read_catalog_file(data, "gpus").entries[0]["notes"] == "my edit"
+
+
+def test_a_scenario_save_based_on_an_old_version_raises_and_writes_nothing(tmp_path):
+    from tco.scenario import load_scenario
+    from tco.scenario import store
+
+    s = load_scenario(str(next((ROOT / "data" / "scenarios").glob("*.yaml"))))
+    path = store.save_scenario(s, "shared", tmp_path)
+    v0 = version_of(path)
+    store.save_scenario(s.model_copy(update={"name": "theirs"}), "shared", tmp_path, overwrite=True,
+                        expected=v0, check=True)
+    theirs = path.read_bytes()
+    with pytest.raises(ConflictError):
+        store.save_scenario(s.model_copy(update={"name": "mine"}), "shared", tmp_path, overwrite=True,
+                            expected=v0, check=True)
+    assert path.read_bytes() == theirs
+    assert [p.name for p in tmp_path.glob("*.yaml")] == ["shared.yaml"]  # no stray file

@@ -4,6 +4,9 @@ Capacity page ("use in Compare" adds an uploaded profile).
 Edits live per catalog in session state: ``PENDING[name]`` the entries, ``DIRTY[name]`` the
 validated models; every valid edit becomes this session's catalog at once
 (``views.common.get_catalog`` prefers it, with a banner) until saved or reset on the Data page.
+``LOADED[name]`` is the version of the file (``CatalogFile.version``) the edits are based on: a save
+names it, so a file another user saved in between is reported (``CONFLICT``), never overwritten
+silently (tco.io.shared_files).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from views import common
 WRITABLE_ENV = "TCO_DATA_WRITABLE"
 #: Session-state keys
 PICK, DIRTY, PENDING, FLASH = "data_catalog", "data_dirty", "data_pending", "data_flash"
+LOADED, CONFLICT = "data_loaded_version", "data_conflict"
 
 
 def editor_key(name: str) -> str:
@@ -83,6 +87,7 @@ def add_entry(name: str, entry: dict) -> list[Problem]:
     ss = st.session_state
     saved = common.get_saved_catalog()
     file = read_file(name)
+    ss.setdefault(LOADED, {}).setdefault(name, file.version)
     base = ss.get(PENDING, {}).get(name) or ss.get(base_key(name)) or file.entries
     entries = [e for e in base if e.get("id") != entry.get("id")] + [entry]
     keep = profile_ids_elsewhere(saved) if name == "profiles" else set()

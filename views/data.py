@@ -26,10 +26,13 @@ from tco.core.exceptions import ProblemsError, TcoError
 from tco.core.limits import check_upload_size
 from tco.importers import file_facts, import_bytes, litellm, warnings_of
 from tco.io.safeyaml import dump_yaml
+from tco.io.shared_files import ConflictError
 from views import common
 from views.catalog_session import (
+    CONFLICT,
     DIRTY,
     FLASH,
+    LOADED,
     PENDING,
     PICK,
     WRITABLE_ENV,
@@ -104,21 +107,39 @@ def reset(name: str) -> None:
     ss.get(PENDING, {}).pop(name, None)
 
 
-def save(name: str) -> None:
-    """Callback: validate the pending entries again, back up and write the file, drop the edits."""
+def save(name: str, overwrite: bool = False) -> None:
+    """Callback: validate the pending entries again, back up and write the file, drop the edits.
+
+    The save names the file version these edits are based on (``LOADED``); when another user saved the
+    file in between, nothing is written, the edits stay and the page offers reload or overwrite."""
     entries = ss.get(PENDING, {}).get(name)
     if entries is None or not writable():
         return
     try:
-        res = ce.save_catalog(data_path(), name, entries, header=read_file(name).header)
+        res = ce.save_catalog(data_path(), name, entries, header=read_file(name).header,
+                              expected=ss.get(LOADED, {}).get(name), check=not overwrite)
+    except ConflictError as exc:
+        ss[CONFLICT] = {"name": name, "message": str(exc)}
+        return
     except (ProblemsError, OSError) as exc:
         ss[FLASH] = ("error", f"Not saved: {exc}")
         return
     common.load_catalog_cached.clear()
     read_cached.clear()
     reset(name)
+    ss.pop(CONFLICT, None)
+    ss.setdefault(LOADED, {})[name] = res.version
     ss[FLASH] = ("success", f"Saved {res.path.name}; previous version kept as "
                             f"{res.backup.relative_to(data_path()) if res.backup else '(none: new file)'}.")
+
+
+def reload_file(name: str) -> None:
+    """Callback (after a conflict): drop this catalog's edits and load the file as it is now."""
+    reset(name)
+    ss.pop(CONFLICT, None)
+    ss.get(LOADED, {}).pop(name, None)
+    read_cached.clear()
+    ss[FLASH] = ("info", f"Reloaded {ce.CATALOGS[name][0]} as it is now; your edits of it were dropped.")
 
 
 def set_base(name: str, entries: list[dict], message: str) -> None:
@@ -148,6 +169,8 @@ if PICK not in ss and PICK + "_kept" in ss:  # widget state is dropped when the 
 name = st.selectbox("Catalog", list(CATALOGS), format_func=lambda n: f"{LABELS[n]} ({CATALOGS[n][0]})", key=PICK)
 ss[PICK + "_kept"] = name
 file = read_file(name)
+loaded = ss.setdefault(LOADED, {})
+loaded.setdefault(name, file.version)  # the version the edits are based on (named by the save)
 if editor_key(name) not in ss and name in ss.get(PENDING, {}):
     # Streamlit drops a widget's state when its page or catalog is left; the edits live on in PENDING.
     ss[base_key(name)] = ss[PENDING][name]
@@ -166,7 +189,11 @@ ss.setdefault(PENDING, {})[name] = entries
 dirty = ss.setdefault(DIRTY, {})
 if diff.empty:
     dirty.pop(name, None)
-elif check.ok:
+    if base_key(name) not in ss:  # no edits: the table shows the file as it is now
+        loaded[name] = file.version
+elif base_key(name) not in ss:
+    ss[base_key(name)] = base  # edits started: keep the rows they apply to, even if the file changes on disk
+if not diff.empty and check.ok:
     dirty[name] = {"models": [m for m in check.models if m is not None], "keep": sorted(keep),
                    "sig": hashlib.sha256(json.dumps(entries, sort_keys=True, default=str).encode()).hexdigest()}
 refresh_session_catalog(saved)
@@ -202,6 +229,15 @@ c3.download_button("Download YAML", lambda n=name, e=entries, h=file.header: ce.
                    disabled=not check.ok, key="data_dl_yaml")
 c4.download_button("Download CSV", lambda n=name, e=entries: ce.to_csv(n, e).encode("utf-8"), file_name=f"{file.path.stem}.csv",
                    mime="text/csv", on_click="ignore", key="data_dl_csv")
+conflict = ss.get(CONFLICT)
+if conflict and conflict["name"] == name:
+    st.error(conflict["message"], icon=":material/sync_problem:")
+    k1, k2 = st.columns(2)
+    k1.button("Reload the file", key="data_conflict_reload", on_click=reload_file, args=(name,),
+              help="Drop your edits of this catalog and load the file with the other user's change")
+    k2.button("Save anyway (overwrite)", key="data_conflict_overwrite", type="secondary", on_click=save,
+              args=(name, True), disabled=not (writable() and check.ok),
+              help="Write your version of the file over the other user's change (a backup of theirs is kept)")
 
 # ----------------------------------------------------------------------------------------------
 with st.expander("Import a CSV of this catalog"):

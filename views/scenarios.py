@@ -10,6 +10,7 @@ import streamlit as st
 
 from tco.charts import scenarios as charts_scenarios
 from tco.core.exceptions import ProblemsError
+from tco.io.shared_files import ConflictError
 from tco.scenario import load_scenario
 from tco.scenario import store as scenario_store
 from views import common, downloads
@@ -96,5 +97,7 @@ with c2:
                        icon=":material/warning:")
         except ProblemsError as exc:
             common.show_problems(exc.problems)
+        except ConflictError as exc:  # another process held the file's lock too long
+            st.error(str(exc), icon=":material/error:")
         except OSError as exc:
             st.error(f"Could not save: {exc.strerror or exc}")

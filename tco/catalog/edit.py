@@ -14,7 +14,9 @@ Conventions
 * Validation uses the schemas of ``python -m tco validate`` (:data:`tco.catalog.CATALOGS`) plus the
   duplicate-id and cross-catalog checks, and reports ``(row, id, field, message)``.
 * Save = timestamped backup of the current file in ``<data>/.backups/`` (at most ``keep`` per
-  catalog file, oldest dropped), then an atomic write (temp file + rename).
+  catalog file, oldest dropped), then an atomic write (temp file + rename), all under the file's
+  inter-process lock; a save based on an older version than the file's raises ConflictError
+  (:mod:`tco.io.shared_files`).
 * Staleness: an entry is stale when its ``as_of`` date (:func:`tco.catalog.parse_as_of`) is more than
   ``max_age_days`` (default 180) before today; an as_of with no date is listed as undated.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import hashlib
 import io
 import json
 import math
@@ -37,6 +40,7 @@ from tco.catalog import CATALOGS, TOP_KEYS, Catalog, Entry, cross_check, format_
 from tco.core.exceptions import CatalogError, Problem
 from tco.io.atomic import atomic_write_bytes, atomic_write_text
 from tco.io.safeyaml import YamlLoadError, dump_yaml, load_yaml_text
+from tco.io.shared_files import check_version, locked
 
 DEFAULT_MAX_AGE_DAYS = 180  # [days] entries older than this are stale
 DEFAULT_KEEP_BACKUPS = 10  # backups kept per catalog file
@@ -106,12 +110,14 @@ def required_fields(name: str) -> set[str]:
 
 @dataclass
 class CatalogFile:
-    """A catalog file as written: leading comment block and raw entries."""
+    """A catalog file as written: leading comment block and raw entries; ``version`` is the content's
+    :func:`tco.io.shared_files.version_of` when read (None: no file), which a save names as ``expected``."""
 
     name: str
     path: Path
     header: str
     entries: list[dict]
+    version: Optional[str] = None
 
 
 def catalog_path(data_dir: str | Path, name: str) -> Path:
@@ -162,10 +168,12 @@ def _plain(v: Any) -> Any:
 
 def read_catalog_file(data_dir: str | Path, name: str) -> CatalogFile:
     path = catalog_path(data_dir, name)
-    if not path.exists():
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return CatalogFile(name, path, "", [])
-    header, entries = parse_catalog_text(name, path.read_bytes(), str(path))
-    return CatalogFile(name, path, header, entries)
+    header, entries = parse_catalog_text(name, raw, str(path))
+    return CatalogFile(name, path, header, entries, hashlib.sha256(raw).hexdigest())
 
 
 def catalog_text(name: str, entries: list[dict], header: str = "") -> str:
@@ -499,6 +507,7 @@ class SaveResult:
     path: Path
     backup: Optional[Path]
     removed_backups: tuple[Path, ...] = ()
+    version: Optional[str] = None  # the file's version after the save (what a next save names as expected)
 
 
 def backup_dir(data_dir: str | Path) -> Path:
@@ -516,16 +525,17 @@ def list_backups(data_dir: str | Path, name: str) -> list[Path]:
 
 def save_catalog(data_dir: str | Path, name: str, entries: list[dict], *, header: Optional[str] = None,
                  keep: int = DEFAULT_KEEP_BACKUPS, now: Optional[_dt.datetime] = None,
-                 validate: bool = True) -> SaveResult:
+                 validate: bool = True, expected: Optional[str] = None, check: bool = False) -> SaveResult:
     """Write a catalog file of a data directory (see :func:`save_catalog_file`)."""
     return save_catalog_file(catalog_path(data_dir, name), name, entries, header=header, keep=keep, now=now,
-                             validate=validate, backups=backup_dir(data_dir))
+                             validate=validate, backups=backup_dir(data_dir), expected=expected, check=check)
 
 
 def save_catalog_file(path: str | Path, name: str, entries: list[dict] | Callable[[list[dict]], list[dict]], *,
                       header: Optional[str] = None,
                       keep: int = DEFAULT_KEEP_BACKUPS, now: Optional[_dt.datetime] = None, validate: bool = True,
-                      backups: Optional[Path] = None) -> SaveResult:
+                      backups: Optional[Path] = None, expected: Optional[str] = None,
+                      check: bool = False) -> SaveResult:
     """The one read-modify-write of a catalog file: read it, patch only what changed
     (:func:`patch_catalog_text`: comments, key order, folded strings, blank lines and the file mode stay),
     back up the current file, then replace it atomically (temp file + rename).
@@ -534,14 +544,29 @@ def save_catalog_file(path: str | Path, name: str, entries: list[dict] | Callabl
     that the whole read-modify-write happens in this one function. ``header`` is used only for a new
     file. With ``validate`` the entries must pass the schema
     (CatalogError otherwise; nothing is written). At most ``keep`` backups stay per file, in
-    ``backups`` (default ``<the file's folder>/.backups``). A lock around this function makes a
-    concurrent save safe (one function on purpose).
+    ``backups`` (default ``<the file's folder>/.backups``).
+
+    Several writers (app processes, the CLI): the whole read-modify-write runs under the file's
+    inter-process lock (:func:`tco.io.shared_files.locked`). With ``check`` the file must still be at
+    version ``expected`` (:attr:`CatalogFile.version` when the user loaded it; None: no file then), else
+    :class:`tco.io.shared_files.ConflictError` and nothing is written; without it (the CLI's merge, which
+    reads the current entries under the lock, or a deliberate overwrite) the save applies to what is there.
     """
     if keep < 1:
         raise ValueError("keep must be >= 1")
     path = Path(path)
-    backups = Path(backups) if backups is not None else path.parent / BACKUP_DIR
+    with locked(path):
+        return _save_locked(path, name, entries, header=header, keep=keep, now=now, validate=validate,
+                            backups=Path(backups) if backups is not None else path.parent / BACKUP_DIR,
+                            expected=expected, check=check)
+
+
+def _save_locked(path: Path, name: str, entries, *, header, keep, now, validate, backups: Path,
+                 expected: Optional[str], check: bool) -> SaveResult:
+    """The body of :func:`save_catalog_file`, run while holding the file's lock."""
     old = path.read_bytes() if path.exists() else None
+    if check:
+        check_version(path, hashlib.sha256(old).hexdigest() if old is not None else None, expected)
     if callable(entries):
         entries = entries(parse_catalog_text(name, old, path.name)[1] if old is not None else [])
     if validate:
@@ -551,7 +576,7 @@ def save_catalog_file(path: str | Path, name: str, entries: list[dict] | Callabl
     if old is not None:
         text = patch_catalog_text(name, old.decode("utf-8-sig"), entries, shown=path.name)
         if text.encode("utf-8") == old:
-            return SaveResult(path=path, backup=None)
+            return SaveResult(path=path, backup=None, version=hashlib.sha256(old).hexdigest())
     else:
         text = catalog_text(name, entries, header or "")
     backup = None
@@ -574,7 +599,8 @@ def save_catalog_file(path: str | Path, name: str, entries: list[dict] | Callabl
             removed.append(p)
         except OSError:
             pass
-    return SaveResult(path=path, backup=backup, removed_backups=tuple(removed))
+    return SaveResult(path=path, backup=backup, removed_backups=tuple(removed),
+                      version=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 # ----------------------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ proxy, docs/deploy.md) may save the same file at the same moment. The rules:
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
-import os
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from filelock import FileLock, Timeout
 
@@ -47,6 +47,39 @@ def lock_for(path: str | Path, timeout_s: float = LOCK_TIMEOUT_S) -> FileLock:
     return FileLock(str(path.parent / f".{path.name}.lock"), timeout=timeout_s)
 
 
+@contextlib.contextmanager
+def locked(path: str | Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold the inter-process lock of ``path`` for a whole read-modify-write (not re-entrant: one per save).
+
+    Raises :class:`ConflictError` when the lock is not obtained within ``timeout_s``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = lock_for(path, timeout_s)
+        lock.acquire()
+    except Timeout:
+        raise ConflictError(f"{path.name}: another save is still in progress after {timeout_s:g} s; "
+                            "your edit was not written: try again") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def check_version(path: str | Path, current: Optional[str], expected: Optional[str]) -> None:
+    """Raise :class:`ConflictError` when the file's version ``current`` (read under its lock) is not the
+    ``expected`` one the user loaded (None: the file did not exist)."""
+    if current == expected:
+        return
+    path = Path(path)
+    when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S") \
+        if current is not None and path.exists() else "(deleted)"
+    raise ConflictError(f"{path.name}: another user saved it since you loaded it (changed {when}); "
+                        "your edit was not written and is still here: reload the file, or save again "
+                        "to overwrite their change")
+
+
 def save_if_unchanged(path: str | Path, data: bytes, expected: Optional[str], *, check: bool = True,
                       timeout_s: float = LOCK_TIMEOUT_S) -> str:
     """Write ``data`` to ``path`` atomically under its lock, if the file is still at version ``expected``.
@@ -56,21 +89,9 @@ def save_if_unchanged(path: str | Path, data: bytes, expected: Optional[str], *,
     Returns the new version. Raises :class:`ConflictError` when another save came in between.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with lock_for(path, timeout_s):
-            current = version_of(path)
-            if check and current != expected:
-                when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S") \
-                    if current is not None else "(deleted)"
-                raise ConflictError(f"{path.name}: another user saved it since you loaded it (changed {when}); "
-                                    "your edit was not written and is still here: reload the file, or save again "
-                                    "to overwrite their change")
-            mode = path.stat().st_mode & 0o7777 if current is not None else None
-            atomic_write_bytes(path, data)
-            if mode is not None:
-                os.chmod(path, mode)
-            return hashlib.sha256(data).hexdigest()
-    except Timeout:
-        raise ConflictError(f"{path.name}: another save is still in progress after {timeout_s:g} s; "
-                            "your edit was not written: try again") from None
+    with locked(path, timeout_s):
+        current = version_of(path)
+        if check:
+            check_version(path, current, expected)
+        atomic_write_bytes(path, data)  # keeps the existing file's mode
+        return hashlib.sha256(data).hexdigest()

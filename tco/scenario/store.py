@@ -1,9 +1,9 @@
 """Scenario folders: the bundled examples (data/scenarios/) and a user folder.
 
 The user folder is ``$TCO_SCENARIO_DIR`` (default ``~/.tco/scenarios``). Saving writes atomically
-(:mod:`tco.io.atomic`) under a sanitised file name: letters, digits, ``-`` and ``_`` only, so a name such
-as ``../../x`` can never leave the folder; an existing file is never replaced unless
-``overwrite=True``. Listing reads each file's scenario name; files that do not load are listed with
+(:mod:`tco.io.atomic`) under the file's inter-process lock (:mod:`tco.io.shared_files`) and under a
+sanitised file name: letters, digits, ``-`` and ``_`` only, so a name such as ``../../x`` can never
+leave the folder; an existing file is never replaced unless ``overwrite=True``. Listing reads each file's scenario name; files that do not load are listed with
 their problem instead of being hidden.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Optional
 from tco.catalog import DEFAULT_DATA_DIR
 from tco.core.exceptions import Problem, ScenarioError
 from tco.io.atomic import atomic_write_text
+from tco.io.shared_files import check_version, locked, version_of
 from tco.scenario import Scenario, load_scenario
 
 ENV = "TCO_SCENARIO_DIR"
@@ -94,16 +95,25 @@ def path_for(name: str, folder: Optional[Path] = None) -> Path:
 
 
 def save_scenario(scenario: Scenario, name: Optional[str] = None, folder: Optional[Path] = None,
-                  overwrite: bool = False) -> Path:
+                  overwrite: bool = False, expected: Optional[str] = None, check: bool = False) -> Path:
     """Write ``scenario`` as YAML into ``folder`` (default: the user folder) atomically; returns the path.
 
-    Raises :class:`ScenarioExists` when the file exists and ``overwrite`` is False.
+    The existence check and the write run under the file's inter-process lock
+    (:func:`tco.io.shared_files.locked`), so two users saving the same name at once never both "create"
+    it. Raises :class:`ScenarioExists` when the file exists and ``overwrite`` is False. With ``check``,
+    the file must still be at version ``expected`` (:func:`tco.io.shared_files.version_of` when the
+    user opened it; None: it did not exist), else :class:`tco.io.shared_files.ConflictError` and
+    nothing is written.
     """
     path = path_for(name or scenario.name, folder)
-    if path.exists() and not overwrite:
-        raise ScenarioExists([Problem(str(path), None, None, "a scenario with this file name exists; "
-                                      "confirm to overwrite it")])
-    atomic_write_text(path, scenario.to_yaml())
+    text = scenario.to_yaml()
+    with locked(path):
+        if check:
+            check_version(path, version_of(path), expected)
+        if path.exists() and not overwrite:
+            raise ScenarioExists([Problem(str(path), None, None, "a scenario with this file name exists; "
+                                          "confirm to overwrite it")])
+        atomic_write_text(path, text)
     return path
 
 
