@@ -77,7 +77,7 @@ def test_upload_on_capacity_then_use_in_compare(app_browser, loop_url, tmp_path)
         wait_idle(page)
         msg = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Added option").first.inner_text()
         name = msg.split("'")[1]
-        page.get_by_role("link", name="Compare").click()
+        page.get_by_test_id("stTopNav").get_by_role("link", name="Compare").click()
         wait_idle(page)
         wait_charts(page, 1)
         assert page.get_by_test_id("stException").count() == 0
