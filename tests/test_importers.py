@@ -93,7 +93,7 @@ def test_llmperf_file_given_to_vllm_importer():
 
 
 def test_size_limit(tmp_path, monkeypatch):
-    import tco.importers as imp
+    import tco.importers.common as imp  # read_bytes reads the limit from the shared helpers
 
     monkeypatch.setattr(imp, "MAX_FILE_BYTES", 1000)
     with pytest.raises(ImportFormatError, match="limit is 1,000"):

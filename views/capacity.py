@@ -41,7 +41,7 @@ def _index(options, preferred) -> int:
 
 def _seed_from_compare() -> None:
     """Set the widgets from the Compare scenario when it changed since the last seeding (user tweaks here stay)."""
-    scen = common.compare_scenario(catalog)
+    scen = common.session_scenario(catalog)
     sh = next((o.self_host for o in scen.options if o.self_host is not None), None)
     seed = {"cap_isl": int(round(scen.workload.input_tokens)) or 1, "cap_osl": int(round(scen.workload.output_tokens)) or 1,
             "cap_ttft": float(scen.slo.ttft_p95_ms or 0.0), "cap_tpot": float(scen.slo.tpot_p95_ms or 0.0)}
@@ -128,12 +128,12 @@ def _use_in_compare(profile: dict) -> None:
         ss["cap_flash"] = ("error", "; ".join(str(p) for p in problems))
         return
     active = common.get_catalog()
-    scen = add_profile_option(common.compare_scenario(active), profile)
+    scen = add_profile_option(common.session_scenario(active), profile)
     if scen is None:
         ss["cap_flash"] = ("warning", f"Profile {profile['id']} added to this session's catalog, but no rental "
                                       f"offer or server for {profile['gpu']} exists to build a Compare option.")
         return
-    common.set_compare_inputs(scen)
+    common.commit_scenario(scen, source="page")  # the session's one scenario: Compare evaluates it
     ss["cap_flash"] = ("success", f"Added option '{scen.options[-1].name}' to Compare; profile "
                                   f"{profile['id']} is in this session's catalog (save it on the Data page).")
 

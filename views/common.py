@@ -204,7 +204,6 @@ def session_scenario(catalog: Catalog):
 
 
 #: Kept for the pages written before the session scenario existed.
-compare_scenario = session_scenario
 
 
 def commit_scenario(scenario, origin: Optional[str] = None, source: str = "other") -> None:
