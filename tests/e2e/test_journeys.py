@@ -102,6 +102,7 @@ def test_journey_decision_maker_moves_break_even_and_shares(app_browser, app_url
             other.goto(link)
             wait_idle(other)
             wait_charts(other, 1)
+            _wait_metrics(other)  # the metrics are drawn after the first chart on a fresh page
             _no_exception(other)
             shared = _metrics(other)
             for label, value in after.items():
