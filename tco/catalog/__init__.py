@@ -44,6 +44,13 @@ def _finite(v: Any) -> Any:
     return v
 
 
+def date_text(v: Any) -> Any:
+    """A date as ISO text (YAML reads a bare 2025-09-01 as a date; as_of fields keep it as text)."""
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()[:10]
+    return v
+
+
 class Entry(BaseModel):
     """Fields every catalog entry carries."""
 
@@ -67,10 +74,7 @@ class Entry(BaseModel):
     @field_validator("as_of", mode="before")
     @classmethod
     def _date_to_text(cls, v: Any) -> Any:
-        # YAML reads a bare 2025-09-01 as a date; keep it as ISO text.
-        if isinstance(v, (_dt.date, _dt.datetime)):
-            return v.isoformat()[:10]
-        return v
+        return date_text(v)
 
     @property
     def as_of_date(self) -> Optional[_dt.date]:
@@ -250,9 +254,7 @@ class ApiLatency(BaseModel):
     @field_validator("as_of", mode="before")
     @classmethod
     def _date_to_text(cls, v: Any) -> Any:
-        if isinstance(v, (_dt.date, _dt.datetime)):
-            return v.isoformat()[:10]
-        return v
+        return date_text(v)
 
     @model_validator(mode="after")
     def _one_figure(self) -> "ApiLatency":
