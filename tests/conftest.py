@@ -7,11 +7,26 @@ switch through the environment.
 """
 import os
 
+import pytest
+
 os.environ["TCO_VALIDATE_FIGURES"] = "1"
 
 from tco import charts
 
 charts.VALIDATE_FIGURES = True
+
+
+@pytest.fixture
+def fresh_streamlit_caches():
+    """Streamlit's caches outlive an AppTest run within one pytest process: cleared before and after a test
+    (AppTest modules use it with ``pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")``)."""
+    import streamlit as st  # only the AppTest modules pay for importing Streamlit
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,6 +83,24 @@ def test_report_html_has_answer_totals_and_escapes_names():
     assert "Payback vs" in page and "Latency SLO" in page and "Quality (Elo)" in page
 
 
+
+def test_report_html_gives_the_range_of_an_estimated_capacity():
+    from tco.analysis.capacity_range import cost_ranges
+
+    cat = load_catalog(None)
+    s = load_scenario(str(ROOT / "tests" / "fixtures" / "capacity_range" / "scenario.yaml"))
+    result = evaluate(s, cat)
+    est = cost_ranges(s, cat, result).option("Qwen 72B estimated")
+    page = report_html(result, cat, "", "v1")
+    # the estimated option's total cash carries its range; the measured one is a point
+    assert f"{money(est.total_cash_usd_low)}-{money(est.total_cash_usd_high)} (estimated capacity)" in page
+    assert page.count("(estimated capacity)</span>") == 1  # the SLO column also names each source
+    assert "Capacity of 1 option is estimated, not measured" in page and "Other self-hosted capacities are measured" in page
+    # measured only (the mini catalog's finance scenario gives its capacities): no range, no note
+    mini = load_catalog(MINI)
+    plain = report_html(evaluate(load_scenario(str(FIN)), mini), mini, "", "v1")
+    assert "(estimated capacity)</span>" not in plain and "is estimated, not measured" not in plain
+
 def _eight_options() -> tuple:
     cat = load_catalog(None)
     d = load_scenario(str(CHAT)).to_dict()

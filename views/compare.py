@@ -41,6 +41,7 @@ from tco.scenario.view import (
     tokens_per_day,
 )
 from views import common, downloads
+from views.capacity_range_section import render_capacity_range_section
 from views.cost_lines_section import render_cost_lines_section
 from views.quality_section import render_quality_section
 from views.routing_section import render_routing_section
@@ -476,6 +477,7 @@ if hybrids:
                     theme=None, key="chart_typical_day")
     downloads.chart(lambda r=result, h=hy, m=month: charts_traffic.typical_day_figure(traffic.typical_day(r, h, r.months.index(m))), result.scenario.name, "typical-day", "chart_typical_day")
 
+render_capacity_range_section(result, catalog, where=answer_area)  # issue 16: cost range of estimated capacities, shown with the answer
 render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
 render_routing_section(result, catalog)
 

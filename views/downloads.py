@@ -14,6 +14,7 @@ from typing import Callable, Optional
 import plotly.graph_objects as go
 import streamlit as st
 
+from tco.analysis.capacity_range import cost_ranges
 from tco.charts.images import FORMATS, chart_image
 from tco.core.filenames import encode_csv, file_name
 
@@ -37,6 +38,11 @@ def csv(label: str, data: Callable[[], bytes], scenario_name: str, what: str, ke
                                       mime="text/csv", on_click="ignore", key=key, icon=":material/download:", help=help)
 
 
+def ranges_of(result, catalog):
+    """The cost ranges of estimated capacities for a workbook (None without a catalog; computed on click)."""
+    return cost_ranges(result.scenario, catalog, result) if catalog is not None else None
+
+
 def report(result, catalog=None, catalog_version: str = "", key: str = "report", workbook: Optional[Callable[[], bytes]] = None,
            container=None) -> None:
     """Live workbook (XLSX) and one-page decision report (PDF) buttons for ``result``."""
@@ -46,7 +52,7 @@ def report(result, catalog=None, catalog_version: str = "", key: str = "report",
     where = container or st
     c1, c2 = where.columns(2)
     name = result.scenario.name
-    c1.download_button("Workbook (XLSX, live formulas)", data=workbook or (lambda r=result: to_xlsx(r)),
+    c1.download_button("Workbook (XLSX, live formulas)", data=workbook or (lambda r=result: to_xlsx(r, capacity_ranges=ranges_of(r, catalog))),
                        file_name=file_name(name, "workbook"), mime=XLSX_MIME, on_click="ignore", key=f"{key}_xlsx",
                        icon=":material/download:",
                        help="Inputs sheet with every assumption and its source; monthly sheets are Excel formulas "

@@ -22,6 +22,7 @@ from tco.report.xlsx import to_xlsx
 from tco.scenario import parse_scenario
 from tco.scenario.view import input_value_text, point_estimate_percentile, range_note
 from views import common, downloads
+from views.capacity_range_section import render_range_caption
 
 MC_RESULT = "finance_mc_result"
 #: Tornado inputs that are scenario fields, so a what-if value can be applied: key -> (section, field).
@@ -144,6 +145,7 @@ st.dataframe(pd.DataFrame([{
                    (f"Total {basis} [{cur}]", f"NPV (cash) [{cur}]")})
 st.caption(f"NPV at {result.finance_inputs.get('discount_rate', 0):.1%} a year, monthly discounting (1 + r)^(m/12). "
            "Payback: the first month from which cumulative savings against the reference API stay positive.")
+render_range_caption(result, catalog, basis, cur, fxr)  # issue 16: totals of estimated capacities as low-high
 st.plotly_chart(charts_finance.cumulative_chart(result, basis), theme=None, width="stretch", key="fin_cum")
 cap_rows = beyond_gpus.capital_and_commitment_rows(result)  # issue 18: capital charge and commitments
 if cap_rows:
@@ -278,7 +280,7 @@ downloads.csv("FOCUS-aligned CSV", lambda r=result: to_focus_csv(r, default_opti
                                                   "several means nothing); `tco evaluate --format focus --all-options` "
                                                   "writes them all with x_Option first.")
 downloads.report(result, catalog, common.catalog_version(), key="fin_report", container=c2,
-                 workbook=lambda r=result, t=tor, m=mc: to_xlsx(r, t, m))
+                 workbook=lambda r=result, t=tor, m=mc: to_xlsx(r, t, m, capacity_ranges=downloads.ranges_of(r, catalog)))
 st.caption(f"Both in {cur}. The CSV follows FOCUS 1.2 column names (a forecast: FOCUS-aligned, not a conformant "
            "billing dataset; UTF-8 with BOM); the workbook is live: an Inputs sheet with every assumption, monthly "
            "sheets as Excel formulas over it, and, once computed, Sensitivity and Monte Carlo sheets (values).")

@@ -10,6 +10,7 @@ import json
 import sys
 
 from tco import analysis
+from tco.analysis.capacity_range import cost_ranges
 from tco.catalog import load_catalog
 from tco.cli.common import EXIT_FAIL, EXIT_INVALID, EXIT_OK, write_output
 from tco.core.filenames import file_name
@@ -85,7 +86,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.montecarlo:
             mc = analysis.monte_carlo(result, analysis.default_uncertainties(result, catalog), args.montecarlo, args.seed)
         out = args.xlsx or file_name(result.scenario.name, "workbook")
-        write_output(to_xlsx(result, tor, mc, values_only=args.values_only), out)
+        write_output(to_xlsx(result, tor, mc, values_only=args.values_only,
+                             capacity_ranges=cost_ranges(result.scenario, catalog, result)), out)
         print(f"wrote {out}", file=sys.stderr)
     if args.pdf is not None:
 

@@ -2,8 +2,9 @@
 
 Content (one A4 page for up to 8 options; black-and-white friendly): the answer sentence, headline
 figures, the cumulative cash cost chart (SVG from :mod:`tco.charts.images`, a dash pattern and marker per
-option), one row per option with total cash, NPV, $/1M tokens, payback month versus the reference API,
-SLO status and quality tier, the key assumptions with their sources, and the date and catalog version.
+option), one row per option with total cash (and its low-high range when the capacity is estimated,
+tco.analysis.capacity_range), NPV, $/1M tokens, payback month versus the reference API, SLO status and
+quality tier, the key assumptions with their sources, and the date and catalog version.
 
 :func:`report_html` is pure (no browser); :func:`to_pdf` renders the chart and prints the page.
 Money is in USD, cash basis unless stated (as on the Compare page).
@@ -19,6 +20,7 @@ import tempfile
 from typing import Any, Optional
 
 from tco import analysis, charts
+from tco.analysis.capacity_range import CostRanges, cost_ranges
 from tco.catalog import Catalog
 from tco.charts.images import ChartImageError, chart_image, chromium_path, print_friendly
 from tco.core.percent import plain_number
@@ -154,9 +156,15 @@ td { word-break: break-word; }
 
 
 def report_html(result: Result, catalog: Optional[Catalog] = None, chart_svg: str = "", catalog_version: str = "",
-                today: Optional[dt.date] = None) -> str:
-    """The report page as HTML (self-contained; ``chart_svg`` is inlined when given)."""
+                today: Optional[dt.date] = None, ranges: Optional[CostRanges] = None) -> str:
+    """The report page as HTML (self-contained; ``chart_svg`` is inlined when given).
+
+    ``ranges``: the options' cost ranges from estimated capacities; computed from ``catalog`` when not given
+    (two more evaluations, only when some capacity is estimated)."""
     s = result.scenario
+    if ranges is None and catalog is not None and result.options:
+        ranges = cost_ranges(s, catalog, result)
+    ranged = {o.name: o for o in ranges.options if o.ranged} if ranges is not None else {}
     today = today or dt.date.today()
     version = catalog_version or result.catalog_version or (catalog.version() if catalog is not None else "")
     h = charts.headline(result)
@@ -177,7 +185,10 @@ def report_html(result: Result, catalog: Optional[Catalog] = None, chart_svg: st
         else:
             payback = (pb.get(o.name, {}).get("payback_month") or "never") if ref else "-"
         cls = ' class="cheapest"' if o.name == cheapest else ""
-        rows.append(f"<tr{cls}><td>{k}</td><td>{_e(o.name)}</td><td class='n'>{money(o.total_cash_usd)}</td>"
+        r = ranged.get(o.name)
+        span = (f"<br><span class='small'>{money(r.total_cash_usd_low)}-{money(r.total_cash_usd_high)} "
+                "(estimated capacity)</span>") if r is not None else ""
+        rows.append(f"<tr{cls}><td>{k}</td><td>{_e(o.name)}</td><td class='n'>{money(o.total_cash_usd)}{span}</td>"
                     f"<td class='n'>{money(o.npv_usd)}</td><td class='n'>${o.usd_per_million_tokens:,.3f}</td>"
                     f"<td>{_e(payback)}</td><td>{_e(slo_status(result, o))}</td>"
                     f"<td>{_e(quality.get(o.name, 'n/a'))}</td></tr>")
@@ -186,6 +197,8 @@ def report_html(result: Result, catalog: Optional[Catalog] = None, chart_svg: st
     skipped = "".join(f"<li>{_e(n)}: {_e(r)}</li>" for n, r in result.skipped)
     notes = f"<p class='small'>Not evaluated: <ul class='small'>{skipped}</ul></p>" if skipped else ""
     chart = f"<div class='chart'>{chart_svg}</div>" if chart_svg else ""
+    range_note = (f"<div class='small'>{_e(ranges.sentence.replace('**', ''))} Other self-hosted capacities "
+                  "are measured or given (points).</div>") if ranged else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(s.name)}: decision report</title>
 <style>{_CSS}</style></head><body>
@@ -193,6 +206,7 @@ def report_html(result: Result, catalog: Optional[Catalog] = None, chart_svg: st
 <div class="meta">{_e(s.start)} + {s.months} months &middot; report of {today.isoformat()} &middot;
 catalog version {_e(version or 'n/a')} &middot; USD, cash basis unless stated</div>
 <div class="answer">{_answer_html(result)}</div>
+{range_note}
 <div class="figs">{''.join(f'<div class="fig">{_e(a)}<b>{_e(b)}</b></div>' for a, b in figs)}</div>
 {chart}
 <h2>Options</h2>

@@ -11,6 +11,8 @@ Sheets (each an Excel table with its header in row 1, frozen panes, and column w
   Line items   the long table (option x month x line item) with quantities and units
   Assumptions  every input and default used, with origin, source and as-of
   Sensitivity  tornado bars (when computed)        Monte Carlo  percentiles, P(cheapest) (when computed)
+  Capacity range  per option whose capacity is estimated: capacity P10-P90 and the totals at both ends
+               (when given and some capacity is estimated; measured capacities are points)
 
 Money is converted from USD to ``finance.currency`` with ``finance.usd_to_currency``, rounded to the
 cent and stored as numbers with a currency number format; months are real dates formatted yyyy-mm.
@@ -25,6 +27,7 @@ from typing import Any, Optional
 from openpyxl import Workbook
 
 from tco.analysis import MonteCarlo, Tornado, metric_label, payback_table
+from tco.analysis.capacity_range import CostRanges
 from tco.engine import Result
 from tco.report.focus import provider_and_service
 from tco.report.xlsx_live import (
@@ -69,17 +72,18 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], m
 
 
 def to_xlsx(result: Result, tornado: Optional[Tornado] = None, montecarlo: Optional[MonteCarlo] = None,
-            values_only: bool = False) -> bytes:
+            values_only: bool = False, capacity_ranges: Optional[CostRanges] = None) -> bytes:
     """The workbook as bytes: the live workbook (formulas over Inputs, :mod:`tco.report.xlsx_live`) by default, the
     values workbook of the module docstring with ``values_only``; Sensitivity and Monte Carlo sheets (values)
-    are added to either when given."""
+    are added to either when given, and the Capacity range sheet (values) when ``capacity_ranges``
+    (:func:`tco.analysis.capacity_range.cost_ranges`) has an estimated capacity."""
     fi = result.finance_inputs
     cur = fi.get("currency") or result.scenario.finance.currency
     rate = float(fi.get("usd_to_currency") or result.scenario.finance.usd_to_currency)
     fmt = money_format(cur)
     if not values_only:
         wb = build(result)
-        _extra_sheets(wb, tornado, montecarlo, cur, rate, fmt)
+        _extra_sheets(wb, tornado, montecarlo, cur, rate, fmt, capacity_ranges)
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()
@@ -152,15 +156,26 @@ def to_xlsx(result: Result, tornado: Optional[Tornado] = None, montecarlo: Optio
     rows += [[a.option or "(all)", a.name, a.value if isinstance(a.value, (int, float)) else str(a.value), a.unit,
               a.origin, a.source, a.as_of, a.ref] for a in result.assumptions]
     _sheet(wb, "Assumptions", header, rows, set(), fmt, widths={5: 60})
-    _extra_sheets(wb, tornado, montecarlo, cur, rate, fmt)
+    _extra_sheets(wb, tornado, montecarlo, cur, rate, fmt, capacity_ranges)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def _extra_sheets(wb: Workbook, tornado: Optional[Tornado], montecarlo: Optional[MonteCarlo], cur: str, rate: float,
-                  fmt: str) -> None:
-    """Sensitivity and Monte Carlo sheets (values; they are not recomputed by Excel)."""
+                  fmt: str, capacity_ranges: Optional[CostRanges] = None) -> None:
+    """Sensitivity, Monte Carlo and Capacity range sheets (values; they are not recomputed by Excel)."""
+    ranged = [o for o in capacity_ranges.options if o.ranged] if capacity_ranges is not None else []
+    if ranged:
+        header = ["Option", "Capacity [req/s/replica]", "Capacity P10 [req/s/replica]", "Capacity P90 [req/s/replica]",
+                  f"Total cash [{cur}]", f"Total cash at P90 capacity [{cur}]", f"Total cash at P10 capacity [{cur}]",
+                  f"Total accrual at P90 capacity [{cur}]", f"Total accrual at P10 capacity [{cur}]"]
+        rows = [[o.name, o.capacity_rps, o.capacity_rps_low, o.capacity_rps_high, o.total_cash_usd * rate,
+                 o.total_cash_usd_low * rate, o.total_cash_usd_high * rate, o.total_accrual_usd_low * rate,
+                 o.total_accrual_usd_high * rate] for o in ranged]
+        ws = _sheet(wb, "Capacity range", header, rows, set(range(4, 9)), fmt)
+        put(ws.cell(ws.max_row + 2, 1), "Estimated capacities (no measured profile): P10-P90 of the estimator's "
+                                        "leave-one-GPU-out error. Other capacities are measured or given (points).")
     if tornado is not None:
         header = ["Input", "Unit", "Low input", "Base input", "High input", f"Metric at low [{cur}]",
                   f"Metric at high [{cur}]", f"Swing [{cur}]"]
