@@ -12,7 +12,7 @@ from test_perf import H100, L8B, L70B
 from tco.catalog import ProfileEntry, load_catalog
 from tco.cli import main
 from tco.core.exceptions import ImportFormatError
-from tco.importers import import_bytes, import_files
+from tco.importers import build_profile, import_bytes, import_files, parse_source, stated_facts
 from tco.io.safeyaml import dump_yaml, load_yaml_file
 
 FIX = Path(__file__).resolve().parent / "fixtures"
@@ -48,6 +48,82 @@ def test_vllm_summary_table():
     assert [p.get("request_rate") for p in prof["points"]] == [1.0, 4.0, 16.0, None]
     assert_allclose(prof["points"][3]["output_tokens_per_s"], 1780.3566, atol=1e-3)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The configuration a file states: engine, engine_version, tp (filled where stated, else listed as missing)
+
+SURAJ_NAME = "serving_meta-llama-Llama-3.3-70B-Instruct_tp8_pp1_sharegpt_qps_01.json"  # the sample's own file name
+
+
+def test_vllm_tp_from_the_real_file_name_and_nothing_guessed():
+    # the real sample states neither engine nor version in its content; its file name (as published and as a user
+    # uploads it) says tp8_pp1
+    prof = import_bytes("vllm", VLLM[0].read_bytes(), SURAJ_NAME, **META)
+    assert prof["tp"] == 8 and prof["gpus"] == 8 and f"tp 8 from the file name '{SURAJ_NAME}'" in prof["notes"]
+    assert "engine_version" not in prof and prof["engine"] == "unknown"
+    assert prof["missing"] == ["engine", "engine_version"]
+    assert stated_facts(prof) == "tp 8, gpus per replica 8; not stated in the file: engine, engine_version"
+    ProfileEntry.model_validate(prof)
+    # the renamed copy (qps_01.json) states no tp at all: left empty, listed, said
+    plain = import_files("vllm", [VLLM[0]], **META)
+    assert "tp" not in plain and plain["missing"] == ["engine", "engine_version", "tp"]
+    assert "the file does not state the tensor-parallel size (tp)" in plain["notes"]
+
+
+def test_vllm_table_tp_from_the_test_names():
+    prof = import_files("vllm", [FIX / "vllm" / "benchmark_results.json"], **META)  # "Test name": "tp8_pp1_qps_01"
+    assert prof["tp"] == 8 and "tp 8 from the test name 'tp8_pp1'" in prof["notes"] and "tp" not in prof["missing"]
+
+
+def test_vllm_metadata_keys_state_version_and_tp():
+    # vllm bench serve --metadata vllm_version=0.6.3.post1 tensor_parallel_size=4 pipeline_parallel_size=2
+    d = json.loads(VLLM[0].read_text())
+    d.update({"vllm_version": "0.6.3.post1", "tensor_parallel_size": "4", "pipeline_parallel_size": "2"})
+    prof = import_bytes("vllm", json.dumps(d).encode(), "meta.json", **META)  # META gives 8 GPUs = 4 x 2
+    assert prof["engine"] == "vLLM 0.6.3.post1" and prof["engine_version"] == "0.6.3.post1" and prof["tp"] == 4
+    assert prof["missing"] == [] and "tp 4 from the file (the key 'tensor_parallel_size')" in prof["notes"]
+    assert stated_facts(prof) == "engine vLLM 0.6.3.post1, engine_version 0.6.3.post1, tp 4, gpus per replica 8"
+    # --metadata tp=4 (a short key) and no pp: 4 GPUs, which contradicts --gpus 8
+    d2 = {k: v for k, v in d.items() if k not in ("tensor_parallel_size", "pipeline_parallel_size")}
+    d2["tp"] = "4"
+    with pytest.raises(ImportFormatError, match="GPUs per replica given as 8 but the file states 4"):
+        import_bytes("vllm", json.dumps(d2).encode(), "meta.json", **META)
+    assert import_bytes("vllm", json.dumps(d2).encode(), "meta.json", **{**META, "gpus": None})["tp"] == 4
+
+
+def test_vllm_tp_from_the_server_command_line():
+    d = json.loads(VLLM[0].read_text())
+    d["server_command"] = "vllm serve meta-llama/Llama-3.3-70B-Instruct --tensor-parallel-size=8 --max-num-seqs 256"
+    prof = import_bytes("vllm", json.dumps(d).encode(), "cmd.json", **{**META, "gpus": None})
+    assert prof["tp"] == 8 and prof["gpus"] == 8 and "from the file (the command line (server_command))" in prof["notes"]
+    d["server_command"] = "python -m vllm.entrypoints.openai.api_server --model m -tp 2 -pp 4"
+    prof = import_bytes("vllm", json.dumps(d).encode(), "cmd.json", **{**META, "gpus": None})
+    assert prof["tp"] == 2 and prof["gpus"] == 8
+    d["server_command"] = "vllm serve m --max-num-seqs 8"  # a command line that states no tp: nothing guessed
+    prof = import_bytes("vllm", json.dumps(d).encode(), "cmd.json", **META)
+    assert "tp" in prof["missing"]
+
+
+def test_llmperf_metadata_states_tp_and_version():
+    d = json.loads((FIX / "llmperf" / "llama-3-1-8b_550_150_summary.json").read_text())
+    plain = import_bytes("llmperf", json.dumps(d).encode(), "s.json", **{**META, "gpus": 1})
+    assert plain["missing"][-3:] == ["engine", "engine_version", "tp"]
+    d.update({"tensor_parallel_size": 1, "engine_version": "vllm/vllm-openai:v0.6.3"})  # llmperf --metadata
+    prof = import_bytes("llmperf", json.dumps(d).encode(), "s.json", **{**META, "gpus": 1})
+    assert prof["tp"] == 1 and prof["engine_version"] == "vllm/vllm-openai:v0.6.3"
+    assert prof["engine"] == "unknown" and prof["missing"][-1:] == ["engine"]  # llmperf never names the engine
+
+
+def test_several_versions_are_not_merged():
+    a, b = (json.loads(f.read_text()) for f in VLLM)
+    a["vllm_version"], b["vllm_version"] = "0.6.3", "0.6.4"
+    prof = import_bytes("vllm", json.dumps(a).encode(), "a.json", **META)
+    assert prof["engine_version"] == "0.6.3"
+    parsed = parse_source("vllm", json.dumps(a).encode(), "a.json") + parse_source("vllm", json.dumps(b).encode(), "b.json")
+    merged = build_profile(parsed, ["a.json", "b.json"], tool="vLLM bench serve", **META)
+    assert "engine_version" not in merged and "engine_version" in merged["missing"]
+    assert "the files state different engine versions (0.6.3, 0.6.4): engine_version left empty" in merged["notes"]
 
 def test_llmperf_seconds_to_ms():
     prof = import_files("llmperf", [FIX / "llmperf" / "llama-3-1-8b_550_150_summary.json"], **META)

@@ -52,7 +52,9 @@ def test_vllm_bench_serve_v0_25_own_numbers_and_provenance():
     assert prof["as_of"] == "2026-08-16"  # "date": "20260816-160853"
     assert prof["endpoint"] == "vllm" and prof["engine"] == "unknown"  # backend is the client protocol
     assert prof["source"] == "vLLM bench serve result file(s): er0080_bench_serve_v0.25.1.json"
-    assert prof["missing"] == []
+    # the file names no engine, version or tensor-parallel size: left empty and listed as missing, never guessed
+    assert prof["missing"] == ["engine", "engine_version", "tp"] and "tp" not in prof and "engine_version" not in prof
+    assert "the file does not state the tensor-parallel size (tp)" in prof["notes"]
     assert "facebook/opt-125m" in prof["notes"]  # model mismatch flagged
     ProfileEntry.model_validate(prof)
 
@@ -113,7 +115,9 @@ def test_llmperf_wrapper_keyed_by_concurrency():
     assert_allclose(p1["ttft_ms"]["mean"], first["results_ttft_s_mean"] * 1000, atol=1e-6)  # s -> ms
     assert_allclose(p1["request_throughput_rps"], first["results_num_completed_requests_per_min"] / 60, atol=1e-6)
     assert prof["as_of"] == parse_date(first["timestamp"]) and prof["as_of"].startswith("2024-")
-    assert prof["missing"] == ["itl_ms"]
+    # tp from the file name (..._tp1_...); llmperf names no engine and no version
+    assert prof["tp"] == 1 and "tp 1 from the file name" in prof["notes"]
+    assert prof["missing"] == ["itl_ms", "engine", "engine_version"]
 
 
 def test_aiperf_json_concurrency_date_and_metrics():
@@ -219,7 +223,9 @@ def test_cli_json_has_provenance_and_missing(data_dir, capsys):  # noqa: F811
     prof = json.loads(out.out)
     assert rc == 0
     assert prof["as_of"] == "2026-08-16" and prof["engine"] is None and prof["endpoint"] == "vllm"
-    assert prof["missing"] == [] and "/" not in prof["source"].split(": ", 1)[1]
+    assert prof["missing"] == ["engine", "engine_version", "tp"] and "/" not in prof["source"].split(": ", 1)[1]
+    assert prof["tp"] is None and prof["engine_version"] is None  # JSON names every field, null when unknown
+    assert "not stated in the file: engine, engine_version, tp" in out.err
     assert "warning: the file's model 'facebook/opt-125m' does not look like llama-3.1-8b" in out.err
     rc = _cli(data_dir, "aiperf", str(REAL / "akamas_aiperf0.11_qwen3-4b_c16_profile_export_aiperf.json"), "--gpus",
               "1", "--format", "json")
@@ -242,7 +248,8 @@ def test_cli_yaml_profile_validates(data_dir, tmp_path, capsys):  # noqa: F811
     from tco.io.safeyaml import load_yaml_file
 
     e = ProfileEntry.model_validate(load_yaml_file(out))
-    assert e.missing == ["itl_ms"] and e.engine == "unknown" and len(e.points) == 8
+    assert e.missing == ["itl_ms", "engine", "engine_version"] and e.engine == "unknown" and len(e.points) == 8
+    assert e.tp == 1 and e.engine_version is None
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # written with the usual mode, not mkstemp's
 
 

@@ -20,7 +20,7 @@ from tco.charts import capacity as cc
 from tco.importers import profile_text
 from tco.core.exceptions import ProblemsError
 from tco.core.limits import MAX_UPLOAD_BYTES, check_upload_size
-from tco.importers import TOOLS, build_profile, file_facts, parse_all, warnings_of
+from tco.importers import TOOLS, build_profile, file_facts, parse_all, stated_facts, warnings_of
 from tco.model.capacity import candidate_profiles, capacity_at_slo, capacity_from_profile
 from tco.model.perf import memory_fit
 from tco.scenario import parse_scenario
@@ -276,6 +276,8 @@ if up_entry is not None:
     u1.metric("Uploaded: capacity per replica", f"{up_res.rps:.2f} req/s" if up_res.rps is not None else "cannot meet SLO")
     u2.metric("Uploaded: points", f"{len(up_entry.points)}")
     u3.metric("Uploaded: source", up_res.source)
+    st.caption(f"Configuration the file states: {stated_facts(uploaded)}. A field the file does not state is left "
+               "empty in the profile (never guessed) and listed in its missing.")
     for w in warnings_of(uploaded):
         st.warning(w)
     if up_res.reason:

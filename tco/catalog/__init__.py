@@ -327,7 +327,7 @@ class ProfileEntry(Entry):
     precision: Precision = Field(description="Weight precision.")
     engine: str = Field("unknown", description="Serving engine and version, e.g. TensorRT-LLM + Triton v0.14.0; unknown when the source does not say (an importer never takes a client protocol for the engine).")
     endpoint: Optional[str] = Field(None, description="Client protocol / endpoint the benchmark used (e.g. openai, openai-chat, chat); not the engine.")
-    missing: list[str] = Field(default_factory=list, description="Metrics the profile format has but the source lacks (ttft_ms, tpot_ms, itl_ms, request_throughput_rps, output_tokens_per_s, load, isl, osl); written by the importers, each also explained in notes.")
+    missing: list[str] = Field(default_factory=list, description="What the profile format has but the source lacks: metrics (ttft_ms, tpot_ms, itl_ms, request_throughput_rps, output_tokens_per_s, load, isl, osl) and configuration fields the file does not state (engine, engine_version, tp; left empty, never guessed); written by the importers, each also explained in notes.")
     isl: Optional[float] = Field(None, gt=0, description="Mean input tokens per request of the benchmark [tokens].")
     osl: Optional[float] = Field(None, gt=0, description="Mean output tokens per request of the benchmark [tokens].")
     scenario: str = Field("online_serving", description="online_serving (request-rate sweep with latencies: use for SLO-bound capacity) | offline_throughput (infinite request rate, no latency bound: an upper bound on tokens/s).")

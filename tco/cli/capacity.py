@@ -26,7 +26,7 @@ from pathlib import Path
 from tco.catalog import PRECISIONS, ProfileEntry, format_validation_error, load_catalog
 from tco.cli.common import EXIT_INVALID, write_output
 from tco.core.exceptions import ImportFormatError, Problem, ScenarioError
-from tco.importers import display_name, import_files, profile_text, warnings_of
+from tco.importers import display_name, import_files, profile_text, stated_facts, warnings_of
 from tco.io.atomic import atomic_write_text
 from tco.model.perf import (
     capacity_range,
@@ -131,6 +131,7 @@ def cmd_import(args) -> int:
     write_output(profile_text(profile, args.format), args.out)
     for w in warnings_of(profile):
         print(f"warning: {w}", file=sys.stderr)
+    print(f"configuration: {stated_facts(profile)}", file=sys.stderr)
     if profile.get("missing"):
         print(f"note: the file lacks {', '.join(profile['missing'])} (listed in the profile's missing)", file=sys.stderr)
     if args.out:

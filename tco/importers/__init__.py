@@ -58,6 +58,7 @@ from tco.importers.common import (
     read_bytes,
     slug,
     stats,
+    tp_in_text,
 )
 from tco.io.safeyaml import dump_yaml  # noqa: F401 (profile_text)
 
@@ -109,8 +110,17 @@ def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, 
     if isl and osl:
         pid += f"-{isl:.0f}-{osl:.0f}"
     missing, miss_notes = missing_metrics(points, isl, osl)
+    tp, tp_note = _one_stated(parsed, "tp", "tensor-parallel size")
+    engine_version, version_note = _one_stated(parsed, "engine_version", "engine version")
     if not engine:
+        missing.append("engine")
         notes.append("the file does not state the serving engine")
+    for key, value, note in (("engine_version", engine_version, version_note), ("tp", tp, tp_note)):
+        if value is None:
+            missing.append(key)
+            miss_notes.append(note)
+    if tp is not None:
+        notes.append(f"tp {tp} from {next(x.tp_from for x in parsed if x.tp == tp)}")
     file_models = list(dict.fromkeys(x.model for x in parsed if x.model))
     for fm in file_models:
         if not model_matches(fm, model, model_name):
@@ -119,6 +129,10 @@ def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, 
     prof = {"id": pid[:200], "model": model, "gpu": gpu, "gpus": int(gpus), "precision": precision.lower(),
             "engine": engine or "unknown", "source": source, "as_of": as_of, "kind": "measured",
             "scenario": "online_serving"}
+    if engine_version is not None:
+        prof["engine_version"] = engine_version
+    if tp is not None:
+        prof["tp"] = tp
     if endpoints:
         prof["endpoint"] = ", ".join(endpoints)
     if isl:
@@ -131,6 +145,28 @@ def build_profile(parsed: Sequence[Parsed], files: Sequence[str], *, tool: str, 
         prof["notes"] = "; ".join(notes)
     prof["points"] = points
     return prof
+
+
+def _one_stated(parsed: Sequence[Parsed], key: str, words: str) -> tuple[Any, str]:
+    """(value, note): the one value of ``key`` the files state, else (None, why it is left empty)."""
+    stated = list(dict.fromkeys(getattr(x, key) for x in parsed if getattr(x, key) is not None))
+    if len(stated) == 1:
+        return stated[0], ""
+    if stated:
+        return None, f"the files state different {words}s ({', '.join(map(str, stated))}): {key} left empty"
+    return None, f"the file does not state the {words} ({key})"
+
+
+def stated_facts(profile: dict) -> str:
+    """What an imported profile says of its configuration, in one line for the CLI and the app
+    ("engine vLLM 0.6.3, engine_version 0.6.3, tp 8; not stated: ..."), from the profile dict."""
+    known = []
+    if profile.get("engine") not in (None, "unknown"):
+        known.append(f"engine {profile['engine']}")
+    known += [f"{k} {profile[k]}" for k in ("engine_version", "tp") if profile.get(k) is not None]
+    known.append(f"gpus per replica {profile['gpus']}")
+    unknown = [k for k in ("engine", "engine_version", "tp") if k in (profile.get("missing") or [])]
+    return ", ".join(known) + (f"; not stated in the file: {', '.join(unknown)}" if unknown else "")
 
 
 def warnings_of(profile: dict) -> list[str]:
@@ -225,12 +261,13 @@ def parse_all(tool: str, sources: Sequence[tuple[bytes | Path, str]], select: Op
 
 
 def with_name_facts(parsed: list[Parsed], name: str) -> list[Parsed]:
-    """GPUs per replica from the file name (vLLM's ``..._tp8_pp1_...`` naming) where the content does not say."""
-    n = gpus_in_text(display_name(name))
-    if n:
-        for x in parsed:
-            if not x.gpus:
-                x.gpus, x.gpus_from = n, f"the file name '{display_name(name)}'"
+    """GPUs per replica and tp from the file name (vLLM's ``..._tp8_pp1_...`` naming) where the content does not say."""
+    n, tp = gpus_in_text(display_name(name)), tp_in_text(display_name(name))
+    for x in parsed:
+        if n and not x.gpus:
+            x.gpus, x.gpus_from = n, f"the file name '{display_name(name)}'"
+        if tp and not x.tp:
+            x.tp, x.tp_from = tp, f"the file name '{display_name(name)}'"
     return parsed
 
 
@@ -248,15 +285,18 @@ def import_bytes(tool: str, data: bytes, name: str, *, select: Optional[str] = N
 
 
 def file_facts(tool: str, data: bytes, name: str, select: Optional[str] = None) -> dict:
-    """What a file states about its configuration (for forms): gpus, isl, osl, model, groups."""
+    """What a file states about its configuration (for forms): gpus, tp, engine_version, isl, osl, model, groups."""
     parsed = with_name_facts(parse_source(tool, data, name), name)
     groups = list(dict.fromkeys(x.group for x in parsed if x.group))
     if select in groups:
         parsed = [x for x in parsed if x.group == select]
     stated = sorted({x.gpus for x in parsed if x.gpus})
+    tps = sorted({x.tp for x in parsed if x.tp})
+    versions = list(dict.fromkeys(x.engine_version for x in parsed if x.engine_version))
     isl = [x.isl for x in parsed if x.isl]
     osl = [x.osl for x in parsed if x.osl]
-    return {"gpus": stated[0] if len(stated) == 1 else None, "isl": isl[0] if isl else None,
+    return {"gpus": stated[0] if len(stated) == 1 else None, "tp": tps[0] if len(tps) == 1 else None,
+            "engine_version": versions[0] if len(versions) == 1 else None, "isl": isl[0] if isl else None,
             "osl": osl[0] if osl else None, "model": next((x.model for x in parsed if x.model), None),
             "groups": groups}
 
@@ -272,9 +312,11 @@ def profile_text(profile: dict, fmt: str) -> str:
         if out.get("engine") in (None, "unknown"):
             out["engine"] = None
         out.setdefault("endpoint", None)
+        out.setdefault("engine_version", None)
+        out.setdefault("tp", None)
         out.setdefault("missing", [])
         return json.dumps(out, indent=2) + "\n"
 
     return dump_yaml({k: v for k, v in profile.items() if v is not None and v != []})
 
-__all__ = ["profile_text", "Parsed", "build_profile", "import_files", "import_bytes", "read_bytes", "load_json", "parse_date", "model_matches", "gpus_in_text", "warnings_of", "file_facts", "expand_paths", "MAX_BYTES", "MAX_FILE_BYTES", "LIST_CAP", "TOOLS", "parser_for", "POINT_METRICS", "ImportFormatError", "Problem", "aiperf", "genai_perf", "llmperf", "vllm", "MAX_DEPTH", "STAT_KEYS", "check_measured", "clean_point", "display_name", "fail", "missing_metrics", "num", "slug", "stats", "parse_source", "select_group", "parse_all", "with_name_facts", "TOOL_NAMES"]
+__all__ = ["profile_text", "Parsed", "build_profile", "import_files", "import_bytes", "read_bytes", "load_json", "parse_date", "model_matches", "gpus_in_text", "warnings_of", "stated_facts", "tp_in_text", "file_facts", "expand_paths", "MAX_BYTES", "MAX_FILE_BYTES", "LIST_CAP", "TOOLS", "parser_for", "POINT_METRICS", "ImportFormatError", "Problem", "aiperf", "genai_perf", "llmperf", "vllm", "MAX_DEPTH", "STAT_KEYS", "check_measured", "clean_point", "display_name", "fail", "missing_metrics", "num", "slug", "stats", "parse_source", "select_group", "parse_all", "with_name_facts", "TOOL_NAMES"]

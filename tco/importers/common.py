@@ -38,6 +38,9 @@ class Parsed:
     model: Optional[str] = None  # model named in the file
     gpus: Optional[int] = None  # GPUs per replica where the file states it (tp x pp)
     gpus_from: Optional[str] = None  # where gpus came from (for the note)
+    tp: Optional[int] = None  # tensor-parallel size where the file states it
+    tp_from: Optional[str] = None  # where tp came from (for the note)
+    engine_version: Optional[str] = None  # engine version where the file states it (never guessed)
     group: Optional[str] = None  # configuration label when a file holds several
     tool: Optional[str] = None  # the tool that wrote the file (when detected)
     params: dict = field(default_factory=dict)  # serve parameters stated with the run (vllm bench sweep)
@@ -205,6 +208,51 @@ def parse_date(v: Any) -> Optional[str]:
 
 _TP = re.compile(r"(?:^|[_\-.])tp[_-]?(\d{1,3})(?=$|[_\-.])", re.I)
 _PP = re.compile(r"(?:^|[_\-.])pp[_-]?(\d{1,3})(?=$|[_\-.])", re.I)
+
+
+#: Keys a result (or its ``--metadata KEY=VALUE``) states the parallel layout and the engine version in.
+TP_KEYS = ("tensor_parallel_size", "tensor-parallel-size", "tp")
+PP_KEYS = ("pipeline_parallel_size", "pipeline-parallel-size", "pp")
+ENGINE_VERSION_KEYS = ("engine_version", "vllm_version", "server_version")
+#: Keys that may hold the server's command line (``vllm serve ... --tensor-parallel-size 8``).
+COMMAND_KEYS = ("server_command", "serve_command", "command")
+_CMD_TP = re.compile(r"(?:^|\s)(?:--tensor[-_]parallel[-_]size|-tp)(?:=|\s+)['\"]?(\d{1,3})\b")
+_CMD_PP = re.compile(r"(?:^|\s)(?:--pipeline[-_]parallel[-_]size|-pp)(?:=|\s+)['\"]?(\d{1,3})\b")
+
+
+def tp_in_text(text: str) -> Optional[int]:
+    """The tensor-parallel size of a label such as ``..._tp8_pp1_...``; None if it names none."""
+    m = _TP.search(str(text or ""))
+    return int(m.group(1)) if m and int(m.group(1)) > 0 else None
+
+
+def _positive_int(v: Any) -> Optional[int]:
+    x = num(v)
+    return int(x) if x is not None and x >= 1 and x == int(x) else None
+
+
+def parallel_stated(d: dict) -> tuple[Optional[int], Optional[int], Optional[str]]:
+    """(tp, pp, where) as a flat result states them: a key of :data:`TP_KEYS` / :data:`PP_KEYS`, else the server
+    command line under one of :data:`COMMAND_KEYS`; (None, None, None) when it states no tensor-parallel size.
+    pp is None when only tp is stated."""
+    tp = next((v for v in (_positive_int(d.get(k)) for k in TP_KEYS) if v), None)
+    if tp is not None:
+        key = next(k for k in TP_KEYS if _positive_int(d.get(k)))
+        return tp, next((v for v in (_positive_int(d.get(k)) for k in PP_KEYS) if v), None), f"the key '{key}'"
+    for key in COMMAND_KEYS:
+        cmd = d.get(key)
+        m = _CMD_TP.search(cmd) if isinstance(cmd, str) else None
+        if m and int(m.group(1)) > 0:
+            pp = _CMD_PP.search(cmd)
+            return int(m.group(1)), int(pp.group(1)) if pp and int(pp.group(1)) > 0 else None, f"the command line ({key})"
+    return None, None, None
+
+
+def engine_version_stated(d: dict) -> Optional[str]:
+    """The engine version a flat result states under one of :data:`ENGINE_VERSION_KEYS` (text as written), else None."""
+    return next((str(d[k]).strip() for k in ENGINE_VERSION_KEYS
+                 if isinstance(d.get(k), (str, int, float)) and not isinstance(d.get(k), bool) and str(d[k]).strip()),
+                None)
 
 
 def gpus_in_text(text: str) -> Optional[int]:

@@ -5,13 +5,27 @@ per-request mean time between tokens, i.e. vLLM's TPOT definition, so it is stor
 Wrappers that collect several summaries in one object keyed by concurrency
 (``{"1": {...summary...}, "2": {...}}``, as llmperf-bench publishes them) give one point per
 summary. ``timestamp`` (epoch s or ms) is the run date; ``version`` is llmperf's own version, not
-the engine's. A summary with no completed request or zero throughput is refused.
+the engine's. User metadata is flattened into the summary: ``tensor_parallel_size`` / ``tp`` (and ``pp``)
+and ``engine_version`` / ``vllm_version`` / ``server_version`` keys are read where present (the engine
+itself is not named by llmperf; file names such as ``..._tp_1_...`` state tp, see
+:func:`tco.importers.with_name_facts`). A summary with no completed request or zero throughput is refused.
 """
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from tco.importers.common import Parsed, check_measured, display_name, fail, load_json, num, parse_date, stats
+from tco.importers.common import (
+    Parsed,
+    check_measured,
+    display_name,
+    engine_version_stated,
+    fail,
+    load_json,
+    num,
+    parallel_stated,
+    parse_date,
+    stats,
+)
 
 EXPECTED = ("an LLMPerf *_summary.json object (keys results_ttft_s_mean, results_inter_token_latency_s_mean, "
             "num_concurrent_requests, ...) or an object of such summaries keyed by concurrency")
@@ -51,8 +65,12 @@ def parse_summary(d: dict, name: str, run: str = "") -> Parsed:
     if err:
         notes.append(f"{shown}{' ' + run if run else ''}: error rate {err:.1%}")
     model = d.get("model") if isinstance(d.get("model"), str) else None
+    tp, pp, tp_from = parallel_stated(d)  # user metadata is flattened into the summary
     return Parsed([point], isl=isl, osl=osl, weight=completed or 1.0, as_of=parse_date(d.get("timestamp")),
-                  model=model, tool="llmperf", notes=notes)
+                  model=model, tool="llmperf", notes=notes, tp=tp, tp_from=f"the file ({tp_from})" if tp else None,
+                  gpus=tp * (pp or 1) if tp else None,
+                  gpus_from="the file (tensor x pipeline parallel size)" if tp else None,
+                  engine_version=engine_version_stated(d))
 
 
 def parse_doc(d: Any, name: str) -> list[Parsed]:

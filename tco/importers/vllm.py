@@ -14,7 +14,14 @@ outputs, and the nightly benchmark summary table.
   and parallelism. Latency columns without a Mean/Median/P99 prefix (``"TTFT (ms)"``) do not say
   which statistic they are: they are not imported and the profile lists them as missing.
 * ``backend`` / ``endpoint_type`` name the client protocol (``vllm``, ``openai``, ``openai-chat``),
-  not the server: recorded as ``endpoint``. The engine is only taken from an explicit version key.
+  not the server: recorded as ``endpoint``. The engine (``vLLM <version>``) and ``engine_version`` are
+  only taken from an explicit version key (``engine_version``, ``vllm_version``, ``server_version``, as
+  ``--metadata`` writes them).
+* ``tp`` (and GPUs per replica = tp x pp) from ``tensor_parallel_size`` / ``tp`` (and
+  ``pipeline_parallel_size`` / ``pp``) keys, a sweep's serve parameters, or a server command line in the
+  file (``server_command``: ``--tensor-parallel-size 8``); the nightly table's test names
+  (``..._tp8_...``) and file names (:func:`tco.importers.with_name_facts`) state them too. A file that
+  states none leaves ``tp`` empty and lists it as missing.
 * A run with ``completed: 0`` or zero throughput is refused.
 """
 from __future__ import annotations
@@ -22,7 +29,19 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from tco.importers.common import Parsed, check_measured, display_name, fail, gpus_in_text, num, parse_date, stats
+from tco.importers.common import (
+    Parsed,
+    check_measured,
+    display_name,
+    engine_version_stated,
+    fail,
+    gpus_in_text,
+    num,
+    parallel_stated,
+    parse_date,
+    stats,
+    tp_in_text,
+)
 
 EXPECTED = ("a vLLM bench serve --save-result JSON object (keys request_throughput, output_throughput, "
             "mean_ttft_ms, ...), a vllm bench sweep summary (a list of such objects) or a vLLM nightly "
@@ -36,7 +55,6 @@ RESULT_KEYS = {
     "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests", "rtfx", "run_number",
     "input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors", "start_times", "percentiles",
 }
-_ENGINE_KEYS = ("engine_version", "vllm_version", "server_version")
 
 
 def _stats(d: dict, metric: str) -> dict:
@@ -77,18 +95,16 @@ def parse_result(d: dict, name: str, run: str = "") -> Parsed:
     if failed:
         notes.append(f"{shown}{' ' + run if run else ''}: {failed:g} failed requests")
     endpoint = next((str(d[k]) for k in ("backend", "endpoint_type") if isinstance(d.get(k), str) and d[k]), None)
-    engine = next((str(d[k]) for k in _ENGINE_KEYS if isinstance(d.get(k), str) and d[k]), None)
-    if engine and not engine.lower().startswith("vllm"):
-        engine = f"vLLM {engine}"
-    tp = num(d.get("tensor_parallel_size") or d.get("tensor-parallel-size"))
-    pp = num(d.get("pipeline_parallel_size") or d.get("pipeline-parallel-size")) or 1.0
-    gpus = int(tp * pp) if tp else None
+    version = engine_version_stated(d)
+    engine = version if version is None or version.lower().startswith("vllm") else f"vLLM {version}"
+    tp, pp, tp_from = parallel_stated(d)
+    gpus = tp * (pp or 1) if tp else None
     params = {k: v for k, v in d.items() if k not in RESULT_KEYS and not isinstance(v, (list, dict))
               and not re.match(r"^(mean|median|std|p\d+)_", k)}
     return Parsed([point], isl=isl, osl=osl, weight=completed or 1.0, as_of=parse_date(d.get("date")), params=params,
                   engine=engine, endpoint=endpoint, model=d.get("model_id") if isinstance(d.get("model_id"), str) else None,
-                  gpus=gpus, gpus_from="the file (tensor x pipeline parallel size)" if gpus else None, tool="vllm",
-                  notes=notes)
+                  gpus=gpus, gpus_from="the file (tensor x pipeline parallel size)" if gpus else None,
+                  tp=tp, tp_from=f"the file ({tp_from})" if tp else None, engine_version=version, tool="vllm", notes=notes)
 
 
 def _group_label(d: dict, varying: list[str]) -> Optional[str]:
@@ -140,9 +156,10 @@ def parse_table(rows: list, name: str) -> list[Parsed]:
         check_measured(point, name, test)
         g = groups.get(group)
         if g is None:
-            gpus = gpus_in_text(group)
+            gpus, tp = gpus_in_text(group), tp_in_text(group)
             g = groups[group] = Parsed([], group=group, gpus=gpus, tool="vllm",
-                                       gpus_from=f"the test name '{group}'" if gpus else None,
+                                       gpus_from=f"the test name '{group}'" if gpus else None, tp=tp,
+                                       tp_from=f"the test name '{group}'" if tp else None,
                                        notes=["vLLM summary table: ISL/OSL not given"])
         g.points.append(point)
     if unprefixed:

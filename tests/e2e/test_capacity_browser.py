@@ -67,6 +67,9 @@ def test_upload_on_capacity_then_use_in_compare(app_browser, loop_url, tmp_path)
         assert page.get_by_test_id("stException").count() == 0
         # GPUs per replica read from the file (tp8 x pp1)
         assert "llama-3.3-70b-a100-40gb-8x-bf16" in ok.inner_text()
+        # what the file states of its configuration: tp from its name; no engine or version (never guessed)
+        facts = page.get_by_test_id("stCaptionContainer").filter(has_text="Configuration the file states").first
+        assert "tp 8" in facts.inner_text() and "not stated in the file: engine, engine_version" in facts.inner_text()
         up = page.get_by_test_id("stMetric").filter(has_text="Uploaded: capacity per replica").first
         assert "req/s" in up.get_by_test_id("stMetricValue").inner_text()
         wait_charts(page, 1)
