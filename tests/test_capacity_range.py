@@ -181,7 +181,7 @@ def test_may_be_cheapest_and_the_sentence():
     a = opt("A", 100, 100, 100, False)
     b = opt("B", 90, 110, 130, True, ("2027-03", "2027-01", None))
     words = ranges_sentence([a, b], "A", "A", ["A", "B"])
-    assert "**B** $90-$130" in words
+    assert "over its P10-P90 range (the estimator's leave-one-GPU-out error) the total cash of **B** is $90-$130." in words
     assert "the cheapest option may be **B** instead of **A**" in words
     assert "Break-even of **B** versus **A** falls between 2027-01 and never (point estimate: 2027-03)" in words
     b_small = opt("B", 105, 110, 130, True, ("2027-03", "2027-03", "2027-03"))
@@ -208,17 +208,21 @@ def test_cost_range_figure_error_bars_only_for_estimated_options():
     # cheapest on top: meas 30,000, api 44,150.40, est 47,850
     assert list(bar.y) == ["meas", "api", "est"]
     assert list(bar.x) == pytest.approx([30_000, 44_150.4, 47_850])
-    # error bar: + (58,800 - 47,850) = 10,950 and - (47,850 - 36,900) = 10,950 for est; none for the points
-    assert list(bar.error_x.array) == pytest.approx([0, 0, 10_950])
-    assert list(bar.error_x.arrayminus) == pytest.approx([0, 0, 10_950])
-    assert list(bar.text) == ["$30,000 (measured capacity)", "$44,150 (API price)",
-                              "$36,900-$58,800 (estimated capacity)"]
+    # error bar for est only: + (58,800 - 47,850) = 10,950 and - (47,850 - 36,900) = 10,950; the points have none
+    whiskers, labels = fig.data[1], fig.data[2]
+    assert list(whiskers.y) == ["est"] and list(whiskers.x) == pytest.approx([47_850])
+    assert list(whiskers.error_x.array) == pytest.approx([10_950])
+    assert list(whiskers.error_x.arrayminus) == pytest.approx([10_950])
+    # each label at the right end of its bar or range, saying what the cost rests on
+    assert list(labels.x) == pytest.approx([30_000, 44_150.4, 58_800])
+    assert list(labels.text) == ["$30,000 (measured capacity)", "$44,150 (API price)",
+                                 "$36,900-$58,800 (estimated capacity)"]
     assert bar.marker.color[2] == "#123456"
     assert "capacity range" in fig.layout.title.text and "[USD]" in fig.layout.xaxis.title.text
     # accrual basis and another currency: 0.9 x the cash figures above, x 2 EUR per USD
     acc = cost_range_figure(r, "accrual", usd_to_currency=2.0, currency="EUR")
     assert list(acc.data[0].x) == pytest.approx([54_000, 79_470.72, 86_130])
-    assert acc.data[0].text[2] == "66,420-106k (estimated capacity)"  # 105,840 shown as 106k (fmt_usd)
+    assert acc.data[2].text[2] == "66,420-106k (estimated capacity)"  # 105,840 shown as 106k (fmt_usd)
     with pytest.raises(ValueError):
         cost_range_figure(r, "npv")
     assert len(cost_range_figure(CostRanges((), None, None, (), "")).data) == 0

@@ -148,10 +148,12 @@ def ranges_sentence(options: Sequence[OptionCostRange], reference: Optional[str]
     ranged = [o for o in options if o.ranged]
     if not ranged:
         return ""
-    parts = [", ".join(f"**{o.name}** {fmt_usd(o.total_cash_usd_low)}-{fmt_usd(o.total_cash_usd_high)}"
-                       for o in ranged)]
-    words = (f"Capacity of {len(ranged)} option{'s' if len(ranged) > 1 else ''} is estimated, not measured; over "
-             f"its P10-P90 range (the estimator's leave-one-GPU-out error) the total cash is {parts[0]}.")
+    spans = "; ".join(f"**{o.name}** is {fmt_usd(o.total_cash_usd_low)}-{fmt_usd(o.total_cash_usd_high)}"
+                      for o in ranged)
+    many = len(ranged) > 1
+    words = (f"Capacity of {len(ranged)} option{'s' if many else ''} is estimated, not measured; over "
+             f"{'their' if many else 'its'} P10-P90 range (the estimator's leave-one-GPU-out error) the total cash "
+             f"of {spans}.")
     if cheapest is not None:
         others = [n for n in may if n != cheapest]
         if others:

@@ -1,9 +1,9 @@
 """The cost of every option with the range its estimated capacity carries (Compare's capacity-range section).
 
 Pure: a :class:`tco.analysis.capacity_range.CostRanges` in, a figure out. One horizontal bar per option
-(total over the horizon, cheapest on top); an option whose capacity is estimated has an error bar from the
-cost at its high capacity (P90) to the cost at its low capacity (P10); measured, adjusted and inline
-capacities and APIs are points, and each bar says which.
+(total over the horizon, cheapest on top; trace 0); an option whose capacity is estimated has an error bar
+from the cost at its high capacity (P90) to the cost at its low capacity (P10) (trace 1, estimated options
+only); measured, adjusted and inline capacities and APIs are points, and each label says which (trace 2).
 
 Money is USD (``usd_to_currency`` converts to the scenario's currency at one rate).
 """
@@ -65,23 +65,34 @@ def cost_range_figure(ranges: CostRanges, basis: str = "cash", colors: Optional[
             text.append(f"{fmt_usd(lo)}-{fmt_usd(hi)} ({capacity_words(o)})".replace("$", sym))
         else:
             text.append(f"{fmt_usd(p)} ({capacity_words(o)})".replace("$", sym))
+    names = [o.name for o in rows]
     bar = {
-        "type": "bar", "orientation": "h", "y": [o.name for o in rows], "x": point,
+        "type": "bar", "orientation": "h", "y": names, "x": point, "name": f"total {basis}",
         "marker": {"color": [colors.get(o.name, PALETTE[i % len(PALETTE)]) for i, o in enumerate(rows)],
                    "opacity": [0.65 if o.ranged else 1.0 for o in rows]},
-        "error_x": {"type": "data", "symmetric": False, "array": [h - p for h, p in zip(high, point)],
-                    "arrayminus": [p - lo for p, lo in zip(point, low)], "color": "#333", "thickness": 2, "width": 8},
-        "text": text, "textposition": "outside", "cliponaxis": False, "name": f"total {basis}",
-        "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+        "customdata": text, "hovertemplate": "%{y}<br>%{customdata}<extra></extra>",
+    }
+    ranged = [i for i, o in enumerate(rows) if o.ranged]
+    # the range: error bars on invisible markers at the point, for estimated options only (points get none)
+    whiskers = {
+        "type": "scatter", "mode": "markers", "y": [names[i] for i in ranged], "x": [point[i] for i in ranged],
+        "marker": {"size": 1, "color": "rgba(0,0,0,0)"}, "name": "P10-P90 capacity range", "hoverinfo": "skip",
+        "error_x": {"type": "data", "symmetric": False, "array": [high[i] - point[i] for i in ranged],
+                    "arrayminus": [point[i] - low[i] for i in ranged], "color": "#333", "thickness": 2, "width": 8},
+    }
+    # the label right of the bar or of its range
+    labels = {
+        "type": "scatter", "mode": "text", "y": names, "x": high, "text": text, "textposition": "middle right",
+        "textfont": {"size": 11}, "hoverinfo": "skip", "cliponaxis": False, "name": "labels",
     }
     x_title = f"Total {basis} over the horizon [{currency}]"
     layout = base_layout(title, x_title, None, money=False, height=max(260, 70 + 42 * len(rows)),
                          hovermode="closest", showlegend=False,
                          xaxis=axis(x_title, rangemode="tozero", tickprefix=sym, tickformat="~s",
-                                    range=[0, max(high) * 1.45 if max(high) > 0 else 1]),
+                                    range=[0, max(high) * 1.6 if max(high) > 0 else 1]),
                          yaxis={"autorange": "reversed", "title": {"text": None}, "automargin": True})
     layout["margin"] = {"l": 10, "r": 10, "t": 50, "b": 10}
-    return make_figure([bar], layout)
+    return make_figure([bar, whiskers, labels], layout)
 
 
 __all__ = ["cost_range_figure", "capacity_words", "SOURCE_WORDS"]
