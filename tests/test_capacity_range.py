@@ -254,3 +254,21 @@ def test_workbook_has_a_capacity_range_sheet_for_estimated_capacities_only():
         assert row[5:7] == pytest.approx([round(est.total_cash_usd_low, 2), round(est.total_cash_usd_high, 2)])
     # nothing estimated (or no ranges given): no sheet
     assert "Capacity range" not in openpyxl.load_workbook(io.BytesIO(to_xlsx(res))).sheetnames
+
+
+def test_cli_table_notes_the_range_and_json_carries_it(capsys):
+    import json
+
+    from tco.cli import main
+
+    scen = str(ROOT / "tests" / "fixtures" / "capacity_range" / "scenario.yaml")
+    assert main(["evaluate", scen]) == 0
+    err = capsys.readouterr().err
+    assert "note: Capacity of 1 option is estimated, not measured" in err and "Qwen 72B estimated is $" in err
+    assert main(["evaluate", scen, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    est = next(o for o in doc["options"] if o["name"] == "Qwen 72B estimated")
+    meas = next(o for o in doc["options"] if o["name"] == "Llama 8B measured")
+    assert est["total_cash_usd_low"] < est["total_cash_usd"] < est["total_cash_usd_high"]
+    assert meas["total_cash_usd_low"] == meas["total_cash_usd"] == meas["total_cash_usd_high"]
+    assert meas["capacity_rps_per_replica_low"] == meas["capacity_rps_per_replica"] == meas["capacity_rps_per_replica_high"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tco.analysis.capacity_range import cost_range
+from tco.analysis.capacity_range import cost_ranges
 from tco.catalog import CATALOGS, load_catalog
 from tco.model.quality import load_quality, validate_quality
 from tco.cli.common import EXIT_FAIL, EXIT_INVALID, EXIT_OK, write_output
@@ -85,7 +85,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         write_output(encode_csv(export.to_long_csv(result), encoding), args.out)
     elif args.format == "json":
 
-        write_output(export.to_json(result, cost_range(result.scenario, load_catalog(args.data), result)), args.out)
+        write_output(export.to_json(result, cost_ranges(result.scenario, load_catalog(args.data), result).as_dict()), args.out)
     elif args.format == "focus":
 
         if args.all_options and args.option:
@@ -104,6 +104,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         write_output(encode_csv(to_focus_csv(result, option), encoding), args.out)
     else:
         write_output(export.to_table(result), args.out)
+        ranges = cost_ranges(result.scenario, load_catalog(args.data), result)  # nothing re-evaluated without estimates
+        if ranges.any_ranged:
+            print("note: " + ranges.sentence.replace("**", ""), file=sys.stderr)
     return EXIT_OK
 
 
