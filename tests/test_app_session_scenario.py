@@ -176,6 +176,20 @@ def test_names_follow_the_configuration_unless_typed():
     assert opt.name == "Our cluster"
 
 
+def test_a_row_added_with_the_same_configuration_gets_a_numbered_name():
+    at = _app()
+    rows = at.session_state["self_host_rows_current"]
+    i = next(k for k, r in enumerate(rows) if r["name"] == "Llama 3.1 70B rent 4x H100")
+    copy = {k: v for k, v in rows[i].items() if k != "name" and v is not None}
+    at.session_state["self_host_options_editor"] = {"edited_rows": {}, "added_rows": [copy, dict(copy)],
+                                                    "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    names = [o.name for o in _scenario(at).options]
+    assert {"Llama 3.1 70B rent 4x H100", "Llama 3.1 70B rent 4x H100 (2)", "Llama 3.1 70B rent 4x H100 (3)"} <= set(names)
+    assert len(names) == len(set(names))
+
+
 def test_the_address_holds_the_scenario_and_restores_it_in_a_new_session():
     at = _app()
     at.number_input(key="output_tokens").set_value(450.0).run()

@@ -100,6 +100,55 @@ def test_names_follow_the_configuration_unless_typed():
     assert self_host_auto_name("Llama 3.1 8B", "rent", 1, "H100", "fp8", "spot") == "Llama 3.1 8B rent 1x H100 fp8 spot"
 
 
+def test_two_rows_with_the_same_configuration_get_unique_names():
+    def auto(row):
+        return self_host_auto_name("Llama 3.1 8B", "rent", row["gpus_per_replica"], "H100")
+
+    # two new, unnamed rows with one configuration: the second is numbered
+    out, changed = follow_names([], [{"name": None, "gpus_per_replica": 1}, {"name": None, "gpus_per_replica": 1}], auto)
+    assert changed and [r["name"] for r in out] == ["Llama 3.1 8B rent 1x H100", "Llama 3.1 8B rent 1x H100 (2)"]
+    # a row changed into another row's configuration takes the next free number
+    prev = out + [{"name": "Llama 3.1 8B rent 2x H100", "gpus_per_replica": 2}]
+    rows = [dict(r) for r in prev]
+    rows[2]["gpus_per_replica"] = 1
+    out, changed = follow_names(prev, rows, auto)
+    assert changed and out[2]["name"] == "Llama 3.1 8B rent 1x H100 (3)"
+    # a numbered name is still generated: it follows its row's configuration
+    rows = [dict(r) for r in out]
+    rows[1]["gpus_per_replica"] = 4
+    out, changed = follow_names(out, rows, auto)
+    assert changed and out[1]["name"] == "Llama 3.1 8B rent 4x H100"
+    # a typed name is never numbered or replaced
+    out, _ = follow_names([], [{"name": "ours", "gpus_per_replica": 1}, {"name": "ours", "gpus_per_replica": 1}], auto)
+    assert [r["name"] for r in out] == ["ours", "ours"]
+
+
+def test_unique_name_and_its_variants():
+    from tco.scenario import is_generated_variant, unique_name
+
+    assert unique_name("a", set()) == "a"
+    assert unique_name("a", {"a"}) == "a (2)"
+    assert unique_name("a", {"a", "a (2)", "a (3)"}) == "a (4)"
+    assert is_generated_variant("a (12)", "a") and is_generated_variant("a", "a")
+    assert not is_generated_variant("a (x)", "a") and not is_generated_variant("ab", "a")
+    assert not is_generated_variant(None, "a") and not is_generated_variant("a", None)
+
+
+def test_builder_numbers_unnamed_options_with_the_same_configuration(catalog):
+    """Unnamed rows take their name from the configuration (tco.scenario.default_option_name); two alike rows
+    used to share it and the scenario refused them ("option names must be unique")."""
+    values, _, _ = scenario_to_inputs(default_scenario(catalog))
+    row = {"name": None, "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus_per_replica": 1,
+           "payment": "rent: own $/GPU-hour", "usd_per_gpu_hour": 2.0}
+    api = {"name": None, "api": "openai/gpt-4o"}
+    s = build_scenario(values, [api, dict(api), {"name": "openai/gpt-4o (2)", "api": "openai/gpt-4o-mini"}],
+                       [row, dict(row)])
+    assert [o.name for o in s.options] == [
+        "openai/gpt-4o", "openai/gpt-4o (3)",  # "(2)" is typed by the third row: the typed name is kept
+        "openai/gpt-4o (2)",
+        "llama-3.1-8b 1x h100-sxm bf16, rent at $2/GPU-hour", "llama-3.1-8b 1x h100-sxm bf16, rent at $2/GPU-hour (2)"]
+
+
 def test_builder_round_trip_keeps_default_names_as_auto_names(catalog):
     s = default_scenario(catalog)
     values, api_rows, sh_rows = scenario_to_inputs(s)

@@ -27,7 +27,7 @@ from typing import Any, Optional, get_args
 
 from tco.core.exceptions import Problem, ScenarioError
 from tco.core.percent import from_percent, to_percent
-from tco.scenario import Precision, Scenario, default_option_name, parse_scenario
+from tco.scenario import Precision, Scenario, default_option_name, parse_scenario, unique_name
 
 
 @dataclass(frozen=True)
@@ -274,6 +274,7 @@ def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict
             doc.pop(section)
     options: list[dict] = []
     origins: list[tuple[str, int]] = []
+    typed: list[bool] = []  # whether the user typed the option's name
     for table, rows, columns, make in (("api", api_rows, API_COLUMNS, _api_option),
                                        ("self_host", self_host_rows, SELF_HOST_COLUMNS, _self_host_option)):
         for i, row in enumerate(rows):
@@ -283,6 +284,14 @@ def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict
             if opt is not None:
                 options.append(opt)
                 origins.append((table, i))
+                typed.append(_clean(row.get("name")) is not None)
+    # two unnamed options with the same configuration: the second is "<name> (2)" (typed names are kept,
+    # a typed duplicate is the user's to fix and the scenario says so)
+    taken = {o["name"] for o, t in zip(options, typed) if t}
+    for o, t in zip(options, typed):
+        if not t:
+            o["name"] = unique_name(o["name"], taken)
+            taken.add(o["name"])
     doc["options"] = options
     return doc, problems, origins
 
