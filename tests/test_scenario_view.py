@@ -10,7 +10,8 @@ import pytest
 from tco.core import percent
 from tco.catalog import load_catalog
 from tco.scenario.defaults import default_scenario
-from tco.scenario.builder import FIELD_BY_KEY, build_scenario, scenario_to_inputs
+from tco.core.exceptions import ScenarioError
+from tco.scenario.builder import FIELD_BY_KEY, build_scenario, option_names, scenario_to_inputs
 from tco.scenario.view import (
     follow_names,
     point_estimate_percentile,
@@ -147,6 +148,19 @@ def test_builder_numbers_unnamed_options_with_the_same_configuration(catalog):
         "openai/gpt-4o", "openai/gpt-4o (3)",  # "(2)" is typed by the third row: the typed name is kept
         "openai/gpt-4o (2)",
         "llama-3.1-8b 1x h100-sxm bf16, rent at $2/GPU-hour", "llama-3.1-8b 1x h100-sxm bf16, rent at $2/GPU-hour (2)"]
+
+
+def test_builder_reference_field_round_trip(catalog):
+    s = default_scenario(catalog)
+    chosen = s.options[-1].name
+    values, api_rows, sh_rows = scenario_to_inputs(s.model_copy(update={"reference": chosen}))
+    assert values["reference"] == chosen and "reference" not in values["extra"]
+    assert build_scenario(values, api_rows, sh_rows).reference == chosen
+    assert option_names(values, api_rows, sh_rows) == [o.name for o in s.options]
+    for default in (None, "", "  "):  # the page's "Automatic" is blank: the default rule
+        assert build_scenario({**values, "reference": default}, api_rows, sh_rows).reference is None
+    with pytest.raises(ScenarioError, match="reference: 'gone' is not the name of an option"):
+        build_scenario({**values, "reference": "gone"}, api_rows, sh_rows)
 
 
 def test_builder_round_trip_keeps_default_names_as_auto_names(catalog):
