@@ -62,6 +62,18 @@ def test_tornado_style_labels_in_percent_and_plain_numbers():
     assert percent.display_value(-0.5, "fraction/year") == "-50 %/year"
 
 
+def test_catalog_records_in_percent_when_their_unit_is_a_fraction():
+    assert percent.shown_as_percent(0.07, "fraction per year") == (7.0, "% per year")
+    assert percent.shown_as_percent(0.7, "fraction") == (70.0, "%")
+    assert percent.shown_as_percent(1.58, "ratio") == (1.58, "ratio")
+    row = {"id": "m", "value": 0.1, "low": 0.05, "high": None, "unit": "fraction of capex per year", "kind": "sourced"}
+    assert percent.shown_row(row, ("value", "low", "high")) == {**row, "value": 10.0, "low": 5.0,
+                                                                "unit": "% of capex per year"}
+    kw = {"id": "k", "value": 0.08065, "low": 0.05, "unit": "USD/kWh"}
+    assert percent.shown_row(kw, ("value", "low")) == kw  # not a fraction: as in the file
+    assert percent.shown_row({"id": "p"}, ("value",)) == {"id": "p"}  # no unit
+
+
 def test_tokens_per_day_and_back():
     # 1,000,000 req/day x (1,000 + 300) tokens = 1.3e9 tokens/day
     assert tokens_per_day(1_000_000, 1000, 300) == 1_300_000_000
