@@ -84,9 +84,9 @@ def check_version(path: str | Path, current: Optional[str], expected: Optional[s
     path = Path(path)
     when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S") \
         if current is not None and path.exists() else "(deleted)"
-    raise VersionConflict(f"{path.name}: another user saved it since you loaded it (changed {when}); "
-                        "your edit was not written and is still here: reload the file, or save again "
-                        "to overwrite their change")
+    raise VersionConflict(f"{path.name}: another user saved it since you loaded it or last saved it (changed {when}); "
+                          "your edit was not written and is still here: reload the file, or choose to overwrite "
+                          "their change")
 
 
 def save_if_unchanged(path: str | Path, data: bytes, expected: Optional[str], *, check: bool = True,
