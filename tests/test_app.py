@@ -179,6 +179,35 @@ def test_catalog_filter_narrows_the_tables():
     assert not at.exception and after != before and all(a <= b for a, b in zip(after, before))
 
 
+def test_catalogs_show_fractions_in_percent(catalog):
+    """Issue 15 leftover: the files keep fractions (discount_rate 0.07), every page shows percent (7 % per year)."""
+    at = _app()
+    at.switch_page("views/catalogs.py")
+    at.run()
+    assert not at.exception
+    tables = {t.label: t for t in at.tabs}
+    assert {"Assumptions", "Costs beyond GPUs"} <= set(tables)
+    a = next(d.value for d in at.dataframe if "description" in d.value.columns and "value" in d.value.columns)
+    rows = {r["id"]: r for r in a.to_dict("records")}
+    disc = catalog.assumptions["discount_rate"]
+    assert disc.value == 0.07 and disc.unit == "fraction per year"  # the file
+    assert rows["discount_rate"]["value"] == pytest.approx(7.0) and rows["discount_rate"]["unit"] == "% per year"
+    util = catalog.assumptions["target_utilization"]
+    assert rows["target_utilization"]["value"] == pytest.approx(util.value * 100) and rows["target_utilization"]["unit"] == "%"
+    assert rows["pue"]["value"] == catalog.assumptions["pue"].value and rows["pue"]["unit"] == "ratio"  # not a fraction
+    c = next(d.value for d in at.dataframe if "share of server capex [%]" in d.value.columns)
+    net = c[c["id"] == "networking-share-of-server-capex"].iloc[0]
+    entry = catalog.cost_lines["networking-share-of-server-capex"]
+    assert net["share of server capex [%]"] == pytest.approx(entry.share_of_server_capex * 100)  # 0.1 -> 10
+    assert net["low"] == pytest.approx(entry.low * 100) and net["high"] == pytest.approx(entry.high * 100)
+    assert net["unit"].startswith("% of ")
+    at.switch_page("views/methodology.py")
+    at.run()
+    m = next(d.value for d in at.dataframe if "as of" in d.value.columns and "value" in d.value.columns)
+    assert m[m["id"] == "discount_rate"].iloc[0]["unit"] == "% per year"
+    assert m[m["id"] == "discount_rate"].iloc[0]["value"] == pytest.approx(7.0)
+
+
 # ----------------------------------------------------------------------------------------------
 # defaults and the download bytes
 

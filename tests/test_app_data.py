@@ -204,7 +204,7 @@ def test_a_file_saved_by_another_user_between_load_and_save_is_a_conflict_not_a_
 
     at.button(key="data_save").click().run()
     assert not at.exception
-    assert len(at.error) == 1 and "another user saved it since you loaded it" in at.error[0].value
+    assert len(at.error) == 1 and "another user saved it since you loaded it or last saved it" in at.error[0].value
     assert (data / "api_offers.yaml").read_bytes() == after_theirs  # nothing written
     assert at.session_state["data_pending"]["apis"][i]["input"] == 4.0  # my edit stays in the session
     assert at.button(key="data_conflict_reload").label == "Reload the file"

@@ -69,3 +69,79 @@ def test_optimizer_bad_size_filter_is_a_message():
     at.text_input(key="opt_size").set_value("8B to 70B!!")
     at.button[0].click().run()
     assert not at.exception and at.error
+
+
+def _session_months(at) -> int:
+    from tco.scenario import load_scenario_text
+    from views import common
+
+    return load_scenario_text(at.session_state[common.SCENARIO_YAML]).months
+
+
+def test_scenarios_page_reports_another_users_save_and_keeps_the_edit(tmp_path):
+    """Issue 21: the page saves over the version it saved (or opened) only; another user's save in between is a
+    clear message, nothing is written, and the user chooses reload or overwrite."""
+    from tco.scenario import load_scenario
+    from tco.scenario import store
+
+    at = _page("views/scenarios.py")
+    at.text_input(key="scen_save_name").set_value("team").run()
+    at.button(key="scen_save").click().run()
+    path = tmp_path / "scenarios" / "team.yaml"
+    mine = load_scenario(str(path))
+    assert at.success and not at.error
+    theirs = mine.model_copy(update={"months": mine.months + 7})
+    store.save_scenario(theirs, "team", overwrite=True)  # another user (another process) saves the same file
+
+    at.checkbox(key="scen_overwrite").check().run()
+    at.button(key="scen_save").click().run()  # my save, based on the version I saved before
+    assert not at.exception
+    assert any("another user saved it" in e.value and "reload" in e.value for e in at.error), [e.value for e in at.error]
+    assert load_scenario(str(path)).months == mine.months + 7  # nothing written: their save stands
+    assert _session_months(at) == mine.months  # my scenario is still the one in effect
+    at.button(key="scen_conflict_overwrite").click().run()  # I choose to overwrite
+    assert not at.exception and load_scenario(str(path)).months == mine.months
+    assert at.success and "over the other user's change" in at.success[0].value
+    assert not any("another user saved it" in e.value for e in at.error)
+
+
+def test_scenarios_page_reload_after_a_conflict_opens_their_version(tmp_path):
+    from tco.scenario import load_scenario
+    from tco.scenario import store
+
+    at = _page("views/scenarios.py")
+    at.text_input(key="scen_save_name").set_value("team").run()
+    at.button(key="scen_save").click().run()
+    path = tmp_path / "scenarios" / "team.yaml"
+    mine = load_scenario(str(path))
+    store.save_scenario(mine.model_copy(update={"months": mine.months + 7}), "team", overwrite=True)
+    at.button(key="scen_save").click().run()  # the conflict is reported before any overwrite question
+    assert any("another user saved it" in e.value for e in at.error)
+    at.button(key="scen_conflict_reload").click().run()
+    assert not at.exception and _session_months(at) == mine.months + 7  # their version is now in effect
+    assert at.info and "Reloaded" in at.info[-1].value
+    at.checkbox(key="scen_overwrite").check().run()
+    at.button(key="scen_save").click().run()  # based on the version reloaded: lands
+    assert at.success and not any("another user saved it" in e.value for e in at.error)
+
+
+def test_scenarios_page_opening_a_user_file_remembers_its_version(tmp_path):
+    from tco.scenario import load_scenario
+    from tco.scenario import store
+
+    at = _page("views/scenarios.py")
+    at.text_input(key="scen_save_name").set_value("shared").run()
+    at.button(key="scen_save").click().run()
+    path = tmp_path / "scenarios" / "shared.yaml"
+    at2 = _page("views/scenarios.py")  # a second user opens the file ...
+    label = next(x for x in at2.selectbox(key="scen_load_choice").options if "shared.yaml" in x)
+    at2.selectbox(key="scen_load_choice").set_value(label).run()
+    at2.button(key="scen_load").click().run()
+    assert at2.text_input(key="scen_save_name").value == "shared"
+    at.checkbox(key="scen_overwrite").check().run()
+    at.button(key="scen_save").click().run()  # ... the first saves again (same content, same version) ...
+    theirs = load_scenario(str(path))
+    store.save_scenario(theirs.model_copy(update={"months": theirs.months + 1}), "shared", overwrite=True)
+    at2.button(key="scen_save").click().run()  # ... and the second's save would replace a newer file
+    assert any("another user saved it" in e.value for e in at2.error)
+    assert load_scenario(str(path)).months == theirs.months + 1

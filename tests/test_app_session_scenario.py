@@ -176,6 +176,20 @@ def test_names_follow_the_configuration_unless_typed():
     assert opt.name == "Our cluster"
 
 
+def test_a_row_added_with_the_same_configuration_gets_a_numbered_name():
+    at = _app()
+    rows = at.session_state["self_host_rows_current"]
+    i = next(k for k, r in enumerate(rows) if r["name"] == "Llama 3.1 70B rent 4x H100")
+    copy = {k: v for k, v in rows[i].items() if k != "name" and v is not None}
+    at.session_state["self_host_options_editor"] = {"edited_rows": {}, "added_rows": [copy, dict(copy)],
+                                                    "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    names = [o.name for o in _scenario(at).options]
+    assert {"Llama 3.1 70B rent 4x H100", "Llama 3.1 70B rent 4x H100 (2)", "Llama 3.1 70B rent 4x H100 (3)"} <= set(names)
+    assert len(names) == len(set(names))
+
+
 def test_the_address_holds_the_scenario_and_restores_it_in_a_new_session():
     at = _app()
     at.number_input(key="output_tokens").set_value(450.0).run()
@@ -229,6 +243,40 @@ def test_compare_names_the_reference_and_shows_the_break_even_matrix():
     words = {"met": "met", "missed": "missed", "unknown": "latency not checked"}
     assert dict(zip(table["Option"], table["SLO"])) == {o.name: words[o.slo_status] for o in r.options}
     assert any(e.label.startswith("Break-even matrix") for e in at.expander)
+
+
+def test_the_reference_is_chosen_on_compare_and_kept_in_the_scenario():
+    at = _app()
+    box = at.selectbox(key="reference")
+    assert box.value == "" and box.index == 0  # shown as selected (a None value would show no selection)
+    assert box.options[0].startswith("Automatic: the cheapest API option")
+    assert _scenario(at).reference is None
+    auto = _totals_table(at)
+    names = list(auto["Option"])
+    own = next(n for n in names if "own" in n.lower())
+    at.selectbox(key="reference").set_value(own).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _scenario(at).reference == own
+    table = _totals_table(at)
+    assert dict(zip(table["Option"], table[f"Break-even vs {own}"]))[own] == "reference"
+    encoded = at.query_params[share.PARAM]
+    assert share.decode_scenario(encoded[0] if isinstance(encoded, list) else encoded).reference == own
+    _go(at, "views/catalogs.py")  # a page switch keeps the choice
+    _go(at, "views/compare.py")
+    assert at.selectbox(key="reference").value == own and _scenario(at).reference == own
+    # the chosen option renamed: the choice is not switched silently, the message sits next to it
+    rows = at.session_state["self_host_rows_current"]
+    i = next(k for k, r in enumerate(rows) if r["name"] == own)
+    at.session_state["self_host_options_editor"] = {"edited_rows": {i: {"name": "Renamed"}}, "added_rows": [],
+                                                    "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="reference").value == own
+    assert any("is not the name of an option" in e.value for e in at.error), [e.value for e in at.error]
+    at.selectbox(key="reference").set_value("Renamed").run()
+    assert not at.error and _scenario(at).reference == "Renamed"
+    at.selectbox(key="reference").set_value("").run()  # back to the default rule
+    assert _scenario(at).reference is None and list(_totals_table(at).columns) == list(auto.columns)
 
 
 def test_a_sensitivity_what_if_is_labelled_and_can_be_applied():

@@ -18,7 +18,8 @@ from tco.engine.decision import capacity_tokens_per_month, gpus_billed
 from tco.core.exceptions import ScenarioError
 from tco.analysis.optimizer_rules import replica_fits_unit, suspect_reason
 from tco.scenario import default_option_name, parse_scenario
-from tco.model.slo import api_slo_check, median_vs_p95, self_host_slo_check, tpot_ms_from_speed
+from tco.model.slo import (SloCheck, api_slo_check, hybrid_slo_check, median_vs_p95, self_host_slo_check,
+                           tpot_ms_from_speed)
 from tco.analysis.uncertainty import point_percentile, range_note
 
 LABELS = ["2026-01", "2026-02", "2026-03", "2026-04"]
@@ -144,6 +145,19 @@ def test_self_host_slo_check():
 
 # ---------------------------------------------------------------------------------------------
 # Optimizer rules
+
+
+def test_hybrid_slo_check_worst_of_fleet_and_overflow_api():
+    met, unknown, missed = SloCheck("met", "ok"), SloCheck("unknown", "latency not checked"), SloCheck("missed", "slow")
+    assert hybrid_slo_check(met, met, 0.25, "x/api").status == "met"
+    c = hybrid_slo_check(met, unknown, 0.25, "x/api")  # an API without a figure is never "met"
+    assert c.status == "unknown" and c.reason == "overflow API x/api (25 % of requests): latency not checked"
+    c = hybrid_slo_check(unknown, missed, 0.001, "x/api")
+    assert c.status == "missed" and c.reason == "overflow API x/api (0.1 % of requests): slow"
+    c = hybrid_slo_check(missed, met, 0.5, "x/api")
+    assert c.status == "missed" and c.reason == "fleet: slow"
+    c = hybrid_slo_check(met, missed, 0.0, "x/api")  # nothing overflows: the API serves no request
+    assert c.status == "met" and c.reason == "ok; no request overflows to x/api over the horizon"
 
 
 def test_replica_fits_unit():

@@ -478,7 +478,7 @@ def test_scenario_save_name_cannot_escape(tmp_path):
     scen = default_scenario(_bundled_catalog())
     for bad in ("../../x", "/etc/passwd", "..", "a/../../b", "nul\x00.yaml", "..\\..\\win", "~/x", "$(touch y)"):
         try:
-            path = store.save_scenario(scen, bad, folder)
+            path = store.save_scenario(scen, bad, folder).path
         except ProblemsError:
             continue
         assert path.parent == folder.resolve(), (bad, path)

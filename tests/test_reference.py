@@ -17,6 +17,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from tco.catalog import load_catalog
+from tco.core.percent import display_value
 from tco.cli import main
 from tco.engine import evaluate
 from tco.core.exceptions import ScenarioError
@@ -141,6 +142,58 @@ def test_api_meets_a_loose_slo(bundled):
     r = evaluate(parse_scenario(_strict(2000)), bundled)
     assert r.option("GPT-4o").slo_status == "met"
     assert r.reference == "GPT-4o"  # the only API whose SLO is met (inline is unknown)
+
+
+def _hybrid(overflow_api: str, base_replicas: int = 8) -> dict:
+    """The bundled hybrid example's rented option (8 replicas of Llama 3.1 70B on 4x H100, business-hours load)
+    at its SLO (TTFT p95 2,000 ms, TPOT p95 60 ms): the fleet meets it (capacity measured at the SLO)."""
+    return {"name": "golden-hybrid", "start": "2027-01", "months": 12,
+            "workload": {"requests_per_day": 3_000_000, "input_tokens": 1500, "output_tokens": 300,
+                         "daily_profile": "business_hours"},
+            "slo": {"ttft_p95_ms": 2000, "tpot_p95_ms": 60},
+            "options": [{"name": "hybrid", "self_host": {
+                "model": "llama-3.1-70b", "gpu": "h100-sxm", "gpus_per_replica": 4,
+                "rent": {"offer": "lambda-gpu-4x-h100-sxm5"}, "base_replicas": base_replicas,
+                "overflow": {"api": overflow_api}}}]}
+
+
+def _share_text(option) -> str:
+    sent = option.extra_monthly["overflow_requests"].sum() / option.requests.sum()
+    return display_value(sent, "fraction")
+
+
+def test_a_hybrid_option_is_checked_against_its_overflow_api_by_hand(bundled):
+    """Issue 15 leftover: the requests a hybrid fleet overflows are served by its API, so that API's latency counts.
+
+    Catalog latency (data/api_offers.yaml) and p95/median ratios 1.71 (TTFT), 1.33 (TPOT) (data/assumptions.yaml):
+    * openai/gpt-4o: TTFT 530 ms x 1.71 = 906.3 ms <= 2,000; TPOT 1000 / 135 tok/s = 7.41 ms x 1.33 = 9.85 ms <= 60
+      -> met, and the fleet meets it -> met;
+    * azure/llama-3.1-405b: TTFT median 2,010 ms > 2,000 ms -> missed, whatever the fleet -> the option is infeasible;
+    * together/llama-3.1-70b: no latency figure -> "latency not checked" (unknown), never met.
+    """
+    r = evaluate(parse_scenario(_hybrid("openai/gpt-4o")), bundled)
+    o = r.option("hybrid")
+    assert o.extra_monthly["overflow_requests"].sum() > 0  # 8 replicas do not carry the business-hours peak
+    assert o.slo_status == "met"
+    assert f"overflow API openai/gpt-4o ({_share_text(o)} of requests): TTFT p95 estimated 906 ms" in o.slo_reason
+    assert "fleet: sized at the" in o.slo_reason
+
+    with pytest.raises(ScenarioError, match=r"hybrid.*SLO missed: overflow API azure/llama-3.1-405b .*TTFT median "
+                                            r"2,010 ms already exceeds the SLO p95 2,000 ms"):
+        evaluate(parse_scenario(_hybrid("azure/llama-3.1-405b")), bundled)
+    r = evaluate(parse_scenario(_hybrid("azure/llama-3.1-405b")), bundled, skip_infeasible=True)
+    assert r.slo_checks["hybrid"][0] == "missed" and [n for n, _ in r.skipped] == ["hybrid"]
+
+    o = evaluate(parse_scenario(_hybrid("together/llama-3.1-70b")), bundled).option("hybrid")
+    assert o.slo_status == "unknown"
+    assert "overflow API together/llama-3.1-70b" in o.slo_reason and "latency not checked" in o.slo_reason
+
+
+def test_a_hybrid_fleet_that_never_overflows_answers_for_itself(bundled):
+    # 1,000 replicas carry every hour: the slow API serves no request, so its latency does not count
+    o = evaluate(parse_scenario(_hybrid("azure/llama-3.1-405b", base_replicas=1000)), bundled).option("hybrid")
+    assert o.extra_monthly["overflow_requests"].sum() == 0
+    assert o.slo_status == "met" and "no request overflows to azure/llama-3.1-405b" in o.slo_reason
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import pytest
 from tco.core import percent
 from tco.catalog import load_catalog
 from tco.scenario.defaults import default_scenario
-from tco.scenario.builder import FIELD_BY_KEY, build_scenario, scenario_to_inputs
+from tco.core.exceptions import ScenarioError
+from tco.scenario.builder import FIELD_BY_KEY, build_scenario, option_names, scenario_to_inputs
 from tco.scenario.view import (
     follow_names,
     point_estimate_percentile,
@@ -61,6 +62,18 @@ def test_tornado_style_labels_in_percent_and_plain_numbers():
     assert percent.display_value(-0.5, "fraction/year") == "-50 %/year"
 
 
+def test_catalog_records_in_percent_when_their_unit_is_a_fraction():
+    assert percent.shown_as_percent(0.07, "fraction per year") == (7.0, "% per year")
+    assert percent.shown_as_percent(0.7, "fraction") == (70.0, "%")
+    assert percent.shown_as_percent(1.58, "ratio") == (1.58, "ratio")
+    row = {"id": "m", "value": 0.1, "low": 0.05, "high": None, "unit": "fraction of capex per year", "kind": "sourced"}
+    assert percent.shown_row(row, ("value", "low", "high")) == {**row, "value": 10.0, "low": 5.0,
+                                                                "unit": "% of capex per year"}
+    kw = {"id": "k", "value": 0.08065, "low": 0.05, "unit": "USD/kWh"}
+    assert percent.shown_row(kw, ("value", "low")) == kw  # not a fraction: as in the file
+    assert percent.shown_row({"id": "p"}, ("value",)) == {"id": "p"}  # no unit
+
+
 def test_tokens_per_day_and_back():
     # 1,000,000 req/day x (1,000 + 300) tokens = 1.3e9 tokens/day
     assert tokens_per_day(1_000_000, 1000, 300) == 1_300_000_000
@@ -98,6 +111,68 @@ def test_names_follow_the_configuration_unless_typed():
     out, changed = follow_names(prev, [{"name": "mine", "gpus_per_replica": 8}, prev[1]], auto)
     assert not changed and out[0]["name"] == "mine"
     assert self_host_auto_name("Llama 3.1 8B", "rent", 1, "H100", "fp8", "spot") == "Llama 3.1 8B rent 1x H100 fp8 spot"
+
+
+def test_two_rows_with_the_same_configuration_get_unique_names():
+    def auto(row):
+        return self_host_auto_name("Llama 3.1 8B", "rent", row["gpus_per_replica"], "H100")
+
+    # two new, unnamed rows with one configuration: the second is numbered
+    out, changed = follow_names([], [{"name": None, "gpus_per_replica": 1}, {"name": None, "gpus_per_replica": 1}], auto)
+    assert changed and [r["name"] for r in out] == ["Llama 3.1 8B rent 1x H100", "Llama 3.1 8B rent 1x H100 (2)"]
+    # a row changed into another row's configuration takes the next free number
+    prev = out + [{"name": "Llama 3.1 8B rent 2x H100", "gpus_per_replica": 2}]
+    rows = [dict(r) for r in prev]
+    rows[2]["gpus_per_replica"] = 1
+    out, changed = follow_names(prev, rows, auto)
+    assert changed and out[2]["name"] == "Llama 3.1 8B rent 1x H100 (3)"
+    # a numbered name is still generated: it follows its row's configuration
+    rows = [dict(r) for r in out]
+    rows[1]["gpus_per_replica"] = 4
+    out, changed = follow_names(out, rows, auto)
+    assert changed and out[1]["name"] == "Llama 3.1 8B rent 4x H100"
+    # a typed name is never numbered or replaced
+    out, _ = follow_names([], [{"name": "ours", "gpus_per_replica": 1}, {"name": "ours", "gpus_per_replica": 1}], auto)
+    assert [r["name"] for r in out] == ["ours", "ours"]
+
+
+def test_unique_name_and_its_variants():
+    from tco.scenario import is_generated_variant, unique_name
+
+    assert unique_name("a", set()) == "a"
+    assert unique_name("a", {"a"}) == "a (2)"
+    assert unique_name("a", {"a", "a (2)", "a (3)"}) == "a (4)"
+    assert is_generated_variant("a (12)", "a") and is_generated_variant("a", "a")
+    assert not is_generated_variant("a (x)", "a") and not is_generated_variant("ab", "a")
+    assert not is_generated_variant(None, "a") and not is_generated_variant("a", None)
+
+
+def test_builder_numbers_unnamed_options_with_the_same_configuration(catalog):
+    """Unnamed rows take their name from the configuration (tco.scenario.default_option_name); two alike rows
+    used to share it and the scenario refused them ("option names must be unique")."""
+    values, _, _ = scenario_to_inputs(default_scenario(catalog))
+    row = {"name": None, "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus_per_replica": 1,
+           "payment": "rent: own $/GPU-hour", "usd_per_gpu_hour": 2.0}
+    api = {"name": None, "api": "openai/gpt-4o"}
+    s = build_scenario(values, [api, dict(api), {"name": "openai/gpt-4o (2)", "api": "openai/gpt-4o-mini"}],
+                       [row, dict(row)])
+    assert [o.name for o in s.options] == [
+        "openai/gpt-4o", "openai/gpt-4o (3)",  # "(2)" is typed by the third row: the typed name is kept
+        "openai/gpt-4o (2)",
+        "llama-3.1-8b 1x h100-sxm bf16, rent at $2/GPU-hour", "llama-3.1-8b 1x h100-sxm bf16, rent at $2/GPU-hour (2)"]
+
+
+def test_builder_reference_field_round_trip(catalog):
+    s = default_scenario(catalog)
+    chosen = s.options[-1].name
+    values, api_rows, sh_rows = scenario_to_inputs(s.model_copy(update={"reference": chosen}))
+    assert values["reference"] == chosen and "reference" not in values["extra"]
+    assert build_scenario(values, api_rows, sh_rows).reference == chosen
+    assert option_names(values, api_rows, sh_rows) == [o.name for o in s.options]
+    for default in (None, "", "  "):  # the page's "Automatic" is blank: the default rule
+        assert build_scenario({**values, "reference": default}, api_rows, sh_rows).reference is None
+    with pytest.raises(ScenarioError, match="reference: 'gone' is not the name of an option"):
+        build_scenario({**values, "reference": "gone"}, api_rows, sh_rows)
 
 
 def test_builder_round_trip_keeps_default_names_as_auto_names(catalog):

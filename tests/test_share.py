@@ -100,7 +100,7 @@ def test_save_never_leaves_the_folder_or_overwrites(tmp_path, monkeypatch):
     folder = tmp_path / "user"
     monkeypatch.setenv(store.ENV, str(folder))
     s = load_scenario(str(BUNDLED[0]))
-    p = store.save_scenario(s, "../../escape")
+    p = store.save_scenario(s, "../../escape").path
     assert p.parent == folder.resolve() and p.name == "escape.yaml"
     assert not (tmp_path.parent / "escape.yaml").exists() and list(tmp_path.iterdir()) == [folder]
     with pytest.raises(store.ScenarioExists, match="overwrite"):

@@ -1,10 +1,12 @@
 """Catalogs: browse what the planner knows (models, GPUs, rental offers, servers, API prices,
-throughput profiles), each row with its source and as-of date. Read-only here."""
+throughput profiles, default assumptions, costs beyond GPUs), each row with its source and as-of date.
+Read-only here. Fractions in the files are shown in percent (tco.core.percent), like everywhere in the app."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from tco.core.percent import shown_row, to_percent
 from views import common
 
 catalog = common.get_catalog()
@@ -26,7 +28,12 @@ TABLES = {
                             "batch_input", "batch_output"]),
     "Throughput profiles": ("profiles", ["id", "model", "gpu", "gpus", "precision", "engine", "isl", "osl",
                                          "scenario"]),
+    "Assumptions": ("assumptions", ["id", "value", "unit", "low", "high", "description"]),
+    "Costs beyond GPUs": ("cost_lines", ["id", "name", "category", "line_kind", "amount_usd", "share_of_server_capex",
+                                         "usd_per_gb", "unit", "low", "high", "applies_to"]),
 }
+#: Fields in the unit of their entry's ``unit`` (shown in percent when that unit is a fraction).
+IN_ENTRY_UNIT = ("value", "low", "high")
 #: Column headers with units (fields not listed keep their name).
 UNITS = {
     "total_params_b": "total params [B]", "active_params_b": "active params [B]", "max_context": "max context [tokens]",
@@ -37,6 +44,8 @@ UNITS = {
     "input": "input [USD/1M tok]", "output": "output [USD/1M tok]", "cached_input": "cached input [USD/1M tok]",
     "batch_input": "batch input [USD/1M tok]", "batch_output": "batch output [USD/1M tok]",
     "isl": "input [tokens]", "osl": "output [tokens]", "points": "load points",
+    "share_of_server_capex": "share of server capex [%]", "amount_usd": "amount [USD, per unit]",
+    "usd_per_gb": "[USD/GB]",
 }
 
 
@@ -48,7 +57,9 @@ def table(name: str, lead: tuple[str, ...], version: str) -> pd.DataFrame:
         d = e.model_dump(mode="json")
         if name == "profiles":
             d["points"] = len(d["points"])
-        rows.append(d)
+        if d.get("share_of_server_capex") is not None:  # a fraction by its schema
+            d["share_of_server_capex"] = to_percent(d["share_of_server_capex"])
+        rows.append(shown_row(d, IN_ENTRY_UNIT))
     df = pd.DataFrame(rows)
     if df.empty:
         return df

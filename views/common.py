@@ -17,6 +17,7 @@ import streamlit as st
 from tco import charts
 from tco.catalog import Catalog, load_catalog
 from tco.core.exceptions import CatalogError, Problem, ProblemsError, TcoError
+from tco.core.percent import display_value
 from tco.engine import Result, evaluate
 from tco.report import export
 from tco.scenario import load_scenario_text, share
@@ -359,14 +360,15 @@ def escape_markdown(text: str) -> str:
 
 
 def assumption_caption(catalog: Catalog, key: str) -> str:
-    """'default 1.58 ratio: <source> (as of <date>)' for an assumptions-catalog entry."""
+    """'Default 1.58 ratio: <source> (as of <date>)' for an assumptions-catalog entry (a fraction in percent:
+    'Default 7 % per year')."""
     a = catalog.assumptions.get(key)
     if a is None:
         return ""
     src = a.source.split(" ,")[0].split(" ;")[0]
     if len(src) > 160:
         src = src[:157] + "..."
-    return f"Default {a.value:g} {a.unit} ({a.kind}): {src} (as of {a.as_of})."
+    return f"Default {display_value(a.value, a.unit)} ({a.kind}): {src} (as of {a.as_of})."
 
 
 # ----------------------------------------------------------------------------------------------

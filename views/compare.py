@@ -44,6 +44,7 @@ from views import common, downloads
 from views.capacity_range_section import render_capacity_range_section
 from views.cost_lines_section import render_cost_lines_section
 from views.quality_section import render_quality_section
+from views.reference_section import render_reference_choice
 from views.routing_section import render_routing_section
 
 _SPOT_HINT = "does not suit a strict latency SLO"
@@ -295,6 +296,7 @@ with st.container(border=True):
                    "Capacity comes from measured throughput profiles (data/profiles.yaml) at the SLO; power, "
                    "colocation, maintenance, depreciation and staff defaults from data/assumptions.yaml. "
                    "The offer or server must use the row's GPU.")
+    render_reference_choice(values, api_rows, sh_rows, slots)  # issue 15: the reference (views/reference_section.py)
     options_slot = st.empty()
 
 # ----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from tco.core.percent import shown_row
 from views import common
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -54,9 +55,9 @@ with tabs[-1]:
     st.caption(f"Used when a scenario does not set a value (`{catalog.files.get('assumptions', 'assumptions.yaml')}`). "
                "kind: sourced = copied from the source; estimated = computed here from sourced figures; "
                "judgement = no published figure, replace with your own.")
-    rows = [{"id": a.id, "value": a.value, "unit": a.unit, "low": a.low, "high": a.high, "kind": a.kind,
-             "description": a.description, "source": a.source, "as of": a.as_of}
-            for a in catalog.assumptions.values()]
+    rows = [shown_row({"id": a.id, "value": a.value, "unit": a.unit, "low": a.low, "high": a.high, "kind": a.kind,
+                       "description": a.description, "source": a.source, "as of": a.as_of}, ("value", "low", "high"))
+            for a in catalog.assumptions.values()]  # fractions in percent, as everywhere on screen
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="assumptions_table",
                  column_config={"source": st.column_config.TextColumn("source", width="large"),
                                 "description": st.column_config.TextColumn("description", width="large")})

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import hashlib
 import io
 import json
 import math
@@ -40,7 +39,7 @@ from tco.catalog import CATALOGS, TOP_KEYS, Catalog, Entry, cross_check, format_
 from tco.core.exceptions import CatalogError, Problem
 from tco.io.atomic import atomic_write_bytes, atomic_write_text
 from tco.io.safeyaml import YamlLoadError, dump_yaml, load_yaml_text
-from tco.io.shared_files import check_version, locked
+from tco.io.shared_files import check_version, locked, version_of_bytes
 
 DEFAULT_MAX_AGE_DAYS = 180  # [days] entries older than this are stale
 DEFAULT_KEEP_BACKUPS = 10  # backups kept per catalog file
@@ -173,7 +172,7 @@ def read_catalog_file(data_dir: str | Path, name: str) -> CatalogFile:
     except FileNotFoundError:
         return CatalogFile(name, path, "", [])
     header, entries = parse_catalog_text(name, raw, str(path))
-    return CatalogFile(name, path, header, entries, hashlib.sha256(raw).hexdigest())
+    return CatalogFile(name, path, header, entries, version_of_bytes(raw))
 
 
 def catalog_text(name: str, entries: list[dict], header: str = "") -> str:
@@ -566,7 +565,7 @@ def _save_locked(path: Path, name: str, entries, *, header, keep, now, validate,
     """The body of :func:`save_catalog_file`, run while holding the file's lock."""
     old = path.read_bytes() if path.exists() else None
     if check:
-        check_version(path, hashlib.sha256(old).hexdigest() if old is not None else None, expected)
+        check_version(path, version_of_bytes(old) if old is not None else None, expected)
     if callable(entries):
         entries = entries(parse_catalog_text(name, old, path.name)[1] if old is not None else [])
     if validate:
@@ -576,7 +575,7 @@ def _save_locked(path: Path, name: str, entries, *, header, keep, now, validate,
     if old is not None:
         text = patch_catalog_text(name, old.decode("utf-8-sig"), entries, shown=path.name)
         if text.encode("utf-8") == old:
-            return SaveResult(path=path, backup=None, version=hashlib.sha256(old).hexdigest())
+            return SaveResult(path=path, backup=None, version=version_of_bytes(old))
     else:
         text = catalog_text(name, entries, header or "")
     backup = None
@@ -600,7 +599,7 @@ def _save_locked(path: Path, name: str, entries, *, header, keep, now, validate,
         except OSError:
             pass
     return SaveResult(path=path, backup=backup, removed_backups=tuple(removed),
-                      version=hashlib.sha256(text.encode("utf-8")).hexdigest())
+                      version=version_of_bytes(text.encode("utf-8")))
 
 
 # ----------------------------------------------------------------------------------------------

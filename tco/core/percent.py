@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Optional
+from typing import Iterable, Optional
 
 PERCENT_PER_FRACTION = 100.0  # [%] per 1.0 fraction
 
@@ -71,13 +71,31 @@ def plain_number(x: Optional[float], digits: int = 4) -> str:
     return text
 
 
+def shown_as_percent(x: Optional[float], unit: str) -> tuple[Optional[float], str]:
+    """``(value, unit)`` as a page shows them: a unit starting with 'fraction' becomes percent
+    ('fraction per year', 0.07 -> (7, '% per year'); 'fraction', 0.7 -> (70, '%')); any other unit is unchanged."""
+    if unit.startswith("fraction"):
+        return to_percent(x), "%" + unit[len("fraction"):]
+    return x, unit
+
+
+def shown_row(row: dict, fields: Iterable[str], unit_key: str = "unit") -> dict:
+    """A catalog record (e.g. an assumption) as a page shows it: when ``row[unit_key]`` is a fraction, each of
+    ``fields`` (value, low, high...) in percent and the unit with '%' (:func:`shown_as_percent`)."""
+    unit = row.get(unit_key)
+    if not isinstance(unit, str) or not unit.startswith("fraction"):
+        return dict(row)
+    out = dict(row)
+    for f in fields:
+        if isinstance(out.get(f), (int, float)) and not isinstance(out.get(f), bool):
+            out[f] = to_percent(out[f])
+    out[unit_key] = shown_as_percent(None, unit)[1]
+    return out
+
+
 def display_value(x: Optional[float], unit: str) -> str:
     """A value with its unit for labels: fractions become percent ('fraction/month' 0.03 -> '3 %/month')."""
-    if unit.startswith("fraction"):
-        rest = unit[len("fraction"):]
-        return f"{plain_number(to_percent(x))} %{rest}"
+    value, shown = shown_as_percent(x, unit)
+    if shown != unit:
+        return f"{plain_number(value)} {shown}"
     return f"{plain_number(x)} {unit}".rstrip()
-
-
-__all__ = ["PERCENT_PER_FRACTION", "to_percent", "from_percent", "PLAUSIBLE", "implausible", "plain_number",
-           "display_value"]

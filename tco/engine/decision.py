@@ -17,7 +17,7 @@ from tco.model import quality as q
 from tco.core.constants import HOURS_PER_MONTH
 from tco.core.exceptions import Problem, ScenarioError
 from tco.model import costs, finance
-from tco.model.slo import SloCheck, api_slo_check, self_host_slo_check
+from tco.model.slo import SloCheck, api_slo_check, hybrid_slo_check, self_host_slo_check
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -43,6 +43,23 @@ def api_option_slo(scenario, catalog: Catalog, api_id: Optional[str]) -> SloChec
 def self_host_option_slo(scenario, capacity) -> SloCheck:
     """SLO status of a self-host option from its capacity at the SLO (:func:`tco.model.slo.self_host_slo_check`)."""
     return self_host_slo_check(scenario.slo.ttft_p95_ms, scenario.slo.tpot_p95_ms, capacity)
+
+
+def option_slo(scenario, catalog: Catalog, option) -> SloCheck:
+    """SLO status of an evaluated option (an :class:`tco.engine.OptionResult`): an API option's catalog latency,
+    a self-host option's capacity at the SLO, and for a hybrid one also its overflow API's latency, weighed by
+    the requests it overflows (:func:`tco.model.slo.hybrid_slo_check`)."""
+    if option.kind == "api":
+        return api_option_slo(scenario, catalog, option.ref_id if option.ref_id and option.ref_id != "inline" else None)
+    fleet = self_host_option_slo(scenario, option.capacity)
+    overflow = getattr(option.params, "overflow", None)
+    if overflow is None:
+        return fleet
+    api_id = overflow.ref_id if overflow.ref_id and overflow.ref_id != "inline" else None
+    sent = option.extra_monthly.get("overflow_requests")
+    total = float(np.sum(option.requests))
+    share = float(np.sum(sent)) / total if sent is not None and total > 0 else 0.0
+    return hybrid_slo_check(fleet, api_option_slo(scenario, catalog, api_id), share, api_id or "(inline prices)")
 
 
 def quality_eligible(scenario, catalog: Catalog, kinds: list[str], ref_ids: list[str]) -> tuple[list[bool], str]:
@@ -176,8 +193,8 @@ def unit_costs(kind: str, total_accrual_usd: float, accrual_m, input_tokens_tota
 def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = "scenario"):
     """The engine's Result completed with the answers beyond the line items (a new Result; ``result`` is not changed).
 
-    1. SLO status of every option (:mod:`tco.model.slo`). An API option whose figures miss the SLO is
-       infeasible like a self-host option: listed in ``skipped`` with the reason when ``skip_infeasible``,
+    1. SLO status of every option (:func:`option_slo`; a hybrid option's overflow API counts). An option known
+       to miss the SLO (an API's figures, a hybrid's overflow API) is infeasible like a self-host option: listed in ``skipped`` with the reason when ``skip_infeasible``,
        else a :class:`ScenarioError` naming the option.
     2. The reference (:func:`tco.model.finance.reference_choice`): the scenario's ``reference``, else the
        cheapest API option over the horizon that meets the SLO (status ``met``) and the quality floor.
@@ -191,8 +208,7 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
 
     s = result.scenario
     w = s.workload
-    checks = {o.name: (api_option_slo(s, catalog, o.ref_id if o.ref_id and o.ref_id != "inline" else None)
-                       if o.kind == "api" else self_host_option_slo(s, o.capacity)) for o in result.options}
+    checks = {o.name: option_slo(s, catalog, o) for o in result.options}
     missed = [o for o in result.options if not checks[o.name].feasible]
     skipped = list(result.skipped)
     if missed:
@@ -252,5 +268,5 @@ def finish(result, catalog: Catalog, skip_infeasible: bool = False, file: str = 
                    skipped=skipped, slo_checks=slo_checks)
 
 
-__all__ = ["api_option_slo", "self_host_option_slo", "quality_eligible", "gpus_billed", "capacity_tokens_per_month", "finish",
+__all__ = ["api_option_slo", "self_host_option_slo", "option_slo", "quality_eligible", "gpus_billed", "capacity_tokens_per_month", "finish",
            "api_input_share_of_cost", "api_cached_input_usd_per_million", "unit_costs", "API_RATIO_KEYS"]

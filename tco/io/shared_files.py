@@ -33,10 +33,19 @@ class ConflictError(TcoError):
     """The file changed since it was loaded (another user saved), or its lock could not be taken."""
 
 
+class VersionConflict(ConflictError):
+    """The file changed since it was loaded: another user saved in between (reload, or overwrite)."""
+
+
+def version_of_bytes(data: bytes) -> str:
+    """The version stamp of a file holding ``data``: its SHA-256 hex (what :func:`version_of` reads back)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def version_of(path: str | Path) -> Optional[str]:
     """A version stamp of the file's content (SHA-256 hex), or None when the file does not exist."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return version_of_bytes(Path(path).read_bytes())
     except FileNotFoundError:
         return None
 
@@ -68,16 +77,16 @@ def locked(path: str | Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None
 
 
 def check_version(path: str | Path, current: Optional[str], expected: Optional[str]) -> None:
-    """Raise :class:`ConflictError` when the file's version ``current`` (read under its lock) is not the
+    """Raise :class:`VersionConflict` when the file's version ``current`` (read under its lock) is not the
     ``expected`` one the user loaded (None: the file did not exist)."""
     if current == expected:
         return
     path = Path(path)
     when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S") \
         if current is not None and path.exists() else "(deleted)"
-    raise ConflictError(f"{path.name}: another user saved it since you loaded it (changed {when}); "
-                        "your edit was not written and is still here: reload the file, or save again "
-                        "to overwrite their change")
+    raise VersionConflict(f"{path.name}: another user saved it since you loaded it or last saved it (changed {when}); "
+                          "your edit was not written and is still here: reload the file, or choose to overwrite "
+                          "their change")
 
 
 def save_if_unchanged(path: str | Path, data: bytes, expected: Optional[str], *, check: bool = True,
@@ -94,4 +103,4 @@ def save_if_unchanged(path: str | Path, data: bytes, expected: Optional[str], *,
         if check:
             check_version(path, current, expected)
         atomic_write_bytes(path, data)  # keeps the existing file's mode
-        return hashlib.sha256(data).hexdigest()
+        return version_of_bytes(data)

@@ -18,12 +18,18 @@ TPOT from an output speed: TPOT [ms] = 1000 / output_tokens_per_s. A metric the 
 not checked; a metric the SLO sets and the catalog has no figure for gives ``unknown`` ("latency not
 checked"), never ``met``. The worst status over TTFT and TPOT wins (missed > unknown > met).
 
+A hybrid self-host option (``overflow``) serves the requests above its fleet with an API: those requests
+meet the SLO only if that API does, so the option's status is the worst of its fleet's and its overflow
+API's (:func:`hybrid_slo_check`), unless no request overflows over the horizon.
+
 Units: latencies [ms], speeds [tokens/s].
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, Optional
+
+from tco.core.percent import display_value
 
 SloStatus = Literal["met", "missed", "unknown"]
 
@@ -124,5 +130,22 @@ def self_host_slo_check(ttft_p95_ms: Optional[float], tpot_p95_ms: Optional[floa
     return SloCheck("met", f"sized at the {capacity.source} capacity that meets the SLO{at}")
 
 
+def hybrid_slo_check(fleet: SloCheck, overflow_api: SloCheck, overflow_share: float, api_label: str) -> SloCheck:
+    """SLO status of a hybrid option: its fleet's (:func:`self_host_slo_check`) and its overflow API's
+    (:func:`api_slo_check`), the worst wins (missed > unknown > met).
+
+    ``overflow_share`` [fraction 0-1] of the horizon's requests sent to the API: 0 means the API serves nothing
+    and the fleet's status stands alone. Any overflow counts in full: a p95 target could absorb a few slow
+    requests, but the API's figures are medians and this check does not count on it (conservative).
+    ``api_label`` names the API in the reason.
+    """
+    if overflow_share <= 0:
+        return SloCheck(fleet.status, f"{fleet.reason}; no request overflows to {api_label} over the horizon")
+    api = SloCheck(overflow_api.status, f"overflow API {api_label} ({display_value(overflow_share, 'fraction')} of requests): "
+                                        f"{overflow_api.reason}")
+    fleet = SloCheck(fleet.status, f"fleet: {fleet.reason}")
+    return combine([fleet, api], "")
+
+
 __all__ = ["SloStatus", "SloCheck", "NOT_CHECKED", "tpot_ms_from_speed", "median_vs_p95", "combine",
-           "api_slo_check", "self_host_slo_check"]
+           "api_slo_check", "self_host_slo_check", "hybrid_slo_check"]

@@ -8,6 +8,7 @@ so a typo never silently falls back to a default. Validation problems are report
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -784,6 +785,24 @@ def default_option_name(option: Any) -> str:
     return f"{head}, {how}"
 
 
+def unique_name(name: str, taken: Any) -> str:
+    """``name``, or the first of ``name (2)``, ``name (3)``, ... not in ``taken``: generated option names stay
+    unique when two options share a configuration (option names must be unique)."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})" in taken:
+        n += 1
+    return f"{name} ({n})"
+
+
+def is_generated_variant(name: Any, generated: Optional[str]) -> bool:
+    """Whether ``name`` is the generated name ``generated`` or a numbered copy of it (:func:`unique_name`)."""
+    if not name or not generated:
+        return False
+    return name == generated or re.fullmatch(re.escape(generated) + r" \(\d+\)", str(name)) is not None
+
+
 def parse_scenario(doc: Any, file: str = "scenario") -> Scenario:
     """Validate a parsed document; raise ScenarioError with ``file: path: message`` lines."""
     if not isinstance(doc, dict):
@@ -823,4 +842,5 @@ __all__ = ["Scenario", "Workload", "Slo", "Finance", "Ops", "ApiPrices", "Partia
            "SelfHost", "Option", "parse_scenario", "load_scenario", "load_scenario_text", "month_labels",
            "Growth", "Event", "Overflow", "month_index", "MixBucket", "QualityFloor", "FineTuning", "Route",
            "RoutePart", "CostLine", "ReservedTerm", "Availability", "COST_LINE_KINDS", "COST_LINE_GROUPS",
-           "BUILTIN_LINE_ITEM_NAMES", "default_option_name", "derived_requests_per_day"]
+           "BUILTIN_LINE_ITEM_NAMES", "default_option_name", "unique_name", "is_generated_variant",
+           "derived_requests_per_day"]

@@ -14,7 +14,8 @@ Each row's ``extra`` is JSON text holding the option's fields that have no colum
 :func:`build_scenario` validates through the same pydantic :class:`~tco.scenario.Scenario` as a
 scenario file and raises :class:`~tco.core.exceptions.ScenarioError`; :func:`locate` maps each problem to
 the widget key or table row it belongs to. :func:`scenario_to_inputs` is the inverse. The scenario's
-options come out API rows first (in row order: the first API row is the reference), then self-host rows.
+options come out API rows first (in row order), then self-host rows. The reference is the ``reference``
+field (an option name; None: the cheapest API option meeting the SLO and the quality floor).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from typing import Any, Optional, get_args
 
 from tco.core.exceptions import Problem, ScenarioError
 from tco.core.percent import from_percent, to_percent
-from tco.scenario import Precision, Scenario, default_option_name, parse_scenario
+from tco.scenario import Precision, Scenario, default_option_name, parse_scenario, unique_name
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,13 @@ class Field:
     label: str  # widget label (with unit)
     percent: bool = False  # the widget shows percent, the scenario a fraction (tco.core.percent converts)
     integer: bool = False
+    text: bool = False  # a text value (stripped; blank = not set), not a number
 
 
 #: Scalar widgets of the Compare page, in display order.
 FIELDS: tuple[Field, ...] = (
-    Field("scenario_name", "name", "Scenario name"),
-    Field("start", "start", "Start [YYYY-MM]"),
+    Field("scenario_name", "name", "Scenario name", text=True),
+    Field("start", "start", "Start [YYYY-MM]", text=True),
     Field("months", "months", "Horizon [months]", integer=True),
     Field("requests_per_day", "workload.requests_per_day", "Requests per day [req/day]"),
     Field("input_tokens", "workload.input_tokens", "Input [tokens/request]"),
@@ -55,6 +57,8 @@ FIELDS: tuple[Field, ...] = (
     Field("tpot_p95_ms", "slo.tpot_p95_ms", "TPOT p95 [ms]"),
     Field("discount_rate_pct", "finance.discount_rate", "Discount rate [%/year]", percent=True),
     Field("fte_cost_per_year", "ops.fte_cost_per_year", "Staff cost [USD/FTE-year]"),
+    # None = the default rule: the cheapest API option meeting the SLO and the quality floor
+    Field("reference", "reference", "Reference option (break-even, savings, payback)", text=True),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 FIELD_BY_PATH = {f.path: f for f in FIELDS}
@@ -268,12 +272,13 @@ def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict
     for f in FIELDS:
         if f.key in values:
             v = values[f.key]
-            _set(doc, f.path, _clean(v) if f.key in ("scenario_name", "start") else _num(v, f.percent, f.integer))
+            _set(doc, f.path, _clean(v) if f.text else _num(v, f.percent, f.integer))
     for section in ("slo", "finance", "ops"):
         if section in doc and not doc[section]:
             doc.pop(section)
     options: list[dict] = []
     origins: list[tuple[str, int]] = []
+    typed: list[bool] = []  # whether the user typed the option's name
     for table, rows, columns, make in (("api", api_rows, API_COLUMNS, _api_option),
                                        ("self_host", self_host_rows, SELF_HOST_COLUMNS, _self_host_option)):
         for i, row in enumerate(rows):
@@ -283,8 +288,22 @@ def build_document(values: dict, api_rows: list[dict], self_host_rows: list[dict
             if opt is not None:
                 options.append(opt)
                 origins.append((table, i))
+                typed.append(_clean(row.get("name")) is not None)
+    # two unnamed options with the same configuration: the second is "<name> (2)" (typed names are kept,
+    # a typed duplicate is the user's to fix and the scenario says so)
+    taken = {o["name"] for o, t in zip(options, typed) if t}
+    for o, t in zip(options, typed):
+        if not t:
+            o["name"] = unique_name(o["name"], taken)
+            taken.add(o["name"])
     doc["options"] = options
     return doc, problems, origins
+
+
+def option_names(values: dict, api_rows: list[dict], self_host_rows: list[dict]) -> list[str]:
+    """The names the options built from these rows get (typed, generated or numbered), in scenario order:
+    what a choice of one option (the reference) offers."""
+    return [o["name"] for o in build_document(values, api_rows, self_host_rows)[0]["options"]]
 
 
 def build_scenario(values: dict, api_rows: list[dict], self_host_rows: list[dict], file: str = "inputs") -> Scenario:
@@ -413,5 +432,5 @@ def validate_inputs(values: dict, api_rows: list[dict], self_host_rows: list[dic
 
 
 __all__ = ["FIELDS", "FIELD_BY_KEY", "API_COLUMNS", "SELF_HOST_COLUMNS", "PAYMENTS", "PAY_RENT_OFFER",
-           "PAY_RENT_PRICE", "PAY_OWN", "PRICINGS", "PRECISIONS", "build_document", "build_scenario",
+           "PAY_RENT_PRICE", "PAY_OWN", "PRICINGS", "PRECISIONS", "build_document", "build_scenario", "option_names",
            "scenario_to_inputs", "locate", "describe", "validate_inputs"]

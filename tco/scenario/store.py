@@ -5,6 +5,11 @@ The user folder is ``$TCO_SCENARIO_DIR`` (default ``~/.tco/scenarios``). Saving 
 sanitised file name: letters, digits, ``-`` and ``_`` only, so a name such as ``../../x`` can never
 leave the folder; an existing file is never replaced unless ``overwrite=True``. Listing reads each file's scenario name; files that do not load are listed with
 their problem instead of being hidden.
+
+Several users may share the user folder (docs/deploy.md). A session remembers the version of each file
+it opened (:func:`open_scenario`) or saved (:attr:`SavedScenario.version`); :func:`save_tracked` saves
+only over that version, so a save that would silently replace another user's newer file raises
+:class:`tco.io.shared_files.ConflictError` instead (nothing written; the caller offers reload or overwrite).
 """
 from __future__ import annotations
 
@@ -13,13 +18,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from tco.catalog import DEFAULT_DATA_DIR
 from tco.core.exceptions import Problem, ScenarioError
-from tco.io.atomic import atomic_write_text
-from tco.io.shared_files import check_version, locked, version_of
-from tco.scenario import Scenario, load_scenario
+from tco.io.atomic import atomic_write_bytes
+from tco.io.safeyaml import MAX_YAML_BYTES
+from tco.io.shared_files import check_version, locked, version_of, version_of_bytes
+from tco.scenario import Scenario, load_scenario, load_scenario_text
 
 ENV = "TCO_SCENARIO_DIR"
 DEFAULT_USER_DIR = Path("~/.tco/scenarios")
@@ -29,6 +35,12 @@ MAX_STEM = 80  # [characters] of a saved file name
 
 class ScenarioExists(ScenarioError):
     """Saving would replace an existing file; ask, then save with overwrite=True."""
+
+
+@dataclass(frozen=True)
+class SavedScenario:
+    path: Path
+    version: str  # the file's version as written (tco.io.shared_files.version_of): what a next save expects
 
 
 @dataclass(frozen=True)
@@ -94,9 +106,26 @@ def path_for(name: str, folder: Optional[Path] = None) -> Path:
     return path
 
 
+def open_scenario(path: str | Path) -> tuple[Scenario, str]:
+    """A stored scenario and the version of the file it was read from (one read, so the two match).
+
+    Raises :class:`ScenarioError` naming the file when it cannot be read or does not load.
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ScenarioError([Problem(str(p), None, None, f"file is {size:,} bytes; the limit is {MAX_YAML_BYTES:,}")])
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Problem(str(p), None, None, f"cannot read file: {exc.strerror or exc}")]) from None
+    return load_scenario_text(raw, str(p)), version_of_bytes(raw)
+
+
 def save_scenario(scenario: Scenario, name: Optional[str] = None, folder: Optional[Path] = None,
-                  overwrite: bool = False, expected: Optional[str] = None, check: bool = False) -> Path:
-    """Write ``scenario`` as YAML into ``folder`` (default: the user folder) atomically; returns the path.
+                  overwrite: bool = False, expected: Optional[str] = None, check: bool = False) -> SavedScenario:
+    """Write ``scenario`` as YAML into ``folder`` (default: the user folder) atomically; returns the path and
+    the version written.
 
     The existence check and the write run under the file's inter-process lock
     (:func:`tco.io.shared_files.locked`), so two users saving the same name at once never both "create"
@@ -106,16 +135,32 @@ def save_scenario(scenario: Scenario, name: Optional[str] = None, folder: Option
     nothing is written.
     """
     path = path_for(name or scenario.name, folder)
-    text = scenario.to_yaml()
+    data = scenario.to_yaml().encode("utf-8")
     with locked(path):
         if check:
             check_version(path, version_of(path), expected)
         if path.exists() and not overwrite:
             raise ScenarioExists([Problem(str(path), None, None, "a scenario with this file name exists; "
                                           "confirm to overwrite it")])
-        atomic_write_text(path, text)
-    return path
+        atomic_write_bytes(path, data)
+    return SavedScenario(path, version_of_bytes(data))
 
 
-__all__ = ["ENV", "BUNDLED_DIR", "StoredScenario", "ScenarioExists", "user_dir", "safe_stem", "list_scenarios",
-           "path_for", "save_scenario"]
+def save_tracked(scenario: Scenario, name: Optional[str], versions: Mapping[str, Optional[str]],
+                 folder: Optional[Path] = None, overwrite: bool = False) -> SavedScenario:
+    """Save as one session of several users: ``versions`` maps a file path (``str``) to the version this
+    session opened or last saved there (None: the file did not exist then).
+
+    A file in ``versions`` must still be at that version (else :class:`tco.io.shared_files.VersionConflict`,
+    nothing written: another user saved in between); that check comes first, so the conflict is reported
+    even when ``overwrite`` is off. An existing file is replaced only with ``overwrite`` (else
+    :class:`ScenarioExists`). The caller records the returned version under ``str(result.path)``.
+    """
+    key = str(path_for(name or scenario.name, folder))
+    if key in versions:
+        return save_scenario(scenario, name, folder, overwrite=overwrite, expected=versions[key], check=True)
+    return save_scenario(scenario, name, folder, overwrite=overwrite)
+
+
+__all__ = ["ENV", "BUNDLED_DIR", "StoredScenario", "SavedScenario", "ScenarioExists", "user_dir", "safe_stem",
+           "list_scenarios", "path_for", "open_scenario", "save_scenario", "save_tracked"]

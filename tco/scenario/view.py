@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from tco.core.percent import plain_number, to_percent
+from tco.scenario import is_generated_variant, unique_name
 
 # ----------------------------------------------------------------------------------------------
 # load: tokens per day <-> requests per day
@@ -161,24 +162,28 @@ def follow_names(previous: Sequence[dict], rows: Sequence[dict], auto_name: Call
 
     A row's name is regenerated with ``auto_name(row)`` when its configuration changed since ``previous``
     (same row index), the user did not change the name in the same edit, and the previous name was the
-    previous configuration's automatic name, a name the app generated (``generated``, e.g. the default
-    scenario's labels) or blank. A name the user typed is never replaced."""
+    previous configuration's automatic name (or a numbered copy of it, "<name> (2)"), a name the app
+    generated (``generated``, e.g. the default scenario's labels) or blank. A name the user typed is never
+    replaced. A generated name already used by another row gets the first free suffix " (2)", " (3)", ...
+    (:func:`tco.scenario.unique_name`), so two rows with the same configuration never share a name."""
     out, changed = [], False
     for i, row in enumerate(rows):
         row = dict(row)
         prev = previous[i] if i < len(previous) else None
+        new = None
         if prev is not None:
             config = {k: v for k, v in row.items() if k != "name"}
             prev_config = {k: v for k, v in prev.items() if k != "name"}
             name, prev_name = row.get("name"), prev.get("name")
-            if config != prev_config and name == prev_name and (not prev_name or prev_name == auto_name(prev) or prev_name in generated):
+            if config != prev_config and name == prev_name and (
+                    not prev_name or is_generated_variant(prev_name, auto_name(prev)) or prev_name in generated):
                 new = auto_name(row)
-                if new and new != name:
-                    row["name"] = new
-                    changed = True
         elif not row.get("name"):
             new = auto_name(row)
-            if new:
+        if new:
+            others = {r.get("name") for r in out} | {r.get("name") for r in rows[i + 1:]}
+            new = unique_name(new, others)
+            if new != row.get("name"):
                 row["name"] = new
                 changed = True
         out.append(row)
