@@ -255,3 +255,27 @@ def test_cli_estimate_single_and_batch(data_dir, tmp_path, capsys):
     assert main(["estimate", "--batch", str(bad), "--out", str(outp), "--data", str(data_dir)]) == 2
     err = capsys.readouterr().err
     assert "line 2: model: unknown model id 'x'" in err and "line 2: isl: must be > 0" in err
+
+
+def test_cli_estimate_layout_tp_by_default_best_on_request(data_dir, tmp_path, capsys):
+    # --gpus 8 of an 8B model: the default estimates one TP-8 group, as a benchmark of 8 GPUs runs it;
+    # --layout best may split the replica into data-parallel copies (8 x TP-1), never fewer tokens/s
+    args = ["estimate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--gpus", "8", "--precision", "fp8",
+            "--isl", "1000", "--osl", "1000", "--format", "json", "--data", str(data_dir)]
+    assert main(args) == 0
+    tp = json.loads(capsys.readouterr().out)
+    assert main(args + ["--layout", "best"]) == 0
+    best = json.loads(capsys.readouterr().out)
+    assert tp["layout"] == "tp" and best["layout"] == "best"
+    assert best["output_tokens_per_s"] > tp["output_tokens_per_s"]
+    cat = load_catalog(data_dir)
+    from tco.model.perf import estimate
+
+    e = estimate(cat.models["llama-3.1-8b"], cat.gpus["h100-sxm"], 8, "fp8", 1000, 1000, data_parallel=False)
+    assert_allclose(tp["output_tokens_per_s"], e.output_tokens_per_s)
+    inp = tmp_path / "in.csv"
+    inp.write_text("model,gpu,gpus,precision,isl,osl,concurrency,request_rate\nllama-3.1-8b,h100-sxm,8,fp8,1000,1000,,\n")
+    outp = tmp_path / "out.csv"
+    assert main(["estimate", "--batch", str(inp), "--out", str(outp), "--data", str(data_dir)]) == 0
+    assert_allclose(float(next(csv.DictReader(outp.open()))["output_tokens_per_s"]), tp["output_tokens_per_s"],
+                    rtol=1e-6)

@@ -41,23 +41,25 @@ GIB = 2 ** 30 / 1e9  # [GB per catalog GB], HBM capacities are binary
 
 
 def test_405b_bf16_does_not_fit_8x_h100():
-    # weights/GPU = 405.853e9 x 2 B / 8 = 101.46 GB > usable 80 x 1.0737 x 0.9 = 77.31 GB
+    # memory 80 x 2^30 / 1e9 = 85.899 GB; weights/GPU = 405.853e9 x 2 B / 8 = 101.46 GB > 85.899 GB
     fit = memory_fit(L405B, H100, 8, "bf16", 4096)
     assert_allclose(fit.weights_gb, 405.853 * 2 / 8)
-    assert_allclose(fit.usable_gb, 80 * GIB * 0.9)
+    assert_allclose(fit.usable_gb, 80 * GIB)  # nothing left for a KV cache: the whole memory
     assert not fit.fits and fit.max_concurrency == 0
     assert "does not fit in memory" in fit.reason
 
 
 def test_405b_fp8_fits_8x_h100_hand_checked():
-    # weights/GPU = 405.853 / 8 = 50.73 GB; budget = 77.309 - 50.732 - 3 = 23.577 GB
+    # weights/GPU = 405.853 / 8 = 50.732 GB; free = 85.899 - 50.732 - 3 = 32.168 GB;
+    # KV budget = 0.9 x 32.168 = 28.951 GB
     # KV bf16 per token = 2 x 126 x 8 x 128 x 2 B = 516,096 B; per GPU (8 shards) 64,512 B
-    # 4096-token sequence = 0.26424 GB per GPU -> floor(23.577 / 0.26424) = 89
+    # 4096-token sequence = 0.26424 GB per GPU -> floor(28.951 / 0.26424) = 109
     fit = memory_fit(L405B, H100, 8, "fp8", 4096, kv_dtype="bf16")
-    budget = 80 * GIB * USABLE_MEMORY_FRACTION - 405.853 / 8 - RUNTIME_OVERHEAD_GB
+    budget = (80 * GIB - 405.853 / 8 - RUNTIME_OVERHEAD_GB) * USABLE_MEMORY_FRACTION
     assert_allclose(fit.kv_budget_gb, budget)
+    assert_allclose(fit.usable_gb, 80 * GIB - (1 - USABLE_MEMORY_FRACTION) * (80 * GIB - 405.853 / 8 - 3))
     assert_allclose(fit.kv_gb_per_sequence, 4096 * 516096 / 8 / 1e9)
-    assert fit.max_concurrency == math.floor(budget / (4096 * 516096 / 8 / 1e9)) == 89
+    assert fit.max_concurrency == math.floor(budget / (4096 * 516096 / 8 / 1e9)) == 109
 
 
 def test_fp8_kv_doubles_concurrency_roughly():
@@ -67,9 +69,9 @@ def test_fp8_kv_doubles_concurrency_roughly():
 
 
 def test_8b_bf16_one_h100_hand_checked():
-    # 77.309 - 16.06 - 3 = 58.249 GB; KV bf16 131,072 B/token x 2048 = 0.26844 GB -> 216
+    # (85.899 - 16.06 - 3) x 0.9 = 60.155 GB; KV bf16 131,072 B/token x 2048 = 0.26844 GB -> 224
     fit = memory_fit(L8B, H100, 1, "bf16", 2048, concurrency=100, kv_dtype="bf16")
-    assert fit.max_concurrency == 216
+    assert fit.max_concurrency == 224
     assert fit.fits_at_concurrency
     assert_allclose(fit.kv_gb, 100 * 2048 * 131072 / 1e9)
 
@@ -233,3 +235,43 @@ def test_every_catalog_gpu_is_accepted():
     out = estimate_arrays(c, 8.0)
     assert out["fits"].shape == (len(gs),)
     assert np.isfinite(out["output_tokens_per_s"][out["fits"]]).all()
+
+
+RTX = GpuEntry(id="rtx-pro-6000", name="RTX PRO 6000", vendor="nvidia", memory_gb=96, mem_bw_tbs=1.597,
+               bf16_tflops=500, fp8_tflops=1000, fp4_tflops=2000, source="test", as_of="2025-07")
+
+
+def test_pcie_replica_runs_as_a_pipeline_at_max_throughput():
+    # 4 PCIe cards, 70B FP8: the pipeline is one stage = one card holding a quarter of the model
+    # (params/4, layers/4, KV bytes per token/4); the replica's max throughput is that stage's.
+    from tco.model import perf
+
+    c = config_arrays([L70B], [RTX], [4], ["fp8"], [1000], [1000])
+    assert c.domain[0] == 1  # PCIe only
+    quarter = llama("q", 70.554 / 4, 20, 8192, 64)
+    one = config_arrays([quarter], [RTX], [1], ["fp8"], [1000], [1000])
+    stage_rps = perf.estimate_arrays(one, data_parallel=False)["max_request_throughput_rps"][0]
+    assert_allclose(perf.pipeline_max_rps(c)[0], stage_rps, rtol=1e-9)
+    out = perf.estimate_arrays(c, data_parallel=False)
+    tp_only = perf._tp_max_rps(c, perf.CALIBRATION, perf.DEFAULT_MAX_BATCH, perf.USABLE_MEMORY_FRACTION,
+                               perf.RUNTIME_OVERHEAD_GB)[0]
+    assert out["max_request_throughput_rps"][0] == max(stage_rps, tp_only)
+    assert stage_rps > tp_only  # over PCIe the all-reduces cost more than the compute they split
+    # NVLink GPUs keep tensor parallelism: no pipeline figure
+    assert perf.pipeline_max_rps(config_arrays([L70B], [H100], [4], ["fp8"], [1000], [1000]))[0] == 0.0
+
+
+def test_fp4_factor_slows_fp4_gemms_only():
+    from dataclasses import replace
+
+    from tco.model import perf
+
+    c = config_arrays([L70B, L70B], [RTX], [1], ["fp4", "fp8"], [128], [128])
+    base = replace(perf.CALIBRATION, fp4_factor=1.0)
+    slow = replace(perf.CALIBRATION, fp4_factor=2.0)
+    a = perf.prefill_work_s(c, base)
+    b = perf.prefill_work_s(c, slow)
+    assert b[1] == a[1]  # fp8 row unchanged
+    # fp4 row: the parameter FLOPs (2 x 70.554e9 x 128) take twice as long, attention FLOPs do not
+    f = 2 * 70.554e9 * 128 / (2000e12 * perf.CALIBRATION.eff_prefill)
+    assert_allclose(b[0] - a[0], f, rtol=1e-9)

@@ -37,6 +37,7 @@ from tco.model.perf import (
     estimated_capacity_at_slo,
 )
 
+LAYOUTS = ("tp", "best")
 BATCH_IN = ("model", "gpu", "gpus", "precision", "isl", "osl", "concurrency", "request_rate")
 BATCH_OUT = BATCH_IN + ("output_tokens_per_s", "request_throughput_rps", "ttft_ms", "tpot_ms", "max_concurrency", "fits")
 MAX_BATCH_BYTES = 20 * 1024 * 1024  # [B]
@@ -70,6 +71,10 @@ def register(sub, import_sub) -> None:
                    help="p95 TTFT limit [ms]: also report the capacity at the SLO and its range")
     e.add_argument("--tpot-slo-ms", type=float, dest="tpot_slo_ms",
                    help="p95 TPOT limit [ms]: also report the capacity at the SLO and its range")
+    e.add_argument("--layout", choices=LAYOUTS, default="tp",
+                   help="tp (default): the --gpus GPUs run as one tensor-parallel group, as benchmarks run them; "
+                        "best: max throughput may come from data-parallel copies of smaller TP groups "
+                        "(what capacity planning uses)")
     e.add_argument("--format", choices=("table", "json"), default="table")
     e.add_argument("--batch", help="CSV of configurations (columns: " + ",".join(BATCH_IN) + ")")
     e.add_argument("--range", action="store_true",
@@ -153,7 +158,8 @@ def cmd_estimate(args) -> int:
         if not args.out:
             print("error: --batch needs --out OUT.csv", file=sys.stderr)
             return EXIT_INVALID
-        return _estimate_batch(catalog, args.batch, args.out, with_range=getattr(args, "range", False))
+        return _estimate_batch(catalog, args.batch, args.out, with_range=getattr(args, "range", False),
+                               data_parallel=args.layout == "best")
     missing = [f"--{k}" for k in ("model", "gpu", "gpus", "precision", "isl", "osl") if getattr(args, k) is None]
     if missing:
         print(f"error: estimate needs {', '.join(missing)} (or --batch IN.csv --out OUT.csv)", file=sys.stderr)
@@ -161,13 +167,14 @@ def cmd_estimate(args) -> int:
     _check_ids(catalog, args.model, args.gpu)
     _check_numbers("options", args.gpus, args.isl, args.osl, args.concurrency, args.request_rate)
     e = estimate(catalog.models[args.model], catalog.gpus[args.gpu], args.gpus, args.precision, args.isl, args.osl,
-                 concurrency=args.concurrency, request_rate=args.request_rate)
+                 concurrency=args.concurrency, request_rate=args.request_rate, data_parallel=args.layout == "best")
     row = {"model": args.model, "gpu": args.gpu, "gpus": args.gpus, "precision": args.precision, "isl": args.isl,
            "osl": args.osl, "concurrency": args.concurrency, "request_rate": args.request_rate,
            "output_tokens_per_s": e.output_tokens_per_s, "output_tokens_per_s_low": e.output_tokens_per_s_low,
            "output_tokens_per_s_high": e.output_tokens_per_s_high, "request_throughput_rps": e.request_throughput_rps,
            "ttft_ms": e.ttft_ms, "tpot_ms": e.tpot_ms, "max_concurrency": e.max_concurrency, "fits": e.fits,
-           "max_output_tokens_per_s": e.max_output_tokens_per_s, "kind": "estimated", "notes": list(e.notes)}
+           "max_output_tokens_per_s": e.max_output_tokens_per_s, "layout": args.layout, "kind": "estimated",
+           "notes": list(e.notes)}
     if getattr(args, "ttft_slo_ms", None) is not None or getattr(args, "tpot_slo_ms", None) is not None:
 
         bad = [Problem("options", None, k, f"must be > 0, got {v}") for k, v in
@@ -208,7 +215,7 @@ def _check_numbers(where: str, gpus, isl, osl, conc, rate, entry=None) -> None:
         raise ScenarioError(problems)
 
 
-def _estimate_batch(catalog, path: str, out: str, with_range: bool = False) -> int:
+def _estimate_batch(catalog, path: str, out: str, with_range: bool = False, data_parallel: bool = False) -> int:
     import numpy as np
 
 
@@ -264,7 +271,8 @@ def _estimate_batch(catalog, path: str, out: str, with_range: bool = False) -> i
                                                   for m, g, pr, n, i, o, c, r in parsed])
     c = config_arrays(ms, gs, ns, ps, isl, osl)
     res = estimate_arrays(c, np.array([np.nan if v is None else v for v in conc], dtype=float),
-                          np.array([np.nan if v is None else v for v in rate], dtype=float))
+                          np.array([np.nan if v is None else v for v in rate], dtype=float),
+                          data_parallel=data_parallel)
     no_load = np.isnan(np.array([np.nan if v is None else v for v in conc], dtype=float)) & \
         np.isnan(np.array([np.nan if v is None else v for v in rate], dtype=float))
     lo_max, hi_max = estimate_range_arrays(c, res["output_tokens_per_s"], "max")

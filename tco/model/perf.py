@@ -15,18 +15,22 @@ Conventions
 
 The model (formulas, see docs/estimator.md and docs/capacity.md)
 ------------------------------------------------------------------
-decode step at batch B and mean context L (per GPU, TP = N):
-    t_mem  = (weight bytes touched(B) / N + B x L x kv_bytes_per_token / kv_shards) / (bw x eff_bw)
-    t_cmp  = B x (2 x active_params + 4 x layers x hidden x L) / N / (peak_flops x eff_decode)
-    t_comm = [N > 1] x 2 x layers x (allreduce_latency + 2 (N-1)/N x B x hidden x 2 B / link_bw)
-    t_step = max(t_mem, t_cmp) + t_comm + step_overhead
+decode step at batch B and mean context L (per GPU, TP = N), a roofline for the always-used part
+and one for the routed experts (MoE), plus collectives and fixed per-layer costs:
+    t_shared  = max((shared bytes / N + B x L x kv_bytes / kv_split) / (bw x eff_bw),
+                    B x (2 x shared_params x prec + 4 x layers x hidden x L) / N / (flops x eff_decode))
+    t_experts = max(expert bytes touched(B) / N / (bw x eff_bw),
+                    B x 2 x k x per_expert x moe x prec / N / (flops x eff_decode))
+    t_step    = t_shared + t_experts + t_comm(B) + step_overhead + layers x layer_overhead
 prefill work of one request of ISL tokens (compute-bound; weights are streamed by the decode steps
 it is batched with):
-    t_pf   = (2 x active_params x ISL + 2 x layers x hidden x ISL^2) / N / (peak_flops x eff_prefill)
+    t_pf   = (ISL x parameter FLOPs per token + 2 x layers x hidden x ISL^2) / N / (flops x eff_prefill)
              + t_comm(ISL tokens)
 serving B requests concurrently (continuous batching): GPU time per B requests
     T(B)   = B x t_pf + OSL x t_step(B, ISL + OSL/2)
     request_throughput_rps = B / T(B);  output_tokens_per_s = OSL x B / T(B)
+at max throughput B is what the KV cache holds with ISL + kv_reserve x OSL tokens per sequence;
+replicas without NVLink may run pipeline-parallel (the better of TP and PP).
 """
 from __future__ import annotations
 
@@ -39,7 +43,10 @@ import numpy as np
 from tco.catalog import GpuEntry, ModelEntry
 from tco.core.constants import BYTES_PER_PARAM
 
-#: Share of GPU memory the serving engine may use [-] (vLLM ``gpu_memory_utilization`` default 0.9).
+#: Share of the memory left after weights and runtime overhead that the engine gives the KV cache [-]
+#: (TensorRT-LLM's ``kv_cache_free_gpu_mem_fraction``, default 0.9; the reference table's runs used
+#: 0.95 "where possible"). vLLM's ``gpu_memory_utilization`` 0.9 applies to the whole memory instead,
+#: which leaves the KV cache less on small cards.
 USABLE_MEMORY_FRACTION = 0.90
 #: Runtime overhead per GPU outside weights and KV cache [GB]: CUDA context, cuBLAS/NCCL workspaces,
 #: CUDA graphs and activation buffers (judgement: vLLM logs typically show 1-4 GB on 80 GB cards).
@@ -93,7 +100,7 @@ class Calibration:
     The values are dimensionless shares of the datasheet peak except where a unit is given.
     """
 
-    eff_bw: float  # [-] achieved / peak memory bandwidth in decode
+    eff_bw: float  # [-] achieved / peak memory bandwidth in decode (not fitted, see CALIBRATION_BOUNDS)
     eff_decode: float  # [-] achieved / peak tensor FLOPS in decode
     eff_prefill: float  # [-] achieved / peak tensor FLOPS in prefill
     step_overhead_ms: float  # [ms] fixed scheduler + sampling time per decode step (not fitted, see BOUNDS)
@@ -103,6 +110,10 @@ class Calibration:
     moe_layer_overhead_us: float = 0.0  # [us] extra fixed time per layer of an MoE model (routing, token
     #                                     permutation, expert kernel launches, expert-load imbalance)
     dequant_factor: float = 1.0  # [-] slowdown of GEMMs on weight-only quantised weights (dequantise to bf16)
+    fp4_factor: float = 1.0  # [-] slowdown of FP4 (block-scaled) tensor-core GEMMs against the fitted efficiency
+    link_eff: float = 0.8  # [-] achieved / nominal link bandwidth of the collectives (NVLink, PCIe, network)
+    kv_reserve: float = 1.0  # [-] share of OSL the scheduler holds KV for per running sequence (0.5 = mean
+    #                          context, pure paging; 1 = the full ISL+OSL reserved up front; not fitted)
     source: str = "judgement"
 
 
@@ -112,26 +123,32 @@ class Calibration:
 #: tokens/s, median TPOT and TTFT at a concurrency). Rerun it after changing the model.
 # BEGIN GENERATED CALIBRATION (benchmarks/estimator_validation.py --write)
 CALIBRATION = Calibration(
-    eff_bw=0.676, eff_decode=0.2858, eff_prefill=0.5254, step_overhead_ms=0.1,
-    allreduce_latency_us=4.237, moe_factor=2.741, layer_overhead_us=20.95, moe_layer_overhead_us=71.84,
-    dequant_factor=1.298,
+    eff_bw=0.8, eff_decode=0.3998, eff_prefill=0.5228, step_overhead_ms=0.1, allreduce_latency_us=3.943,
+    moe_factor=6.895, layer_overhead_us=53, moe_layer_overhead_us=41, dequant_factor=0.6841,
+    fp4_factor=1.913, link_eff=0.701, kv_reserve=1,
     source="fitted (benchmarks/estimator_validation.py)",
 )
 ESTIMATE_RANGE = {
-    ('dense', 'max'): (0.753, 1.509),
-    ('dense', 'online'): (0.753, 1.509),
-    ('moe', 'max'): (0.543, 2.562),
-    ('moe', 'online'): (0.778, 1.442),
+    ('dense', 'max'): (0.783, 1.347),
+    ('dense', 'online'): (0.783, 1.347),
+    ('moe', 'max'): (0.526, 2.672),
+    ('moe', 'online'): (0.756, 1.589),
 }
 # END GENERATED CALIBRATION
 
 #: Calibration parameters and their fitting bounds (a fitted value on a bound is a missing term).
-#: ``step_overhead_ms`` is not fitted: with a per-layer fixed cost it went to its lower bound (the
-#: per-step cost is per layer: launches and norms scale with depth), so it stays at a judgement 0.1 ms.
+#: Not fitted (judgement, stated in docs/estimator.md):
+#: * ``step_overhead_ms`` 0.1 ms: with a per-layer fixed cost it went to its lower bound (the per-step
+#:   cost is per layer: launches and norms scale with depth);
+#: * ``eff_bw`` 0.8, the share of HBM/GDDR peak that memory-bound kernels reach: the data cannot tell it
+#:   from the per-layer fixed cost (fitting both gives the same loss along a ridge from 0.68 to 1.0);
+#: * ``kv_reserve`` 1.0: TensorRT-LLM's default scheduler (GUARANTEED_NO_EVICT) admits a request only
+#:   when its whole ISL + OSL fits in the KV cache; fitted freely it went past 1.
 CALIBRATION_BOUNDS = {
-    "eff_bw": (0.05, 1.0), "eff_decode": (0.02, 1.0), "eff_prefill": (0.05, 1.0),
-    "allreduce_latency_us": (0.1, 200.0), "moe_factor": (0.2, 10.0),
+    "eff_decode": (0.02, 1.0), "eff_prefill": (0.05, 1.0),
+    "allreduce_latency_us": (0.1, 200.0), "moe_factor": (0.2, 20.0),
     "layer_overhead_us": (0.01, 500.0), "moe_layer_overhead_us": (0.01, 1000.0), "dequant_factor": (0.2, 10.0),
+    "fp4_factor": (0.2, 10.0), "link_eff": (0.05, 1.0),
 }
 
 
@@ -222,12 +239,12 @@ class MemoryFit:
     """Memory of one GPU of a replica [GB]; ``max_concurrency`` counts sequences of ``context_tokens``."""
 
     memory_gb: float  # [GB] device memory (1e9 B; memory_gb of the catalog x 2^30 / 1e9)
-    usable_gb: float  # [GB] memory x usable fraction
+    usable_gb: float  # [GB] memory the engine uses = memory - (1 - usable fraction) x max(memory - weights - overhead, 0)
     weights_gb: float  # [GB] weights on one GPU
     overhead_gb: float  # [GB] runtime overhead on one GPU
     kv_gb_per_sequence: float  # [GB] KV cache of one sequence of context_tokens, on one GPU
     kv_gb: float  # [GB] KV cache at ``concurrency`` (or at max_concurrency when none was given)
-    kv_budget_gb: float  # [GB] usable - weights - overhead (negative: weights do not fit)
+    kv_budget_gb: float  # [GB] (memory - weights - overhead) x usable fraction (negative: weights do not fit)
     max_concurrency: int  # largest number of concurrent sequences that fit (0 = does not fit)
     context_tokens: float  # [tokens] per sequence
     kv_dtype: str
@@ -246,7 +263,7 @@ class MemoryFit:
     def reason(self) -> Optional[str]:
         if self.kv_budget_gb <= 0:
             return (f"does not fit in memory: weights {self.weights_gb:.1f} GB + overhead {self.overhead_gb:.1f} GB "
-                    f"per GPU exceed the usable {self.usable_gb:.1f} GB")
+                    f"per GPU exceed the memory {self.memory_gb:.1f} GB")
         if self.max_concurrency < 1:
             return (f"does not fit in memory: one {self.context_tokens:.0f}-token sequence needs "
                     f"{self.kv_gb_per_sequence:.2f} GB of KV cache per GPU, {self.kv_budget_gb:.2f} GB is left")
@@ -265,7 +282,7 @@ def memory_fit(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, cont
       weights  = total_params [1e9] x bytes_per_param [B] / gpus      (MoE: *total* parameters)
       kv/seq   = context_tokens [tokens] x kv_bytes_per_token [B] / kv_split / 1e9
                  (kv_split = gpus with DP attention (:func:`uses_dp_attention`), else min(gpus, kv_heads))
-      budget   = memory_gb x 2^30 / 1e9 x usable_fraction - weights - overhead_gb
+      budget   = (memory_gb x 2^30 / 1e9 - weights - overhead_gb) x usable_fraction
       max_concurrency = floor(budget / kv/seq)
 
     Parameters
@@ -273,7 +290,7 @@ def memory_fit(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, cont
     context_tokens : tokens held per sequence (ISL + OSL at the end of a request) [tokens]
     concurrency : concurrent sequences to check [-] (None: report the KV cache at max_concurrency)
     kv_dtype : ``bf16`` | ``fp16`` | ``fp8`` | ``auto`` (see :func:`default_kv_dtype`)
-    usable_fraction : share of device memory the engine may use [-]
+    usable_fraction : share of the memory left after weights and overhead that holds the KV cache [-]
     overhead_gb : runtime overhead per GPU [GB]
     """
     if gpus < 1:
@@ -284,8 +301,9 @@ def memory_fit(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, cont
     weights = model.total_params_b * BYTES_PER_PARAM[precision] / gpus
     kv_tok = 2.0 * model.layers * model.kv_heads * model.head_dim * BYTES_PER_PARAM[kv_dtype]  # [B/token]
     kv_seq = context_tokens * kv_tok / float(kv_split(gpus, model.kv_heads, uses_dp_attention(model, gpus))) / 1e9
-    usable = device_gb(gpu.memory_gb) * usable_fraction
-    budget = usable - weights - overhead_gb
+    free = device_gb(gpu.memory_gb) - weights - overhead_gb
+    budget = free * usable_fraction if free > 0 else free
+    usable = device_gb(gpu.memory_gb) - (1.0 - usable_fraction) * max(free, 0.0)
     max_c = int(math.floor(budget / kv_seq + 1e-9)) if budget > 0 else 0
     kv_used = kv_seq * (concurrency if concurrency is not None else max_c)
     return MemoryFit(memory_gb=device_gb(gpu.memory_gb), usable_gb=usable, weights_gb=weights, overhead_gb=overhead_gb,
@@ -322,6 +340,7 @@ class ConfigArrays:
     osl: np.ndarray  # [tokens]
     dp_attn: np.ndarray = None  # [bool] data-parallel attention (KV split over all GPUs)
     weight_only: np.ndarray = None  # [bool] weight-only quantisation (no tensor cores for the precision)
+    fp4: np.ndarray = None  # [bool] FP4 weights on FP4 tensor cores
     notes: tuple = field(default_factory=tuple)
 
     @property
@@ -358,11 +377,13 @@ def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry],
     rows = []
     dpa = [uses_dp_attention(m, int(n)) if d is None else bool(d) for m, n, d in zip(ms, ns, dps)]
     wo: list[bool] = []
+    f4: list[bool] = []
     for m, g, p, kv in zip(ms, gs, ps, kvs):
         shared, per_exp = moe_split(m.total_params_b, m.active_params_b, m.experts_total, m.experts_per_token)
         kv = default_kv_dtype(p) if kv == "auto" else kv
         tf = g.tflops(p)
         wo.append(tf is None)
+        f4.append(tf is not None and p.lower() == "fp4")
         if tf is None:
             tf = g.bf16_tflops
             note = f"{g.id} has no {p} tensor cores: estimated as weight-only {p} with bf16 compute"
@@ -379,7 +400,7 @@ def config_arrays(models: Sequence[ModelEntry], gpu_entries: Sequence[GpuEntry],
     a = np.array(rows, dtype=float).T
     return ConfigArrays(*a, gpus=np.asarray(ns, dtype=float), isl=np.asarray(isls, dtype=float),
                         osl=np.asarray(osls, dtype=float), dp_attn=np.asarray(dpa, dtype=bool),
-                        weight_only=np.asarray(wo, dtype=bool), notes=tuple(notes))
+                        weight_only=np.asarray(wo, dtype=bool), fp4=np.asarray(f4, dtype=bool), notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,8 +413,22 @@ def max_concurrency_arrays(c: ConfigArrays, context_tokens=None, usable_fraction
     ctx = (c.isl + c.osl) if context_tokens is None else np.asarray(context_tokens, dtype=float)
     weights = c.total_b * c.bytes_param / c.gpus  # [GB]
     kv_seq = ctx * c.kv_bytes_tok / c.kv_split / 1e9  # [GB]
-    budget = c.memory_gb * usable_fraction - weights - overhead_gb
+    budget = (c.memory_gb - weights - overhead_gb) * usable_fraction
     return np.where(budget > 0, np.floor(budget / kv_seq + 1e-9), 0.0)
+
+
+def running_batch_arrays(c: ConfigArrays, cal: Calibration, usable_fraction: float = USABLE_MEMORY_FRACTION,
+                         overhead_gb: float = RUNTIME_OVERHEAD_GB) -> np.ndarray:
+    """Sequences the KV cache holds while serving at full load [-] (0 = does not fit).
+
+        B_kv = KV budget (:func:`memory_fit`) / (KV per sequence of ISL + r x OSL tokens)
+
+    The scheduler holds, per running sequence, KV for ISL + r x OSL tokens (r = ``cal.kv_reserve``:
+    0.5 is pure paging at the mean context; 1 is the whole ISL + OSL reserved when a request is
+    admitted, TensorRT-LLM's default ``GUARANTEED_NO_EVICT`` policy).
+    """
+    return max_concurrency_arrays(c, c.isl + c.osl * cal.kv_reserve, usable_fraction, overhead_gb)
+
 
 
 def collective_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
@@ -412,7 +447,8 @@ def collective_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
     frac = (n - 1.0) / np.maximum(n, 1.0)
     msg = tokens * c.hidden * 2.0  # [B] bf16 activations
     inside = n <= c.domain
-    link = np.where(inside, c.link_bytes_s, np.minimum(c.link_bytes_s, SCALE_OUT_GB_S * 1e9))
+    nominal = c.link_bytes_s / LINK_EFFICIENCY  # config_arrays stores the link at LINK_EFFICIENCY
+    link = np.where(inside, nominal, np.minimum(nominal, SCALE_OUT_GB_S * 1e9)) * cal.link_eff
     lat = cal.allreduce_latency_us * 1e-6 + np.where(inside, 0.0, SCALE_OUT_LATENCY_US * 1e-6)
     moe_bytes = np.where(c.expert_b > 0, 2.0 * frac * msg * c.experts_k, 0.0)
     per_layer = 2.0 * (lat + 2.0 * frac * msg / link) + moe_bytes / link
@@ -440,46 +476,73 @@ def weights_touched_b(c: ConfigArrays, tokens) -> np.ndarray:
     return c.shared_b + c.expert_b * c.experts * frac
 
 
-def _moe_mult(c: ConfigArrays, cal: Calibration) -> np.ndarray:
-    """GEMM slowdown of the parameter FLOPs [-]: ``cal.moe_factor`` for MoE rows (expert GEMMs are small
-    and unbalanced), times ``cal.dequant_factor`` for weight-only quantisation (weights dequantised to
-    bf16 inside the kernel, e.g. MXFP4 gpt-oss on Hopper / MI300X), else 1."""
+def _precision_mult(c: ConfigArrays, cal: Calibration) -> np.ndarray:
+    """GEMM slowdown from the weight precision [-]: ``cal.dequant_factor`` for weight-only quantisation
+    (weights dequantised to bf16 inside the kernel, e.g. MXFP4 gpt-oss on Hopper / MI300X),
+    ``cal.fp4_factor`` for FP4 weights on FP4 tensor cores (block-scaled GEMMs and the activation
+    quantisation they need reach a smaller share of the FP4 peak), else 1."""
     wo = c.weight_only if c.weight_only is not None else False
-    return np.where(c.expert_b > 0, cal.moe_factor, 1.0) * np.where(wo, cal.dequant_factor, 1.0)
+    f4 = c.fp4 if c.fp4 is not None else False
+    return np.where(wo, cal.dequant_factor, 1.0) * np.where(f4, cal.fp4_factor, 1.0)
+
+
+def _param_flops_per_token(c: ConfigArrays, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter FLOPs of one token, per GPU, weighted by GEMM slowdowns [FLOP]: (shared, experts).
+
+        shared  = 2 x shared_params x prec / N           (dense models: all parameters)
+        experts = 2 x k x per_expert x moe x prec / N    (``cal.moe_factor``: expert GEMMs are small
+                                                          and unbalanced)
+    """
+    prec = _precision_mult(c, cal)
+    shared = 2.0 * c.shared_b * 1e9 * prec / c.gpus
+    experts = 2.0 * c.experts_k * c.expert_b * 1e9 * cal.moe_factor * prec / c.gpus
+    return shared, experts
 
 
 def decode_step_s(c: ConfigArrays, batch, context_tokens, cal: Calibration = CALIBRATION) -> np.ndarray:
     """Time of one decode step for ``batch`` sequences of mean context ``context_tokens`` [s].
 
-        t_w    = touched(B) x bpp / N / (BW x eff_bw)                 weights (MoE: experts hit)
-        t_kv   = B x L x kv / kv_split / (BW x eff_bw)                attention reads the KV cache
-        t_cmp  = B x (2 P_act x moe + 4 layers hidden L) / N / (F x eff_decode)
-        t_step = max(t_w + t_kv, t_cmp) + collective_s(B) + fixed_pass_s
+    A roofline for the always-used part (shared weights, attention over the KV cache) and one for the
+    routed experts, which run as separate GEMMs after each other:
+
+        t_shared  = max((shared x bpp / N + B x L x kv / kv_split) / (BW x eff_bw),
+                        B x (f_shared + 4 layers hidden L / N) / (F x eff_decode))
+        t_experts = max(touched_experts(B) x bpp / N / (BW x eff_bw), B x f_experts / (F x eff_decode))
+        t_step    = t_shared + t_experts + collective_s(B) + fixed_pass_s
+
+    (f_shared, f_experts: :func:`_param_flops_per_token`; touched_experts(B): the experts B tokens hit,
+    :func:`weights_touched_b`.) Dense models have no expert term.
     """
     batch = np.maximum(np.asarray(batch, dtype=float), 1e-9)
-    moe = _moe_mult(c, cal)
-    w_bytes = weights_touched_b(c, batch) * 1e9 * c.bytes_param / c.gpus
+    f_sh, f_ex = _param_flops_per_token(c, cal)
+    bw = c.bw_bytes_s * cal.eff_bw
+    fl = c.flops_s * cal.eff_decode
     kv_bytes = batch * context_tokens * c.kv_bytes_tok / c.kv_split
-    t_mem = (w_bytes + kv_bytes) / (c.bw_bytes_s * cal.eff_bw)
-    flops = batch * (2.0 * c.active_b * 1e9 * moe + 4.0 * c.layers * c.hidden * context_tokens) / c.gpus
-    t_cmp = flops / (c.flops_s * cal.eff_decode)
-    return np.maximum(t_mem, t_cmp) + collective_s(c, batch, cal) + fixed_pass_s(c, cal)
+    t_sh = np.maximum((c.shared_b * 1e9 * c.bytes_param / c.gpus + kv_bytes) / bw,
+                      batch * (f_sh + 4.0 * c.layers * c.hidden * context_tokens / c.gpus) / fl)
+    touched_ex = weights_touched_b(c, batch) - c.shared_b
+    t_ex = np.maximum(touched_ex * 1e9 * c.bytes_param / c.gpus / bw, batch * f_ex / fl)
+    return t_sh + t_ex + collective_s(c, batch, cal) + fixed_pass_s(c, cal)
+
+
+def _prefill_flops(c: ConfigArrays, cal: Calibration) -> np.ndarray:
+    """FLOPs of one request's prefill per GPU [FLOP] = ISL x (f_shared + f_experts) + 2 layers hidden ISL^2 / N."""
+    f_sh, f_ex = _param_flops_per_token(c, cal)
+    return c.isl * (f_sh + f_ex) + 2.0 * c.layers * c.hidden * c.isl ** 2 / c.gpus
 
 
 def prefill_work_s(c: ConfigArrays, cal: Calibration = CALIBRATION) -> np.ndarray:
     """GPU time one request's prefill adds to a running batch [s] (chunked prefill: compute-bound,
     its chunks ride on the decode steps, whose weight reads they share).
 
-        t_pf = (2 P_act ISL x moe + 2 layers hidden ISL^2) / N / (F x eff_prefill) + collective_s(ISL)
+        t_pf = prefill FLOPs (:func:`_prefill_flops`) / (F x eff_prefill) + collective_s(ISL)
     """
-    flops = (2.0 * c.active_b * 1e9 * c.isl * _moe_mult(c, cal) + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
-    return flops / (c.flops_s * cal.eff_prefill) + collective_s(c, c.isl, cal)
+    return _prefill_flops(c, cal) / (c.flops_s * cal.eff_prefill) + collective_s(c, c.isl, cal)
 
 
 def prefill_alone_s(c: ConfigArrays, cal: Calibration = CALIBRATION) -> np.ndarray:
     """Prefill of one request on an idle replica [s] = max(compute, weight read) + comm + fixed pass time."""
-    flops = (2.0 * c.active_b * 1e9 * c.isl * _moe_mult(c, cal) + 2.0 * c.layers * c.hidden * c.isl ** 2) / c.gpus
-    t_cmp = flops / (c.flops_s * cal.eff_prefill)
+    t_cmp = _prefill_flops(c, cal) / (c.flops_s * cal.eff_prefill)
     t_mem = weights_touched_b(c, c.isl) * 1e9 * c.bytes_param / c.gpus / (c.bw_bytes_s * cal.eff_bw)
     return np.maximum(t_cmp, t_mem) + collective_s(c, c.isl, cal) + fixed_pass_s(c, cal)
 
@@ -494,10 +557,36 @@ def _tp_max_rps(c: ConfigArrays, cal: Calibration, max_batch: float, usable_frac
                 overhead_gb: float) -> np.ndarray:
     """Max request throughput of one TP group [req/s] (0 where it does not fit)."""
     fits = max_concurrency_arrays(c, None, usable_fraction, overhead_gb) >= 1
-    b_kv = max_concurrency_arrays(c, c.isl + c.osl / 2.0, usable_fraction, overhead_gb)
+    b_kv = running_batch_arrays(c, cal, usable_fraction, overhead_gb)
     b_max = np.maximum(np.minimum(b_kv, max_batch), 1.0)
     rps, _ = _rps_at_batch(c, b_max, prefill_work_s(c, cal), cal)
     return np.where(fits, rps, 0.0)
+
+
+def pipeline_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_batch: float = DEFAULT_MAX_BATCH,
+                     usable_fraction: float = USABLE_MEMORY_FRACTION,
+                     overhead_gb: float = RUNTIME_OVERHEAD_GB) -> np.ndarray:
+    """Max request throughput of a replica of N GPUs without NVLink run pipeline-parallel [req/s]
+    (0 where N = 1, where the GPUs share an NVLink domain, or where nothing fits).
+
+    Across PCIe (or between GH200 superchips) a tensor-parallel all-reduce per layer costs more than
+    the compute it splits, so engines serve such replicas with pipeline parallelism: each GPU holds
+    layers / N layers (their weights and their share of every sequence's KV cache), and at full load
+    the N stages work on different micro-batches at once. The replica then runs at the speed of one
+    stage, modelled as one GPU holding 1/N of the model:
+
+        rps_max,PP(N) = rps_max,TP(1) of (params / N, layers / N, KV bytes per token / N)
+
+    The activation hand-over between stages (tokens x hidden x 2 B per step, under 1 % of a step at
+    full load over PCIe) and the pipeline's fill and drain are left out.
+    """
+    n = c.gpus
+    stage = replace(c, total_b=c.total_b / n, active_b=c.active_b / n, shared_b=c.shared_b / n,
+                    expert_b=c.expert_b / n, layers=c.layers / n, kv_bytes_tok=c.kv_bytes_tok / n,
+                    kv_heads=np.maximum(c.kv_heads, 1.0), gpus=np.ones_like(n),
+                    dp_attn=np.zeros_like(n, dtype=bool))
+    rps = _tp_max_rps(stage, cal, max_batch, usable_fraction, overhead_gb)
+    return np.where((n > 1) & (c.domain <= 1), rps, 0.0)
 
 
 def data_parallel_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_batch: float = DEFAULT_MAX_BATCH,
@@ -533,7 +622,9 @@ def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: C
 
     ``concurrency`` and ``request_rate`` are arrays (or scalars) with NaN where not given; a row with
     neither is evaluated at max throughput (the largest batch that fits, capped at ``max_batch``;
-    with a paged KV cache the running batch B_max is limited by the mean context ISL + OSL/2).
+    the running batch B_max is what the KV cache holds at ISL + kv_reserve x OSL tokens per sequence,
+    :func:`running_batch_arrays`). Replicas without NVLink may reach their max throughput
+    pipeline-parallel (:func:`pipeline_max_rps`), whatever ``data_parallel`` says.
 
     * concurrency C (closed loop): B = min(C, B_max); TPOT = t_step(B) + B x t_pf / OSL;
       with rho = rps x t_pf: TTFT = prefill alone x (1 + rho / (2 (1 - rho))) + t_step/2
@@ -553,13 +644,15 @@ def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: C
     rate = np.full(n, np.nan) if request_rate is None else np.broadcast_to(np.asarray(request_rate, dtype=float), (n,))
     max_c = max_concurrency_arrays(c, None, usable_fraction, overhead_gb)
     fits = max_c >= 1
-    # Paged KV: the running batch is limited by the *mean* context held (ISL + OSL/2), while
-    # max_concurrency (reported) guarantees every sequence its full ISL + OSL.
-    b_kv = max_concurrency_arrays(c, c.isl + c.osl / 2.0, usable_fraction, overhead_gb)
+    # the running batch holds ISL + kv_reserve x OSL tokens per sequence; max_concurrency (reported)
+    # counts sequences of the full ISL + OSL
+    b_kv = running_batch_arrays(c, cal, usable_fraction, overhead_gb)
     b_max = np.maximum(np.minimum(b_kv, max_batch), 1.0)
     t_pf = prefill_work_s(c, cal)
     t_alone = prefill_alone_s(c, cal)
     rps_max, step_max = _rps_at_batch(c, b_max, t_pf, cal)
+    # replicas without NVLink run pipeline-parallel at full load (the better of TP and PP)
+    rps_max = np.maximum(rps_max, pipeline_max_rps(c, cal, max_batch, usable_fraction, overhead_gb))
     if data_parallel:
         rps_max = np.maximum(rps_max, data_parallel_max_rps(c, cal, max_batch, usable_fraction, overhead_gb))
 
@@ -694,13 +787,19 @@ def _opt(x) -> Optional[float]:
 
 def estimate(model: ModelEntry, gpu: GpuEntry, gpus: int, precision: str, isl: float, osl: float,
              concurrency: Optional[float] = None, request_rate: Optional[float] = None, kv_dtype: str = "auto",
-             cal: Calibration = CALIBRATION, max_batch: float = DEFAULT_MAX_BATCH) -> Estimate:
-    """Estimate one configuration (see :func:`estimate_arrays`; ``isl``/``osl`` in tokens)."""
+             cal: Calibration = CALIBRATION, max_batch: float = DEFAULT_MAX_BATCH,
+             data_parallel: bool = True) -> Estimate:
+    """Estimate one configuration (see :func:`estimate_arrays`; ``isl``/``osl`` in tokens).
+
+    ``data_parallel`` False: the replica is one tensor-parallel group of ``gpus`` GPUs, as benchmarks
+    run it; True (default): its max throughput may come from data-parallel copies of smaller TP
+    groups (:func:`data_parallel_max_rps`)."""
     if concurrency is not None and request_rate is not None:
         raise ValueError("give concurrency or request_rate, not both")
     c = config_arrays([model], [gpu], [gpus], [precision], [isl], [osl], kv_dtype)
     out = estimate_arrays(c, np.nan if concurrency is None else concurrency,
-                          np.nan if request_rate is None else request_rate, cal, max_batch)
+                          np.nan if request_rate is None else request_rate, cal, max_batch,
+                          data_parallel=data_parallel)
     notes = list(c.notes)
     if not bool(out["fits"][0]):
         fit = memory_fit(model, gpu, gpus, precision, isl + osl, kv_dtype=kv_dtype)
