@@ -253,7 +253,7 @@ def test_pcie_replica_runs_as_a_pipeline_at_max_throughput():
     stage_rps = perf.estimate_arrays(one, data_parallel=False)["max_request_throughput_rps"][0]
     assert_allclose(perf.pipeline_max_rps(c)[0], stage_rps, rtol=1e-9)
     out = perf.estimate_arrays(c, data_parallel=False)
-    tp_only = perf._tp_max_rps(c, perf.CALIBRATION, perf.DEFAULT_MAX_BATCH, perf.USABLE_MEMORY_FRACTION,
+    tp_only = perf.tp_max_rps(c, perf.CALIBRATION, perf.DEFAULT_MAX_BATCH, perf.USABLE_MEMORY_FRACTION,
                                perf.RUNTIME_OVERHEAD_GB)[0]
     assert out["max_request_throughput_rps"][0] == max(stage_rps, tp_only)
     assert stage_rps > tp_only  # over PCIe the all-reduces cost more than the compute they split

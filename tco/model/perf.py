@@ -553,7 +553,7 @@ def _rps_at_batch(c: ConfigArrays, batch, t_pf, cal: Calibration):
     return batch / (batch * t_pf + c.osl * t_step), t_step
 
 
-def _tp_max_rps(c: ConfigArrays, cal: Calibration, max_batch: float, usable_fraction: float,
+def tp_max_rps(c: ConfigArrays, cal: Calibration, max_batch: float, usable_fraction: float,
                 overhead_gb: float) -> np.ndarray:
     """Max request throughput of one TP group [req/s] (0 where it does not fit)."""
     fits = max_concurrency_arrays(c, None, usable_fraction, overhead_gb) >= 1
@@ -585,7 +585,7 @@ def pipeline_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_batch:
                     expert_b=c.expert_b / n, layers=c.layers / n, kv_bytes_tok=c.kv_bytes_tok / n,
                     kv_heads=np.maximum(c.kv_heads, 1.0), gpus=np.ones_like(n),
                     dp_attn=np.zeros_like(n, dtype=bool))
-    rps = _tp_max_rps(stage, cal, max_batch, usable_fraction, overhead_gb)
+    rps = tp_max_rps(stage, cal, max_batch, usable_fraction, overhead_gb)
     return np.where((n > 1) & (c.domain <= 1), rps, 0.0)
 
 
@@ -600,7 +600,7 @@ def data_parallel_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_b
     then run smaller TP groups side by side (vLLM/SGLang data parallel); this keeps "more GPUs never
     give fewer tokens/s" true. 0 where nothing fits.
     """
-    best = _tp_max_rps(c, cal, max_batch, usable_fraction, overhead_gb)
+    best = tp_max_rps(c, cal, max_batch, usable_fraction, overhead_gb)
     t = c.gpus.copy()
     copies = np.ones_like(t)
     while True:
@@ -609,7 +609,7 @@ def data_parallel_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_b
             return best
         t = np.where(ok, t / 2.0, t)
         copies = np.where(ok, copies * 2.0, copies)
-        best = np.maximum(best, copies * _tp_max_rps(replace(c, gpus=t), cal, max_batch, usable_fraction, overhead_gb))
+        best = np.maximum(best, copies * tp_max_rps(replace(c, gpus=t), cal, max_batch, usable_fraction, overhead_gb))
 
 
 def estimate_arrays(c: ConfigArrays, concurrency=None, request_rate=None, cal: Calibration = CALIBRATION,
