@@ -347,3 +347,24 @@ def test_methodology_page_renders_every_doc_with_links_resolved():
     text = "\n".join(m.value for m in at.markdown)
     assert "replicas_m = max(1, ceil(peak_rps_m / (capacity x target_utilization))) + spare_replicas" in text
     assert "](capacity.md)" not in text  # links to other docs name their tab instead
+
+
+def test_on_demand_sections_follow_the_scenario(catalog):
+    """Issue 21: an opened on-demand section (a fragment) shows the scenario's current numbers after an input
+    outside it changes the scenario (the full rerun redraws it), never the numbers it was opened with."""
+    at = _app()
+    at.session_state["compare_quality_open"] = True
+    at.run()
+
+    def quality_table():
+        return next(df.value for df in at.dataframe if "total cash USD" in df.value.columns)
+
+    before = quality_table()
+    at.number_input(key="requests_per_day").set_value(3_000_000.0).run()
+    assert not at.exception
+    after = quality_table()
+    assert list(after["total cash USD"]) != list(before["total cash USD"])
+    result = evaluate(load_scenario_text(at.session_state["compare_last_good_yaml"], "inputs"), catalog,
+                      skip_infeasible=True)
+    assert dict(zip(after["option"], after["total cash USD"])) == pytest.approx(
+        {o.name: o.total_cash_usd for o in result.options})
