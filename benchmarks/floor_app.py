@@ -1,8 +1,10 @@
 """The floor for benchmarks/ui_latency.py: the Compare page's widgets and charts with no computation.
 
-Same layout, input labels, editors, metrics, table and four plotly charts of the same shape
+Same layout, input labels, editors, metrics, table and plotly charts of the same shape
 (7 options x 36 months: 8 scatter traces, 7 bars, 5 stacked bars, 6 fleet lines, the quality scatter) as
-views/compare.py, built the cheapest way the stack allows (plain dicts, no plotly validation, the same
+views/compare.py, drawn the same way: three charts on the page, the options editors in lazy tabs (only the
+open tab's is built), the monthly breakdown and the quality section in expanders built only when opened
+(issue 21), built the cheapest way the stack allows (plain dicts, no plotly validation, the same
 trimmed template), but every number is a line of numpy on the inputs: no catalog, no engine, no tco import. What this
 page costs to rerun and draw is what Streamlit + plotly + the browser impose on any page like ours.
 
@@ -71,13 +73,13 @@ with inputs_col.container(border=True):
 
 with st.container(border=True):
     st.subheader("Options to compare", anchor=False)
-    tab_api, tab_sh = st.tabs(["Hosted APIs", "Self-hosted (rent or own GPUs)"])
-    with tab_api:
-        st.data_editor(pd.DataFrame({"name": OPTIONS[:3], "api": ["openai/gpt-4o", "openai/gpt-4o-mini",
+    tab_api, tab_sh = st.tabs(["Hosted APIs", "Self-hosted (rent or own GPUs)"], key="floor_tab", on_change="rerun")
+    if tab_api.open:
+        tab_api.data_editor(pd.DataFrame({"name": OPTIONS[:3], "api": ["openai/gpt-4o", "openai/gpt-4o-mini",
                                                                   "together/llama-3.1-70b"]}),
                        key="floor_api", num_rows="dynamic", hide_index=True, width="stretch")
-    with tab_sh:
-        st.data_editor(pd.DataFrame({"name": OPTIONS[3:], "model": ["llama-3.1-70b"] * 2 + ["llama-3.1-8b"] * 2,
+    if tab_sh.open:
+        tab_sh.data_editor(pd.DataFrame({"name": OPTIONS[3:], "model": ["llama-3.1-70b"] * 2 + ["llama-3.1-8b"] * 2,
                                      "gpu": ["h100-sxm"] * 4, "gpus_per_replica": [4.0, 4.0, 1.0, 1.0]}),
                        key="floor_sh", num_rows="dynamic", hide_index=True, width="stretch")
 
@@ -102,13 +104,12 @@ with charts_col:
     st.plotly_chart(figure(cum_traces, "Cumulative cost (cash)", 440), theme=None, key="chart_cumulative")
     st.plotly_chart(figure([{"type": "bar", "y": OPTIONS, "x": cumulative[:, -1] / 1e3, "orientation": "h",
                              "marker": {"color": COLORS}}], "Cost per 1M tokens"), theme=None, key="chart_unit_cost")
-c1, c2 = st.columns(2)
-with c1:
-    st.selectbox("Option for the monthly breakdown", OPTIONS, index=3, key="stack_option")
-    st.plotly_chart(figure([{"type": "bar", "x": labels, "y": monthly[3] * (k + 1) / 15, "name": li}
-                            for k, li in enumerate(LINES)], "Monthly cost breakdown", barmode="relative"),
-                    theme=None, key="chart_stack")
-with c2:
+    with st.expander("Monthly cost by line item, one option at a time", key="stack_open", on_change="rerun") as box:
+        if box.open:
+            st.selectbox("Option for the monthly breakdown", OPTIONS, index=3, key="stack_option")
+            st.plotly_chart(figure([{"type": "bar", "x": labels, "y": monthly[3] * (k + 1) / 15, "name": li}
+                                    for k, li in enumerate(LINES)], "Monthly cost breakdown", barmode="relative"),
+                            theme=None, key="chart_stack")
     st.plotly_chart(figure([{"type": "scatter", "x": labels, "y": np.ceil(monthly[i] / 5e3), "name": OPTIONS[i],
                              "mode": "lines"} for i in range(1, 7)], "GPUs in service"), theme=None, key="chart_fleet")
 
@@ -121,15 +122,17 @@ d2.download_button("Scenario (YAML)", b"name: floor\n", "floor.yaml", on_click="
 d3.download_button("Assumptions used (CSV)", b"a\n", "floor-assumptions.csv", on_click="ignore")
 
 st.subheader("Quality next to cost", anchor=False)
-st.radio("Floor", ["No floor", "Elo at least", "At least as good as"], horizontal=True, key="floor_mode")
-elo = 1200.0 + 15.0 * np.arange(len(OPTIONS))
-st.dataframe(pd.DataFrame({"option": OPTIONS, "Elo": elo, "USD / 1M tokens": cumulative[:, -1] / 1e3}),
-             hide_index=True, width="stretch")
-st.radio("Cost axis", ["USD / 1M tokens", "total cash"], horizontal=True, key="cost_axis")
-st.plotly_chart(figure([{"type": "scatter", "x": [e], "y": [c], "mode": "markers+text", "text": [n],
-                         "marker": {"size": 10, "color": COLORS[i]}, "showlegend": False}
-                        for i, (n, e, c) in enumerate(zip(OPTIONS, elo, cumulative[:, -1] / 1e3))],
-                       "Cost against quality", 420, hovermode="closest"), theme=None, key="chart_quality")
+with st.expander("Quality tiers, quality floor and cost against quality", key="quality_open", on_change="rerun") as box:
+    if box.open:  # drawn only while open
+        st.radio("Floor", ["No floor", "Elo at least", "At least as good as"], horizontal=True, key="floor_mode")
+        elo = 1200.0 + 15.0 * np.arange(len(OPTIONS))
+        st.dataframe(pd.DataFrame({"option": OPTIONS, "Elo": elo, "USD / 1M tokens": cumulative[:, -1] / 1e3}),
+                     hide_index=True, width="stretch")
+        st.radio("Cost axis", ["USD / 1M tokens", "total cash"], horizontal=True, key="cost_axis")
+        st.plotly_chart(figure([{"type": "scatter", "x": [e], "y": [c], "mode": "markers+text", "text": [n],
+                                 "marker": {"size": 10, "color": COLORS[i]}, "showlegend": False}
+                                for i, (n, e, c) in enumerate(zip(OPTIONS, elo, cumulative[:, -1] / 1e3))],
+                               "Cost against quality", 420, hovermode="closest"), theme=None, key="chart_quality")
 st.subheader("Save, load and share", anchor=False)
 s1, s2, s3 = st.columns(3)
 s1.button("Share link", key="share_link")

@@ -7,14 +7,29 @@ Protocol mode (what a deployment needs to know: sessions held per server process
 
 N clients speak Streamlit's websocket protocol directly (benchmarks/st_protocol.py: open a session, send
 a widget change, wait for the server's "script finished"), each changing "Requests per day" after a
-think time drawn from ``--think LO HI``, for ``--duration`` seconds per N; client starts are spread
-over the first think time. They cost the machine almost nothing beyond the server (no layout, no
-drawing), so the numbers are the server's: input -> script finished p50 / p95 per N, server CPU per
-rerun, the server's memory, errors (a failed or timed-out run, an exception drawn by the app). It
-starts its own server unless given ``--url`` (e.g. the proxy of scripts/serve.sh; server CPU and
-memory are then not measured). One headless Chromium page loads the Compare page while each N runs and
-checks that a chart is drawn (``--no-browser-check`` to leave it out). ``--json`` writes
-``{"results": [{"clients": N, "reruns": R, "p50_ms": X, "p95_ms": Y, "errors": E, ...}, ...]}``.
+think time drawn from ``--think LO HI``. They cost the machine almost nothing beyond the server (no
+layout, no drawing), so the numbers are the server's. Each phase (one N):
+
+* **ramp-up**: the N sessions open one after another, evenly over ``--ramp`` seconds (default: the
+  longest think time), each starting its think-and-change loop once open; one headless Chromium page
+  loads the Compare page halfway through and checks that a chart is drawn (``--no-browser-check`` to
+  leave it out). Nothing of the ramp is counted: not the first page loads (a new session costs several
+  reruns), not the reruns sent while sessions are still arriving, not the browser's CPU.
+* **measured window** of ``--duration`` seconds, from the end of the ramp (and of the browser check):
+  input -> script finished p50 / p95 of the reruns *sent* in the window, errors (a failed or timed-out
+  run, an exception drawn by the app), server CPU per rerun and share of a core (the server's CPU time
+  read at the window's edges / reruns in it; idle work such as Streamlit's config-file polling
+  included), the server's memory after the phase.
+* **the 1-client baseline** (N = 1) has no ramp, uses ``--baseline-think`` (default 2-4 s) and runs
+  until it has at least ``--min-reruns`` reruns (default 30): alone, a client's pauses only set the wall
+  time (a run takes ~0.1 s), and with the 15-45 s think time a 120 s window held 3 reruns, a p95 of
+  nothing. Short pauses keep the process as warm as under load, so the baseline is not slowed by idling.
+* the machine's 1-minute load average (/proc/loadavg) every 5 s, reported per ramp and window: the
+  machine is shared, so every number goes with the load it was measured under.
+
+It starts its own server unless given ``--url`` (e.g. the proxy of scripts/serve.sh; server CPU and
+memory are then not measured). ``--json`` writes ``{"results": [{"clients": N, "reruns": R, "p50_ms": X,
+"p95_ms": Y, "errors": E, ...}, ...]}`` (plus the load averages, ramp and window lengths per phase).
 
 Browser mode (below; what one browser user sees, on a machine shared with the browsers):
 
@@ -293,52 +308,131 @@ async def _browser_check(url: str, chromium: Optional[str], stop: asyncio.Event)
             await browser.close()
 
 
+class LoadSampler:
+    """The machine's load average (/proc/loadavg, 1 minute) every ``every_s`` seconds, by phase label: the
+    machine is shared, so every number is reported with the load it was measured under."""
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.every_s, self.label, self.samples = every_s, "", {}
+        self._task: Optional[asyncio.Task] = None
+
+    @staticmethod
+    def now() -> float:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+
+    async def _loop(self) -> None:
+        while True:
+            self.samples.setdefault(self.label, []).append(self.now())
+            await asyncio.sleep(self.every_s)
+
+    def start(self, label: str) -> None:
+        self.label = label
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop())
+        else:
+            self.samples.setdefault(label, []).append(self.now())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def summary(self, label: str) -> Optional[dict]:
+        v = self.samples.get(label)
+        if not v:
+            return None
+        return {"min": min(v), "mean": round(statistics.fmean(v), 2), "max": max(v), "samples": len(v)}
+
+
 async def protocol_phase(url: str, n: int, think: tuple[float, float], duration: float, rng: random.Random,
-                         base: float, check: Optional[str], browser_check: bool) -> dict:
+                         base: float, check: Optional[str], browser_check: bool, ramp: float = 0.0,
+                         min_reruns: int = 0, pid: Optional[int] = None,
+                         sampler: Optional[LoadSampler] = None) -> dict:
+    """One phase of ``n`` protocol clients.
+
+    Ramp-up: client i opens its session (the first page load, not counted) at i x ``ramp`` / n seconds and
+    starts its think-and-change loop; the measured window opens when the ramp ends and lasts ``duration``
+    seconds (longer if fewer than ``min_reruns`` reruns were measured by then). Only reruns sent inside the
+    window count, and the server's CPU is read at the window's edges, so first page loads and the ramp's
+    uneven load are left out of every figure.
+    """
     from st_protocol import ProtocolClient, RunError, number_state
 
     latencies: list[float] = []
     errors: list[str] = []
     loads: list[float] = []
-    t_end = time.monotonic() + duration
+    t_start = time.monotonic()
+    window = {"start": float("inf"), "end": float("inf"), "cpu0": None, "cpu1": None, "t1": None}
+
+    def window_open(now: float) -> bool:
+        return window["start"] <= now < window["end"]
+
+    async def measure_edges(checker: Optional[asyncio.Task]) -> None:
+        await asyncio.sleep(max(0.0, t_start + ramp - time.monotonic()))
+        if checker is not None:  # the browser check's Chromium is not part of the measured load
+            await asyncio.wait([checker])
+        window["start"] = time.monotonic()
+        window["end"] = window["start"] + duration
+        if sampler:
+            sampler.start(f"{n}:window")
+        window["cpu0"] = cpu_s(pid) if pid else None
+        while time.monotonic() < window["end"] or len(latencies) < min_reruns:
+            if time.monotonic() >= window["end"]:
+                window["end"] = time.monotonic() + 1.0  # too few reruns yet: the window stays open
+            await asyncio.sleep(0.2)
+        window["cpu1"], window["t1"] = (cpu_s(pid) if pid else None), time.monotonic()
 
     async def client(i: int) -> None:
-        await asyncio.sleep(rng.uniform(0, max(think[1], 0.1)))  # arrivals spread over one think time
+        await asyncio.sleep(i * ramp / n)  # staggered arrivals: one session opening at a time
         c = ProtocolClient(url)
         value = base + 1000.0 * i
         try:
             await c.connect()
             loads.append((await c.run()).ms)
             wid = c.widget_id("requests_per_day", "Requests per day")
-            while time.monotonic() < t_end:
-                await asyncio.sleep(min(rng.uniform(*think), max(0.0, t_end - time.monotonic())))
-                if time.monotonic() >= t_end:
+            while True:
+                await asyncio.sleep(rng.uniform(*think))
+                now = time.monotonic()
+                if now >= window["end"]:
                     break
                 value += 7.0 * n  # never the same value twice: every change is an evaluation-cache miss
                 run = await c.run([number_state(wid, value)])
-                latencies.append(run.ms)
-                if run.exceptions:
-                    errors.append(f"client {i}: the page drew {run.exceptions} exception(s)")
+                if window_open(now):
+                    latencies.append(run.ms)
+                    if run.exceptions:
+                        errors.append(f"client {i}: the page drew {run.exceptions} exception(s)")
         except (RunError, OSError, KeyError, websockets_errors()) as exc:
             errors.append(f"client {i}: {type(exc).__name__}: {exc}"[:300])
         finally:
             await c.close()
 
+    if sampler:
+        sampler.start(f"{n}:ramp")
     stop = asyncio.Event()
     tasks = [asyncio.create_task(client(i)) for i in range(n)]
-    checker = asyncio.create_task(_delayed_check(url, check, stop, think)) if browser_check else None
+    # One real page during the ramp (half the sessions open): it still draws; its CPU stays out of the window.
+    checker = asyncio.create_task(_delayed_check(url, check, stop, (0.0, ramp / 2))) if browser_check else None
+    edges = asyncio.create_task(measure_edges(checker))
+    await edges
     await asyncio.gather(*tasks)
     stop.set()
     out = {"clients": n, "reruns": len(latencies), "p50_ms": pct(latencies, 0.5) if latencies else None,
            "p95_ms": pct(latencies, 0.95) if latencies else None, "errors": len(errors),
-           "first_load_p50_ms": pct(loads, 0.5) if loads else None, "error_samples": errors[:5]}
+           "first_load_p50_ms": pct(loads, 0.5) if loads else None, "error_samples": errors[:5],
+           "ramp_s": round(window["start"] - t_start, 1), "window_s": round(window["t1"] - window["start"], 1),
+           "think_s": list(think)}
+    if window["cpu0"] is not None and window["cpu1"] is not None:
+        out["server_cpu_ms_per_rerun"] = (window["cpu1"] - window["cpu0"]) * 1000.0 / max(len(latencies), 1)
+        out["server_cpu_share"] = (window["cpu1"] - window["cpu0"]) / max(window["t1"] - window["start"], 1e-9)
+    if sampler:
+        out["load_avg"] = {"ramp": sampler.summary(f"{n}:ramp"), "window": sampler.summary(f"{n}:window")}
     if checker is not None:
         out["browser_check"] = await checker
     return out
 
 
 async def _delayed_check(url: str, chromium: Optional[str], stop: asyncio.Event, think) -> dict:
-    await asyncio.sleep(max(think[1], 1.0))  # once every client has arrived
+    await asyncio.sleep(think[1])
     return await _browser_check(url, chromium, stop)
 
 
@@ -351,31 +445,42 @@ def websockets_errors():
 async def protocol_run(args) -> dict:
     rng = random.Random(args.seed)
     out = {"machine": machine(), "mode": "protocol", "think_s": list(args.think), "duration_s": args.duration,
+           "ramp_s": args.ramp, "baseline": {"think_s": list(args.baseline_think), "min_reruns": args.min_reruns},
            "results": []}
     chromium = find_chromium()
+    sampler = LoadSampler()
+    sampler.start("start")
+    out["load_avg_start"] = LoadSampler.now()
 
     async def all_phases(url: str, pid: Optional[int]) -> None:
         for n in args.clients:
-            cpu0 = cpu_s(pid) if pid else None
-            res = await protocol_phase(url, n, tuple(args.think), args.duration, rng, 50_000.0 + 100_000.0 * n,
-                                       chromium, args.browser_check)
+            if n == 1:  # one client alone: its pauses only set the wall time, so shorter ones and more reruns
+                think, ramp, min_reruns = tuple(args.baseline_think), 0.0, args.min_reruns
+            else:
+                think, ramp, min_reruns = tuple(args.think), (args.ramp if args.ramp is not None else args.think[1]), 0
+            res = await protocol_phase(url, n, think, args.duration, rng, 50_000.0 + 100_000.0 * n, chromium,
+                                       args.browser_check, ramp=ramp, min_reruns=min_reruns, pid=pid, sampler=sampler)
             if pid:
-                runs = res["reruns"] + n  # every client's first page load is a run too
-                res["server_cpu_ms_per_rerun"] = (cpu_s(pid) - cpu0) * 1000.0 / max(runs, 1)
                 res["server_rss_mb"] = rss_tree_mb(pid)
             out["results"].append(res)
             bc = res.get("browser_check", {})
-            print(f"{n:4d} clients: {res['reruns']:5d} reruns, input -> script finished p50 "
-                  f"{_ms(res['p50_ms'])} p95 {_ms(res['p95_ms'])}, errors {res['errors']}"
-                  + (f", server CPU {res['server_cpu_ms_per_rerun']:.0f} ms/rerun, RSS {res['server_rss_mb']:.0f} MB"
-                     if pid else "")
+            la = (res.get("load_avg") or {}).get("window") or {}
+            print(f"{n:4d} clients: {res['reruns']:5d} reruns in {res['window_s']:.0f} s (after a {res['ramp_s']:.0f} s "
+                  f"ramp), input -> script finished p50 {_ms(res['p50_ms'])} p95 {_ms(res['p95_ms'])}, "
+                  f"errors {res['errors']}"
+                  + (f", server CPU {res['server_cpu_ms_per_rerun']:.0f} ms/rerun ({res['server_cpu_share']:.0%} of a "
+                     f"core), RSS {res['server_rss_mb']:.0f} MB" if "server_cpu_ms_per_rerun" in res else "")
+                  + (f", load average {la['min']:.2f}-{la['max']:.2f} (mean {la['mean']:.2f})" if la else "")
                   + (f", browser check {'ok' if bc.get('ok') else 'FAILED'}" if bc else ""), flush=True)
 
-    if args.url:
-        await all_phases(args.url.rstrip("/"), None)
-    else:
-        with serve(SCRIPTS[args.app]) as (url, proc):
-            await all_phases(url, proc.pid)
+    try:
+        if args.url:
+            await all_phases(args.url.rstrip("/"), None)
+        else:
+            with serve(SCRIPTS[args.app]) as (url, proc):
+                await all_phases(url, proc.pid)
+    finally:
+        sampler.stop()
     return out
 
 
@@ -406,6 +511,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--url", help="protocol mode: an app already running (else one is started on loopback)")
     ap.add_argument("--no-browser-check", dest="browser_check", action="store_false",
                     help="protocol mode: no Chromium page checking that the page still renders")
+    ap.add_argument("--ramp", type=float, default=None,
+                    help="protocol mode: seconds over which the N sessions open, one after another, before the "
+                         "measured window (default: the longest think time)")
+    ap.add_argument("--min-reruns", type=int, default=30,
+                    help="protocol mode: the 1-client baseline runs until it has at least this many reruns")
+    ap.add_argument("--baseline-think", type=float, nargs=2, default=[2.0, 4.0], metavar=("MIN", "MAX"),
+                    help="protocol mode: think time of the 1-client baseline (alone, it only sets the wall time)")
     args = ap.parse_args(argv)
     if args.clients:
         if any(n < 1 for n in args.clients) or args.duration <= 0:

@@ -93,7 +93,8 @@ def wait_idle(page, timeout_ms: int = 180_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout_ms)
 
 
-def wait_charts(page, count: int = 4, timeout_ms: int = 180_000) -> None:
+def wait_charts(page, count: int = 3, timeout_ms: int = 180_000) -> None:
+    """Wait for ``count`` drawn plotly charts (the Compare page draws 3 until an on-demand section is opened)."""
     page.wait_for_function(f"document.querySelectorAll(\"{CHART}\").length >= {count}", timeout=timeout_ms)
 
 

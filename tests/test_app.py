@@ -84,12 +84,21 @@ def test_first_page_answers_with_metrics_charts_and_downloads():
     metrics = _metrics(at)
     assert any(label.startswith("Cheapest") for label in metrics)
     assert "Saving vs reference" in metrics and metrics["Saving vs reference"].startswith("$")
-    assert len(_chart_specs(at)) == 5  # cumulative, unit cost, monthly stack, fleet, cost vs quality
+    assert len(_chart_specs(at)) == 3  # cumulative, unit cost, fleet; the other two are drawn on demand
     labels = [b.proto.label for b in at.get("download_button")]
     assert [x for x in labels if x not in ("PNG", "SVG")] == [
         "Monthly costs (long CSV)", "Scenario (YAML)", "Assumptions used (CSV)", "Workbook (XLSX, live formulas)",
         "One-page report (PDF)"]
-    assert labels.count("PNG") == labels.count("SVG") == 5  # one pair under each chart of the page (tco.charts.images)
+    assert labels.count("PNG") == labels.count("SVG") == 3  # one pair under each chart of the page (tco.charts.images)
+    # issue 21: the monthly breakdown and the quality section are built when their expander is opened
+    at.session_state["stack_open"] = True
+    at.session_state["compare_quality_open"] = True
+    at.run()
+    assert not at.exception, at.exception
+    specs = _chart_specs(at)
+    assert len(specs) == 5 and any("Monthly cash cost by line item" in s for s in specs)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("PNG") == labels.count("SVG") == 5
     assert "cheapest option over 36 months" in at.markdown[0].value
     assert not at.warning, [w.value for w in at.warning]  # every default option is feasible on bundled data
 
@@ -134,11 +143,22 @@ def test_bad_value_on_a_fresh_session_shows_a_message_not_a_traceback(catalog):
     assert any("Fix the inputs" in i.value for i in at.info)
 
 
+#: the options editors sit in lazy tabs (issue 21): only the open tab's editor is built, so a test opens it
+SELF_HOST_TAB, API_TAB = "Self-hosted (rent or own GPUs)", "Hosted APIs"
+
+
+def _open_tab(at: AppTest, tab: str) -> None:
+    at.session_state["compare_options_tab"] = tab
+
+
 def test_bad_option_rows_are_named(catalog):
     at = _app()
+    _open_tab(at, SELF_HOST_TAB)
     at.session_state["self_host_options_editor"] = {
         "edited_rows": {0: {"gpus_per_replica": 0}, 1: {"gpu": "a100-80gb"}},
         "added_rows": [{"name": "half"}], "deleted_rows": []}
+    at.run()
+    _open_tab(at, API_TAB)  # the self-host rows keep their edits while their tab is closed
     at.session_state["api_options_editor"] = {"edited_rows": {}, "added_rows": [{"name": "no offer"}],
                                               "deleted_rows": []}
     at.run()
@@ -151,6 +171,7 @@ def test_bad_option_rows_are_named(catalog):
 
 def test_offer_for_another_gpu_is_reported_by_row():
     at = _app()
+    _open_tab(at, SELF_HOST_TAB)
     at.session_state["self_host_options_editor"] = {"edited_rows": {0: {"gpu": "a100-80gb"}}, "added_rows": [],
                                                     "deleted_rows": []}
     at.run()
@@ -336,6 +357,10 @@ def test_compare_shows_quality_next_to_cost():
     at.run()
     assert not at.exception
     assert any("Quality next to cost" in h.value for h in at.subheader)
+    assert not any("Elo" in s for s in _chart_specs(at))  # on demand (issue 21): nothing built until opened
+    at.session_state["compare_quality_open"] = True
+    at.run()
+    assert not at.exception
     assert any("Elo" in s for s in _chart_specs(at))
 
 
@@ -351,3 +376,24 @@ def test_methodology_page_renders_every_doc_with_links_resolved():
     text = "\n".join(m.value for m in at.markdown)
     assert "replicas_m = max(1, ceil(peak_rps_m / (capacity x target_utilization))) + spare_replicas" in text
     assert "](capacity.md)" not in text  # links to other docs name their tab instead
+
+
+def test_on_demand_sections_follow_the_scenario(catalog):
+    """Issue 21: an opened on-demand section (a fragment) shows the scenario's current numbers after an input
+    outside it changes the scenario (the full rerun redraws it), never the numbers it was opened with."""
+    at = _app()
+    at.session_state["compare_quality_open"] = True
+    at.run()
+
+    def quality_table():
+        return next(df.value for df in at.dataframe if "total cash USD" in df.value.columns)
+
+    before = quality_table()
+    at.number_input(key="requests_per_day").set_value(3_000_000.0).run()
+    assert not at.exception
+    after = quality_table()
+    assert list(after["total cash USD"]) != list(before["total cash USD"])
+    result = evaluate(load_scenario_text(at.session_state["compare_last_good_yaml"], "inputs"), catalog,
+                      skip_infeasible=True)
+    assert dict(zip(after["option"], after["total cash USD"])) == pytest.approx(
+        {o.name: o.total_cash_usd for o in result.options})

@@ -68,8 +68,28 @@ def test_compare_keeps_a_loaded_scenarios_cost_lines_and_adds_a_catalog_line():
     assert any(c.value == "2 cost line(s) in the scenario." for c in at.caption)
 
 
+def test_the_section_is_built_on_demand_and_keeps_the_lines_while_closed():
+    at = _compare_with_costs([{"name": "SOC 2 audit", "kind": "monthly", "amount_usd": 4166.67}])
+    assert at.session_state["cost_lines_open"]  # a loaded scenario's lines are shown
+    at.selectbox(key="cost_line_pick").set_value("nvidia-ai-enterprise").run()
+    at.button(key="cost_line_add").click().run()
+    at.session_state["cost_lines_open"] = False
+    at.run()
+    assert not at.exception, at.exception
+    assert not any("cost line(s) in the scenario" in c.value for c in at.caption)  # closed: the editor is not built
+    yaml_text = at.session_state["compare_last_good_yaml"]
+    assert "NVIDIA AI Enterprise licence" in yaml_text and "SOC 2 audit" in yaml_text  # ... and the lines stay
+    at.session_state["cost_lines_open"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert any(c.value == "2 cost line(s) in the scenario." for c in at.caption)  # reopened on the current lines
+
+
 def test_egress_line_needs_the_gb_per_token():
     at = _compare_with_costs([])
+    assert not any(c.value.endswith("cost line(s) in the scenario.") for c in at.caption)  # closed, not built
+    at.session_state["cost_lines_open"] = True
+    at.run()
     at.selectbox(key="cost_line_pick").set_value("egress-aws-internet").run()
     at.button(key="cost_line_add").click().run()
     assert not at.exception

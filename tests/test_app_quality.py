@@ -96,3 +96,13 @@ def test_rows_frame_matches_engine_costs():
         assert r["option"] == o.name
         assert r["USD / 1M tokens"] == pytest.approx(o.usd_per_million_tokens)
         assert r["total cash USD"] == pytest.approx(o.total_cash_usd)
+
+
+def test_other_benchmarks_are_drawn_on_demand():
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    keys = [getattr(d, "key", None) for d in at.dataframe]
+    assert "quality_benchmarks" not in keys  # off by default: not computed, not sent
+    at.toggle(key="quality_show_benchmarks").set_value(True).run()
+    assert not at.exception
+    assert len(at.dataframe) > len(keys) or any("beyond the Elo" in m.value for m in at.markdown)

@@ -43,7 +43,7 @@ def test_section_is_off_by_default_and_adds_nothing():
     assert not at.exception
     assert at.toggle(key="routing_ft_on").value is False
     assert at.toggle(key="routing_route_on").value is False
-    assert len(at.get("plotly_chart")) == 5  # the page's own charts only
+    assert len(at.get("plotly_chart")) == 3  # the page's own charts only (the others are drawn on demand)
 
 
 def test_turning_on_fine_tuning_and_a_route_shows_runs_and_the_saving_chart():
@@ -57,7 +57,7 @@ def test_turning_on_fine_tuning_and_a_route_shows_runs_and_the_saving_chart():
     at.slider(key="routing_share").set_value(30).run()
     assert not at.exception and not _errors(at), _errors(at)
     specs = [c.proto.spec for c in at.get("plotly_chart")]
-    assert len(specs) == 6 and any("largest part alone" in s for s in specs)
+    assert len(specs) == 4 and any("largest part alone" in s for s in specs)  # the page's 3 + the saving chart
     assert any("Route:" in str(t["Option"].tolist()) for t in (df.value for df in at.dataframe) if "Option" in t.columns)
 
 

@@ -157,6 +157,7 @@ def test_names_follow_the_configuration_unless_typed():
     at = _app()
     rows = at.session_state["self_host_rows_current"]
     i = next(k for k, r in enumerate(rows) if r["name"] == "Llama 3.1 70B rent 4x H100")
+    at.session_state["compare_options_tab"] = "Self-hosted (rent or own GPUs)"  # a lazy tab: its editor is built when open
     at.session_state["self_host_options_editor"] = {"edited_rows": {i: {"gpus_per_replica": 8}}, "added_rows": [],
                                                     "deleted_rows": []}
     at.run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -163,6 +163,25 @@ def figure(builder: str, result: Result, *args, key: Optional[str] = None):
 
 
 # ----------------------------------------------------------------------------------------------
+# Sections built on demand
+
+
+@st.fragment
+def on_demand(label: str, key: str, draw: Callable[[], None]) -> None:
+    """An expander whose contents are built and sent only while it is open (``draw()`` runs then).
+
+    Closed, it costs one message per rerun instead of its tables or charts. It is a fragment: opening or
+    closing it reruns this section alone, not the page. ``draw`` must only read what the page computed
+    (the page's own full rerun, on any input that changes the scenario, calls it again with the new
+    result); a widget inside it that changes the scenario must call ``st.rerun(scope="app")``. The label
+    stays the same on every run (it is part of the expander's identity: a new label would close it).
+    """
+    with st.expander(label, key=key, on_change="rerun") as box:
+        if box.open:
+            draw()
+
+
+# ----------------------------------------------------------------------------------------------
 # The one scenario of the session (the same document a scenario file holds)
 #
 # Every page reads it (session_scenario) and writes it (commit_scenario); every page's numbers come
@@ -224,12 +243,17 @@ def commit_scenario(scenario, origin: Optional[str] = None, source: str = "other
     if source == "other":
         for key in [k for k in ss if isinstance(k, str) and k.startswith(PAGE_WIDGET_PREFIXES)]:
             ss.pop(key, None)
-    sync_address(scenario)
+    sync_address(scenario, text)
 
 
-def sync_address(scenario) -> None:
+#: Session key of (scenario YAML, its ?s= encoding): the router hook reuses it instead of parsing the YAML again.
+ADDRESS_CACHE = "tco_address_cache"
+
+
+def sync_address(scenario, text: Optional[str] = None) -> None:
     """Keep ``?s=`` equal to ``scenario`` (set only when it changed; a scenario too large for a link
-    leaves the address without it and says so)."""
+    leaves the address without it and says so). ``text``: the scenario's YAML when the caller has it
+    (the encoding is then remembered for :func:`keep_scenario_in_address` on the next run)."""
     try:
         encoded = share.encode_scenario(scenario)
     except ProblemsError:
@@ -237,6 +261,8 @@ def sync_address(scenario) -> None:
             del st.query_params[share.PARAM]
         st.session_state["tco_address_note"] = "The scenario is too large for the address: save it as a file."
         return
+    if text is not None:
+        st.session_state[ADDRESS_CACHE] = (text, encoded)
     st.session_state.pop("tco_address_note", None)
     if st.query_params.get(share.PARAM) != encoded:
         st.query_params[share.PARAM] = encoded
@@ -249,13 +275,13 @@ def keep_scenario_in_address() -> None:
     text = ss.get(SCENARIO_YAML)
     if not text:
         return
-    cached = ss.get("tco_address_cache")
+    cached = ss.get(ADDRESS_CACHE)
     if not cached or cached[0] != text:
         try:
             cached = (text, share.encode_scenario(load_scenario_text(text, "inputs")))
         except ProblemsError:
             return  # unreadable or too large: the page that reads the scenario says so
-        ss["tco_address_cache"] = cached
+        ss[ADDRESS_CACHE] = cached
     if st.query_params.get(share.PARAM) != cached[1]:
         st.query_params[share.PARAM] = cached[1]
 
@@ -263,6 +289,12 @@ def keep_scenario_in_address() -> None:
 def reset_to_default(catalog: Catalog) -> None:
     """Callback: the default scenario replaces the session's (and the address's)."""
     commit_scenario(_default_scenario(catalog), origin="the default scenario")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _origin_dict(origin_text: str) -> dict:
+    # The file, link or default a session's scenario came from changes rarely; parsed once, not every rerun.
+    return load_scenario_text(origin_text, "origin").to_dict()
 
 
 def scenario_panel(catalog: Catalog, scenario, result: Optional[Result] = None, link_compare: bool = True) -> None:
@@ -281,7 +313,7 @@ def scenario_panel(catalog: Catalog, scenario, result: Optional[Result] = None, 
         diff = []
         if origin_text:
             try:
-                diff = scenario_diff(load_scenario_text(origin_text, "origin").to_dict(), scenario.to_dict())
+                diff = scenario_diff(_origin_dict(origin_text), scenario.to_dict())
             except ProblemsError:
                 diff = []
         c1, c2 = st.columns([4, 1])
@@ -405,7 +437,6 @@ def stale_inputs_notice(result: Result) -> None:
     st.info(f"{len(stale)} input(s) come from catalog figures older than {DEFAULT_MAX_AGE_DAYS} days (or with no "
             "date): check them before relying on the numbers (Data page: update the catalogs).",
             icon=":material/history:")
-    with st.expander("Inputs older than the staleness limit"):
-        st.dataframe(pd.DataFrame([{"option": a.option or "(all)", "input": a.name, "value": str(a.value),
-                                    "as of": a.as_of, "source": a.source} for a in stale]),
-                     hide_index=True, width="stretch")
+    on_demand("Inputs older than the staleness limit", "stale_inputs_open", lambda: st.dataframe(
+        pd.DataFrame([{"option": a.option or "(all)", "input": a.name, "value": str(a.value), "as of": a.as_of,
+                       "source": a.source} for a in stale]), hide_index=True, width="stretch"))

@@ -238,7 +238,11 @@ def editor(base_key: str, editor_key: str, columns: tuple[str, ...], numeric: tu
     the configuration (``auto_name``) unless the user typed one (tco.scenario.view.follow_names)."""
     if editor_key not in ss:  # fresh editor: start from the last rows the user had
         ss[base_key + "_base"] = ss.get(base_key + "_current", ss[base_key + "_base"])
-    df = st.data_editor(_frame(ss[base_key + "_base"], columns, numeric), key=editor_key, num_rows="dynamic",
+    base = ss[base_key + "_base"]
+    memo = ss.get(base_key + "_frame")
+    if memo is None or memo[0] is not base:  # the same rows as on the last run: the same frame (not rebuilt)
+        memo = ss[base_key + "_frame"] = (base, _frame(base, columns, numeric))
+    df = st.data_editor(memo[1], key=editor_key, num_rows="dynamic",
                         column_config=config, hide_index=True, width="stretch")
     rows = _records(df)
     if auto_name is not None:
@@ -253,24 +257,31 @@ def editor(base_key: str, editor_key: str, columns: tuple[str, ...], numeric: tu
     return rows
 
 
+def rows_of_closed_tab(base_key: str) -> list[dict]:
+    """The rows of an editor whose tab is not open (not built this run): the last rows it had."""
+    return ss.get(base_key + "_current", ss[base_key + "_base"])
+
+
+TAB_API, TAB_SELF_HOST, OPTIONS_TAB = "Hosted APIs", "Self-hosted (rent or own GPUs)", "compare_options_tab"
 api_ids = sorted(catalog.apis)
 with st.container(border=True):
     st.subheader("Options to compare", anchor=False)
-    tab_api, tab_sh = st.tabs(["Hosted APIs", "Self-hosted (rent or own GPUs)"])
+    # Lazy tabs (issue 21): only the open tab's editor is built; the other's rows are the last ones it had.
+    tab_api, tab_sh = st.tabs([TAB_API, TAB_SELF_HOST], key=OPTIONS_TAB, on_change="rerun")
     with tab_api:
-        api_rows = editor(common.API_ROWS, common.API_EDITOR, API_COLUMNS, (), {
+        api_rows = rows_of_closed_tab(common.API_ROWS) if not tab_api.open else editor(common.API_ROWS, common.API_EDITOR, API_COLUMNS, (), {
             "name": st.column_config.TextColumn("Option name", width="medium", help="Label in charts and tables."),
             "api": st.column_config.SelectboxColumn("API offer [provider/model]", options=api_ids, width="large",
                                                     help="Prices per 1M tokens from data/api_offers.yaml."),
             "extra": None,
         }, auto_name=api_name)
-        st.caption("The **reference** every option is compared with is the scenario's `reference` option when the "
-                   "YAML names one, else the cheapest API option that meets the SLO and the quality floor; the answer "
-                   "below names it and why. "
+        st.caption("The **reference** every option is compared with is the option chosen under **Reference** "
+                   "below (saved as the scenario's `reference`), else the cheapest API option that meets the SLO "
+                   "and the quality floor; the answer below names it and why. "
                    "Prices: data/api_offers.yaml (LiteLLM price map and provider pages; source and as-of per "
                    "offer on the Catalogs page). Add or delete rows with the table's toolbar.")
     with tab_sh:
-        sh_rows = editor(common.SELF_HOST_ROWS, common.SELF_HOST_EDITOR, SELF_HOST_COLUMNS,
+        sh_rows = rows_of_closed_tab(common.SELF_HOST_ROWS) if not tab_sh.open else editor(common.SELF_HOST_ROWS, common.SELF_HOST_EDITOR, SELF_HOST_COLUMNS,
                          ("gpus_per_replica", "usd_per_gpu_hour", "capacity_rps_per_replica"), {
             "name": st.column_config.TextColumn("Option name", width=185),
             "model": st.column_config.SelectboxColumn("Model", options=sorted(catalog.models), width=125),
@@ -344,18 +355,13 @@ if problems:
         st.stop()
 else:
     ss[LAST_GOOD] = scenario_yaml  # this page's inputs are the session scenario now
-    common.sync_address(scenario)
+    common.sync_address(scenario, scenario_yaml)
 with panel_area:
     common.scenario_panel(catalog, result.scenario, result, link_compare=False)
 
 # ----------------------------------------------------------------------------------------------
 # The answer: words, metrics, break-even months; then the cumulative cost and unit cost charts
 
-with charts_col:
-    basis = st.segmented_control(
-        "Cost basis", ["cash", "accrual"], default="cash", key="basis",
-        help="cash: server purchases count when paid (capex); accrual: they are spread as straight-line "
-             "depreciation. Applies to the cost charts; the totals table shows both.") or "cash"
 months = len(result.months)
 head = charts.headline(result)
 with answer_area:
@@ -387,25 +393,45 @@ with answer_area:
                 month = head["break_even"][name]
                 col.metric(name, month or "never", help="never = not within the horizon" if month is None else
                            f"{name}: month {result.option(name).break_even_index + 1} of {months}.", border=True)
-with charts_col:
-    st.plotly_chart(common.figure("cumulative_cost_figure", result, basis, key=ss[LAST_GOOD]), theme=None, key="chart_cumulative")
-    downloads.chart(lambda r=result, b=basis: charts.cumulative_cost_figure(r, b), result.scenario.name, "cumulative-cost", "chart_cumulative")
-    st.plotly_chart(common.figure("unit_cost_figure", result, "accrual", key=ss[LAST_GOOD]), theme=None, key="chart_unit_cost")
-    downloads.chart(lambda r=result: charts.unit_cost_figure(r, "accrual"), result.scenario.name, "unit-cost", "chart_unit_cost")
+# Lighter reruns (issue 21): a widget that only affects its own section reruns only that section
+# (st.fragment): the cost basis redraws the charts that depend on it, the breakdown option only the
+# breakdown, the quality floor only the quality section. None of them changes the scenario; an input that
+# does reruns the whole page, which redraws every fragment with the new result. Figures come from
+# common.figure (built once per scenario, catalog and arguments, for every session). Heavy sections (the
+# monthly breakdown, the quality tables, the matrices) are built only while their expander is open.
 
-# ----------------------------------------------------------------------------------------------
-# Details: monthly breakdown, unit cost, fleet
 
-c1, c2 = st.columns(2)
-with c1:
+@st.fragment
+def monthly_breakdown(result, key: str, basis: str) -> None:
+    """The option selector and its monthly stack (a fragment inside the cost charts' fragment)."""
     names = [o.name for o in result.options]
     default = next((i for i, o in enumerate(result.options) if o.kind != "api"), 0)
     if ss.get("stack_option") not in names:
         ss.pop("stack_option", None)
     chosen = st.selectbox("Option for the monthly breakdown", names, index=default, key="stack_option")
-    st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis, key=ss[LAST_GOOD]), theme=None, key="chart_stack")
+    st.plotly_chart(common.figure("monthly_stack_figure", result, chosen, basis, key=key), theme=None, key="chart_stack")
     downloads.chart(lambda r=result, c=chosen, b=basis: charts.monthly_stack_figure(r, c, b), result.scenario.name, "monthly-breakdown", "chart_stack")
-with c2:
+
+
+@st.fragment
+def cost_charts(result, key: str) -> None:
+    """The cost basis and every chart that depends on it: cumulative cost, unit cost, monthly breakdown."""
+    basis = st.segmented_control(
+        "Cost basis", ["cash", "accrual"], default="cash", key="basis",
+        help="cash: server purchases count when paid (capex); accrual: they are spread as straight-line "
+             "depreciation. Applies to the cost charts; the totals table shows both.") or "cash"
+    st.plotly_chart(common.figure("cumulative_cost_figure", result, basis, key=key), theme=None, key="chart_cumulative")
+    downloads.chart(lambda r=result, b=basis: charts.cumulative_cost_figure(r, b), result.scenario.name, "cumulative-cost", "chart_cumulative")
+    st.plotly_chart(common.figure("unit_cost_figure", result, "accrual", key=key), theme=None, key="chart_unit_cost")
+    downloads.chart(lambda r=result: charts.unit_cost_figure(r, "accrual"), result.scenario.name, "unit-cost", "chart_unit_cost")
+    # Opening it reruns this fragment (the breakdown needs the basis chosen here), not the page.
+    with st.expander("Monthly cost by line item, one option at a time", key="stack_open", on_change="rerun") as box:
+        if box.open:
+            monthly_breakdown(result, key, basis)
+
+
+with charts_col:
+    cost_charts(result, ss[LAST_GOOD])
     st.plotly_chart(common.figure("fleet_figure", result, key=ss[LAST_GOOD]), theme=None, key="chart_fleet")
     downloads.chart(lambda r=result: charts.fleet_figure(r), result.scenario.name, "fleet", "chart_fleet")
 
@@ -441,21 +467,30 @@ st.caption(f"Savings, break-even and payback are measured against the reference,
            "(never assumed to meet it). Capacity source: measured (a profile point within the SLO), adjusted, "
            "estimated (the performance estimator) or inline (your override).")
 
-with st.expander("Break-even matrix: when does each option (row) beat each other option (column)?"):
+
+def _break_even_matrix(result) -> None:
     names_ = [o.name for o in result.options]
-    st.dataframe(pd.DataFrame([{"Option": a, **{b: ("-" if a == b else (matrix[a][b] or "never")) for b in names_}}
+    matrix_ = result.break_even_matrix
+    st.dataframe(pd.DataFrame([{"Option": a, **{b: ("-" if a == b else (matrix_[a][b] or "never")) for b in names_}}
                                for a in names_]), hide_index=True, width="stretch", key="break_even_matrix")
     st.caption("Each cell: the first month from which the row option's cumulative cash stays at or below the column "
                "option's until the end of the horizon; never = not within the horizon. Read a self-hosted row "
                "against an API column for 'when does owning beat renting?'.")
 
+
+def _notes(notes: list) -> None:
+    for name, n in notes:
+        st.markdown(f"- **{name}**: {n}")
+
+
+common.on_demand("Break-even matrix: when does each option (row) beat each other option (column)?", "matrix_open",
+                 lambda r=result: _break_even_matrix(r))
 notes = [(o.name, n) for o in result.options for n in list(o.notes) + list(o.capacity.notes if o.capacity else ())]
 if notes:
-    with st.expander(f"Notes ({len(notes)})"):
-        for name, n in notes:
-            st.markdown(f"- **{name}**: {n}")
-with st.expander("Assumptions used, with source and as-of date"):
-    st.dataframe(pd.DataFrame(export.assumptions_rows(result)).astype(str), hide_index=True, width="stretch")
+    common.on_demand("Notes on the options", "notes_open", lambda n=notes: _notes(n))
+common.on_demand("Assumptions used, with source and as-of date", "assumptions_open",
+                 lambda r=result: st.dataframe(pd.DataFrame(export.assumptions_rows(r)).astype(str), hide_index=True,
+                                               width="stretch"))
 
 # ----------------------------------------------------------------------------------------------
 # Provenance: stale inputs; fleet vs API; typical day for hybrid options; quality next to cost
@@ -467,11 +502,11 @@ if any(_SPOT_HINT in n for o in result.options for n in o.notes):
 
 shares = traffic.served_shares(result)
 hybrids = [o.name for o in result.options if o.kind == "self_host" and o.params.is_hybrid]
-if hybrids:
-    st.subheader("Fleet vs API overflow", anchor=False)
-    st.dataframe(pd.DataFrame([{"Option": x.option, "Served by the fleet": f"{x.fleet_share:.1%}",
-                                "Sent to the API": f"{x.api_share:.1%}"} for x in shares if x.kind == "self_host"]),
-                 hide_index=True, width="stretch")
+
+
+@st.fragment
+def typical_day_section(result, hybrids: list) -> None:
+    """The hybrid option and month pickers and their typical-day chart (reruns alone)."""
     h1, h2 = st.columns(2)
     hy = h1.selectbox("Hybrid option", hybrids, key="typical_day_option")
     month = h2.selectbox("Month", result.months, key="typical_day_month")
@@ -480,8 +515,31 @@ if hybrids:
     downloads.chart(lambda r=result, h=hy, m=month: charts_traffic.typical_day_figure(traffic.typical_day(r, h, r.months.index(m))), result.scenario.name, "typical-day", "chart_typical_day")
 
 render_capacity_range_section(result, catalog, where=answer_area)  # issue 16: cost range of estimated capacities, shown with the answer
-render_quality_section(result, result.scenario, catalog, key_prefix="compare_quality")
-render_routing_section(result, catalog)
+
+if hybrids:
+    st.subheader("Fleet vs API overflow", anchor=False)
+    st.dataframe(pd.DataFrame([{"Option": x.option, "Served by the fleet": f"{x.fleet_share:.1%}",
+                                "Sent to the API": f"{x.api_share:.1%}"} for x in shares if x.kind == "self_host"]),
+                 hide_index=True, width="stretch")
+    typical_day_section(result, hybrids)
+
+
+st.subheader("Quality next to cost", anchor=False)
+# On demand: the floor control, the table and the cost-against-quality chart are built only while open; its
+# widgets rerun only this section (the floor here marks options, it does not change the scenario).
+common.on_demand("Quality tiers (LMArena text Elo), quality floor and cost against quality", "compare_quality_open",
+                 lambda r=result: render_quality_section(r, r.scenario, catalog, key_prefix="compare_quality",
+                                                         heading=False))
+
+
+@st.fragment
+def routing_fragment(result, catalog) -> None:
+    """Fine-tuning and routing: its widgets change only what this section shows (a modified copy of the
+    scenario evaluated here), so they rerun only this section."""
+    render_routing_section(result, catalog)
+
+
+routing_fragment(result, catalog)
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # [B] largest scenario file accepted from the browser
 

@@ -17,6 +17,7 @@ from tco.scenario import COST_LINE_KINDS
 from views.common import COMPARE_VALUES
 
 BASE, VERSION, SYNC, ERROR = "cost_lines_base", "cost_lines_version", "cost_lines_sync", "cost_lines_error"
+OPEN, REOPENED = "cost_lines_open", "cost_lines_reopened"  # the expander's state; it was closed since the last edit
 
 
 def _add(catalog, server_price_usd) -> None:
@@ -52,10 +53,19 @@ def render_cost_lines_section(values: dict, catalog, sh_rows: list[dict]) -> Non
     ss = st.session_state
     extra = values.setdefault("extra", {})
     current = extra.get("costs") or []
-    if ss.get(SYNC) != json.dumps(current, sort_keys=True, default=str):  # a scenario was loaded or shared
+    loaded = ss.get(SYNC) != json.dumps(current, sort_keys=True, default=str)  # a scenario was loaded or shared
+    if loaded or ss.pop(REOPENED, False):  # (or the section was closed: its editor starts again from the scenario)
         ss[BASE] = lines_to_rows(current)
         ss[VERSION] = ss.get(VERSION, 0) + 1
-    with st.expander("Costs beyond GPUs"):
+    if loaded and current:
+        ss[OPEN] = True  # a loaded scenario's cost lines are shown
+    # Built on demand (issue 21): closed, the editor is not built and the scenario keeps its lines as they are.
+    # Opening or closing reruns the page: these lines are part of the scenario every other section shows.
+    with st.expander("Costs beyond GPUs", key=OPEN, on_change="rerun") as box:
+        if not box.open:
+            ss[REOPENED] = True
+            ss[SYNC] = json.dumps(current, sort_keys=True, default=str)
+            return
         st.caption("Licences, networking, egress, audits, observability, set-up: each line is its own line item in "
                    "every table, chart and export. Kinds: " + ", ".join(COST_LINE_KINDS) + ". applies_to: all, api, "
                    "self_host, rent, own, or option names separated by ';'. Formulas: docs/methodology.md, section 10.")

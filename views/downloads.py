@@ -24,9 +24,10 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def chart(build: Callable[[], go.Figure], scenario_name: str, what: str, key: str, container=None) -> None:
     """PNG and SVG download buttons for the figure ``build()`` returns (built and rendered on click), in
     ``container`` (a column, say) or the page."""
-    cols = (container or st).columns([1, 1, 4])
-    for col, fmt in zip(cols, FORMATS):
-        col.download_button(fmt.upper(), data=lambda f=fmt: chart_image(build(), f), file_name=file_name(scenario_name, what, fmt),
+    # One horizontal row (1 block) rather than columns (4 blocks): every element is a message on each rerun.
+    row = (container or st).container(horizontal=True, gap="small")
+    for fmt in FORMATS:
+        row.download_button(fmt.upper(), data=lambda f=fmt: chart_image(build(), f), file_name=file_name(scenario_name, what, fmt),
                             mime=FORMATS[fmt], on_click="ignore", key=f"{key}_dl_{fmt}", icon=":material/image:",
                             help=f"This chart as a {fmt.upper()} image (rendered when you click; a few seconds).")
 

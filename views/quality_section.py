@@ -3,7 +3,7 @@
 ``render_quality_section(result, scenario, catalog)`` draws: a floor control (none, an Elo number, or
 "at least as good as" an API offer), a table of each option's quality tier next to its cost with the
 floor status, the cost-vs-Elo chart with the Pareto frontier, and the other benchmarks of the
-options' models grouped by source and setting. Everything is computed by tco.model.quality and
+options' models grouped by source and setting (on demand: a toggle, off by default). Everything is computed by tco.model.quality and
 tco.charts.quality; this file only reads widgets and draws.
 
 The floor starts from ``scenario.quality_floor`` when set; changing it here does not edit the
@@ -135,12 +135,15 @@ def quality_rows_frame(rows, floor: Optional[FloorSpec], elo_label: str) -> pd.D
 
 
 def render_quality_section(result: Any, scenario: Any = None, catalog: Optional[Catalog] = None,
-                           key_prefix: str = "quality") -> Optional[FloorSpec]:
-    """Draw the quality section for an evaluated ``result``; returns the floor in force (or None)."""
+                           key_prefix: str = "quality", heading: bool = True) -> Optional[FloorSpec]:
+    """Draw the quality section for an evaluated ``result``; returns the floor in force (or None).
+
+    ``heading=False`` leaves out its subheader (the caller drew one, e.g. above an expander)."""
     catalog = catalog if catalog is not None else _catalog()
     scenario = scenario if scenario is not None else getattr(result, "scenario", None)
     quality, problems = get_quality(catalog)
-    st.subheader("Quality next to cost", anchor=False)
+    if heading:
+        st.subheader("Quality next to cost", anchor=False)
     if quality is None:
         st.error("The quality catalog has problems; quality is not shown:\n\n" + "\n".join(f"- {p}" for p in problems))
         return None
@@ -176,7 +179,9 @@ def render_quality_section(result: Any, scenario: Any = None, catalog: Optional[
                "floor). Diamonds are self-hosted, circles APIs; hollow grey markers are below the floor. "
                "Elo differences within the confidence interval (about +-3 to +-7) are not significant.")
     subjects = sorted({r.subject for r in rows if r.subject})
-    with st.expander("Other benchmarks (each row is one source and setting; never compare across rows)"):
+    # Drawn on demand (issue 21: heavy tables only when asked for): off, nothing is computed or sent.
+    if st.toggle(f"Show other benchmarks ({len(subjects)} model(s); each row is one source and setting, never "
+                 "compare across rows)", key=f"{key_prefix}_show_benchmarks", value=False):
         data = comparable_table(subjects, quality)
         if not data:
             st.write(f"The options' models have {NO_FIGURE} beyond the Elo.")

@@ -279,8 +279,9 @@ options:
         _upload(page, "Load a scenario (YAML)", scen)
         wait_charts(page, 1)
         _no_exception(page)
-        page.get_by_text("Notes (").first.click()
-        notes = page.get_by_test_id("stExpander").filter(has_text="Notes (").first.inner_text()
+        page.get_by_text("Notes on the options").first.click()
+        wait_idle(page)  # built on demand (issue 21): opening it reruns the section
+        notes = page.get_by_test_id("stExpander").filter(has_text="Notes on the options").first.inner_text()
         assert "estimated by the physics model" not in notes, notes[:2000]  # not the estimator fallback
         assert "highest measured load" in notes or "stand-in for p95" in notes, notes[:2000]  # a measured profile
         with page.expect_download(timeout=120_000) as dl:

@@ -12,6 +12,10 @@ pytestmark = pytest.mark.e2e
 
 def test_quality_chart_and_floor_marks_options(app_page):
     page = app_page
+    # on demand (issue 21): the section is built when its expander is opened
+    page.get_by_test_id("stExpander").filter(has_text="Quality tiers").first.locator("summary").click()
+    wait_idle(page)
+    page.wait_for_selector(".st-key-compare_quality_floor_mode", timeout=120_000)
     chart_titles = " ".join(t.text_content() or "" for t in page.locator("[data-testid='stPlotlyChart'] .gtitle").all())
     assert "Cost against quality" in chart_titles
     # choose the Elo floor: a message says how many options meet it and how many are below
