@@ -275,7 +275,7 @@ with st.container(border=True):
                                                     help="Prices per 1M tokens from data/api_offers.yaml."),
             "extra": None,
         }, auto_name=api_name)
-        st.caption("The **reference** every option is compared with is the option chosen under **Reference** "
+        st.caption("The **reference** every option is compared with is the option chosen under **Reference option** "
                    "below (saved as the scenario's `reference`), else the cheapest API option that meets the SLO "
                    "and the quality floor; the answer below names it and why. "
                    "Prices: data/api_offers.yaml (LiteLLM price map and provider pages; source and as-of per "
