@@ -182,6 +182,7 @@ def test_a_row_added_with_the_same_configuration_gets_a_numbered_name():
     rows = at.session_state["self_host_rows_current"]
     i = next(k for k, r in enumerate(rows) if r["name"] == "Llama 3.1 70B rent 4x H100")
     copy = {k: v for k, v in rows[i].items() if k != "name" and v is not None}
+    at.session_state["compare_options_tab"] = "Self-hosted (rent or own GPUs)"  # a lazy tab: its editor is built when open
     at.session_state["self_host_options_editor"] = {"edited_rows": {}, "added_rows": [copy, dict(copy)],
                                                     "deleted_rows": []}
     at.run()
@@ -268,6 +269,7 @@ def test_the_reference_is_chosen_on_compare_and_kept_in_the_scenario():
     # the chosen option renamed: the choice is not switched silently, the message sits next to it
     rows = at.session_state["self_host_rows_current"]
     i = next(k for k, r in enumerate(rows) if r["name"] == own)
+    at.session_state["compare_options_tab"] = "Self-hosted (rent or own GPUs)"  # a lazy tab: its editor is built when open
     at.session_state["self_host_options_editor"] = {"edited_rows": {i: {"name": "Renamed"}}, "added_rows": [],
                                                     "deleted_rows": []}
     at.run()
