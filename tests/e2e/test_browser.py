@@ -130,7 +130,9 @@ def test_editing_a_self_host_row_in_the_table_changes_the_answer(app_page):
     before = _metric(page, label)
     page.get_by_role("tab", name="Self-hosted (rent or own GPUs)").click()
     wait_idle(page)  # a lazy tab (issue 21): the self-host editor is built by the rerun the click starts
-    grid = page.locator("[data-testid='stDataFrame']").first  # the open tab's editor is the page's first table
+    # the open tab's editor is the page's first visible table (the cost-range table above it sits in a
+    # closed expander)
+    grid = page.locator("[data-testid='stDataFrame']:visible").first
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)  # let the grid lay out after the tab switch
     box = grid.bounding_box()
