@@ -74,8 +74,6 @@ DEFAULT_NVLINK_DOMAIN = 8
 #: [us] (judgement: RDMA round trip a few us; not fitted, no multi-node aggregated rows to fit on).
 SCALE_OUT_GB_S = 50.0
 SCALE_OUT_LATENCY_US = 10.0
-#: Share of the link bandwidth a ring all-reduce achieves [-] (judgement).
-LINK_EFFICIENCY = 0.8
 #: Bytes in one "GB" of device memory as vendors state it for HBM parts [B]: the figure is binary
 #: (H100 "80GB" shows 81,559 MiB in nvidia-smi), so memory_gb x 2^30 bytes are on the device.
 #: GDDR cards (L40S: 46,068 MiB for "48GB") are overstated by a few %, within the usable fraction.
@@ -205,19 +203,20 @@ def moe_split(total_params_b: float, active_params_b: float, experts_total: Opti
 
 def interconnect_gb_s(gpu: GpuEntry) -> float:
     """Collective bandwidth per GPU and direction inside the NVLink domain [GB/s]
-    (LINK_GB_S_BY_GPU x LINK_EFFICIENCY; PCIe for cards without NVLink)."""
+    (LINK_GB_S_BY_GPU, nominal; PCIe for cards without NVLink). The share a collective achieves is the
+    fitted ``Calibration.link_eff``."""
     gid = gpu.id.lower()
     if "pcie" not in gid:
         for prefix, gbs in LINK_GB_S_BY_GPU.items():
             if gid.startswith(prefix):
-                return gbs * LINK_EFFICIENCY
-    return PCIE_GB_S * LINK_EFFICIENCY
+                return gbs
+    return PCIE_GB_S
 
 
 def nvlink_domain(gpu: GpuEntry) -> int:
     """GPUs that share one NVLink / Infinity Fabric domain [-] (1 for PCIe-only cards)."""
     gid = gpu.id.lower()
-    if interconnect_gb_s(gpu) <= PCIE_GB_S * LINK_EFFICIENCY:
+    if interconnect_gb_s(gpu) <= PCIE_GB_S:
         return 1
     for prefix, n in NVLINK_DOMAIN_BY_GPU.items():
         if gid.startswith(prefix):
@@ -333,7 +332,7 @@ class ConfigArrays:
     memory_gb: np.ndarray  # [GB] per GPU (1e9 B)
     bw_bytes_s: np.ndarray  # [B/s] per GPU
     flops_s: np.ndarray  # [FLOP/s] dense tensor peak per GPU for the precision
-    link_bytes_s: np.ndarray  # [B/s] collective bandwidth per GPU inside the NVLink domain
+    link_bytes_s: np.ndarray  # [B/s] nominal collective bandwidth per GPU inside the NVLink domain
     domain: np.ndarray  # [-] GPUs per NVLink domain (1 = PCIe only)
     gpus: np.ndarray  # [-] GPUs per replica (TP degree)
     isl: np.ndarray  # [tokens]
@@ -430,7 +429,6 @@ def running_batch_arrays(c: ConfigArrays, cal: Calibration, usable_fraction: flo
     return max_concurrency_arrays(c, c.isl + c.osl * cal.kv_reserve, usable_fraction, overhead_gb)
 
 
-
 def collective_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
     """Tensor/expert-parallel communication of one forward pass over ``tokens`` tokens [s].
 
@@ -447,8 +445,7 @@ def collective_s(c: ConfigArrays, tokens, cal: Calibration) -> np.ndarray:
     frac = (n - 1.0) / np.maximum(n, 1.0)
     msg = tokens * c.hidden * 2.0  # [B] bf16 activations
     inside = n <= c.domain
-    nominal = c.link_bytes_s / LINK_EFFICIENCY  # config_arrays stores the link at LINK_EFFICIENCY
-    link = np.where(inside, nominal, np.minimum(nominal, SCALE_OUT_GB_S * 1e9)) * cal.link_eff
+    link = np.where(inside, c.link_bytes_s, np.minimum(c.link_bytes_s, SCALE_OUT_GB_S * 1e9)) * cal.link_eff
     lat = cal.allreduce_latency_us * 1e-6 + np.where(inside, 0.0, SCALE_OUT_LATENCY_US * 1e-6)
     moe_bytes = np.where(c.expert_b > 0, 2.0 * frac * msg * c.experts_k, 0.0)
     per_layer = 2.0 * (lat + 2.0 * frac * msg / link) + moe_bytes / link
@@ -583,8 +580,7 @@ def pipeline_max_rps(c: ConfigArrays, cal: Calibration = CALIBRATION, max_batch:
     n = c.gpus
     stage = replace(c, total_b=c.total_b / n, active_b=c.active_b / n, shared_b=c.shared_b / n,
                     expert_b=c.expert_b / n, layers=c.layers / n, kv_bytes_tok=c.kv_bytes_tok / n,
-                    kv_heads=np.maximum(c.kv_heads, 1.0), gpus=np.ones_like(n),
-                    dp_attn=np.zeros_like(n, dtype=bool))
+                    gpus=np.ones_like(n))
     rps = tp_max_rps(stage, cal, max_batch, usable_fraction, overhead_gb)
     return np.where((n > 1) & (c.domain <= 1), rps, 0.0)
 
